@@ -41,11 +41,16 @@ type Exchange struct {
 	ResponseHeaders []Header `json:"response_headers,omitempty"`
 }
 
-// BlockedCookie is a Set-Cookie the browser refused, with its reason
-// (e.g. "ThirdPartyPhaseout", "UserPreferences", "SameSiteNoneInsecure").
+// BlockedCookie is a cookie the browser refused: a Set-Cookie it did not
+// store (Source "response"), or a stored cookie it did not send (Source
+// "request"). Reason is the browser's first reason (e.g.
+// "ThirdPartyPhaseout", "UserPreferences", "SameSiteNoneInsecure");
+// Reasons lists them all.
 type BlockedCookie struct {
-	Name   string `json:"name"`
-	Reason string `json:"reason"`
+	Name    string   `json:"name"`
+	Reason  string   `json:"reason"`
+	Reasons []string `json:"reasons,omitempty"`
+	Source  string   `json:"source,omitempty"`
 }
 
 // Observation is what happened when a page ran a fetch. Fields an engine
@@ -60,6 +65,8 @@ type Observation struct {
 	Type    string   `json:"type,omitempty"`
 	Headers []Header `json:"headers,omitempty"` // readable response headers, as iterated
 	Body    string   `json:"body,omitempty"`
+	// BodyTruncated: Body holds only the first 64 KiB.
+	BodyTruncated bool `json:"body_truncated,omitempty"`
 
 	// CorsError and FailedParameter: the browser's own block reason.
 	CorsError       string `json:"cors_error,omitempty"`
@@ -79,6 +86,10 @@ type Observation struct {
 	// Unavailable names fields this engine cannot observe ("cors_error",
 	// "preflight", "actual", "blocked_cookies").
 	Unavailable []string `json:"unavailable,omitempty"`
+	// Notes are the engine's remarks about this observation's quality,
+	// e.g. an event the engine could not decode, or events that did not
+	// arrive in time. Empty in the normal case.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // Engine runs fetches in one real browser. It is safe for sequential use;

@@ -1,0 +1,372 @@
+package browser
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/chromedp"
+)
+
+// Options configure LaunchChromium. The zero value launches the Chromium that
+// FindChromium finds, with real DNS and real certificate checks.
+type Options struct {
+	// ExecPath is the browser binary. Empty means FindChromium.
+	ExecPath string
+	// HostRules maps "host:port" to "127.0.0.1:port", so that a page can
+	// have the origin https://app.example.test (default port, real name)
+	// while the server listens on a loopback port. Rendered into
+	// --host-resolver-rules as "MAP host:port 127.0.0.1:port, ...".
+	HostRules map[string]string
+	// SPKIPins are base64 SHA-256 hashes of the SubjectPublicKeyInfo of the
+	// certificates to accept although no trusted CA signed them (see
+	// SPKIPin). They become --ignore-certificate-errors-spki-list, which
+	// trusts exactly these keys: every other certificate is still checked.
+	SPKIPins []string
+	// ProxyServer, when set, sends all traffic through this proxy
+	// (--proxy-server), e.g. "http://127.0.0.1:8080".
+	ProxyServer string
+	// Logf receives diagnostics: events chromedp could not decode, browser
+	// errors, cleanup problems. Nil discards them.
+	Logf func(format string, args ...any)
+}
+
+// launchTimeout bounds the start of the browser when the caller's context
+// has no deadline; a healthy start takes about half a second here.
+const launchTimeout = 30 * time.Second
+
+// ErrClosed is returned by the methods of a Chromium after Close.
+var ErrClosed = errors.New("browser: chromium engine is closed")
+
+// Chromium is the Engine that drives a real Chromium over the DevTools
+// protocol. It owns one browser process for its whole life and one tab per
+// origin page. Create it with LaunchChromium and always Close it.
+type Chromium struct {
+	logf    func(format string, args ...any)
+	version string
+
+	allocCancel context.CancelFunc
+	browserCtx  context.Context // the browser's first target; owns the process
+	browserStop context.CancelFunc
+
+	profileDir string
+	pid        int
+
+	// mu serialises the use of the browser: fetches run one at a time, so
+	// the events a tab emits during a fetch all belong to that fetch.
+	mu sync.Mutex
+	// tabsMu guards tabs alone, so that Close can reach the tabs while a
+	// fetch holds mu.
+	tabsMu sync.Mutex
+	tabs   map[string]*tab
+
+	// active is the recorder of the fetch in flight, so that an event
+	// chromedp failed to decode is charged to the fetch it may have hidden.
+	active atomic.Pointer[recorder]
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// tab is one page target with its origin page loaded.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	rec    atomic.Pointer[recorder] // the fetch in flight on this tab
+}
+
+var _ Engine = (*Chromium)(nil)
+
+// LaunchChromium starts a headless Chromium with its own temporary profile.
+// ctx bounds the start only: the browser lives until Close, so that a
+// cancelled request context can never kill it without cleanup. A failed
+// launch stops whatever started and removes what it left on disk.
+func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	flags, err := chromiumFlags(o)
+	if err != nil {
+		return nil, err
+	}
+	if o.ExecPath == "" {
+		if o.ExecPath, err = FindChromium(); err != nil {
+			return nil, err
+		}
+	}
+	// Our own profile dir rather than chromedp's: Close must find the
+	// singleton socket Chromium links from it, and remove both.
+	profileDir, err := os.MkdirTemp("", profilePrefix)
+	if err != nil {
+		return nil, fmt.Errorf("browser: creating the profile dir: %w", err)
+	}
+
+	c := &Chromium{logf: logf, profileDir: profileDir, tabs: map[string]*tab{}}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(o.ExecPath),
+		chromedp.UserDataDir(profileDir),
+		chromedp.NoSandbox, // we run as root in containers; the sandbox refuses root
+		chromedp.ModifyCmdFunc(browserCmdOptions),
+	)
+	opts = append(opts, flags...)
+	// The allocator outlives ctx on purpose; see the doc comment.
+	actx, acancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
+	bctx, bcancel := chromedp.NewContext(actx,
+		chromedp.WithErrorf(c.browserErrorf),
+		chromedp.WithLogf(func(f string, a ...any) { logf("chromium: "+f, a...) }),
+	)
+	c.allocCancel, c.browserCtx, c.browserStop = acancel, bctx, bcancel
+
+	start := time.Now()
+	if err := c.start(ctx); err != nil {
+		c.stopHard()
+		return nil, fmt.Errorf("browser: launching %s: %w", o.ExecPath, err)
+	}
+	logf("chromium: %s started in %v (pid %d, profile %s)", c.version, time.Since(start).Round(time.Millisecond), c.pid, profileDir)
+	return c, nil
+}
+
+// start runs the browser's first command on the browser context itself:
+// chromedp ties the process to the context of that first call, so it must
+// not be a child with the caller's deadline. The deadline is enforced from
+// outside instead.
+func (c *Chromium) start(ctx context.Context) error {
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, launchTimeout)
+		defer cancel()
+	}
+	done := make(chan error, 1)
+	go func() {
+		v, err := chromedp.CallBrowser(c.browserCtx, browser.GetVersion, cdp.Empty{})
+		if err == nil {
+			c.version = v.Product
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			return err
+		}
+	case <-ctx.Done():
+		c.browserStop() // makes the goroutine above return
+		<-done
+		return ctx.Err()
+	}
+	if b := chromedp.FromContext(c.browserCtx).Browser; b != nil && b.Process() != nil {
+		c.pid = b.Process().Pid
+	}
+	return nil
+}
+
+// chromiumFlags turns Options into command-line flags, reporting every
+// invalid option at once.
+func chromiumFlags(o Options) ([]chromedp.ExecAllocatorOption, error) {
+	flags := []chromedp.ExecAllocatorOption{
+		// Nothing but the fetches under test on the wire, and no QUIC:
+		// the loopback servers speak TCP, and a QUIC attempt would only
+		// add noise and latency.
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.NoFirstRun,
+		// Never add disable-web-security or anything like it: it
+		// switches CORS off, which is the thing under test. Third-party
+		// cookie settings are left at their defaults for the same reason.
+	}
+	var errs []error
+	if len(o.HostRules) > 0 {
+		rules, err := hostResolverRules(o.HostRules)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		flags = append(flags, chromedp.Flag("host-resolver-rules", rules))
+	}
+	if len(o.SPKIPins) > 0 {
+		for _, p := range o.SPKIPins {
+			if b, err := base64.StdEncoding.DecodeString(p); err != nil || len(b) != sha256.Size {
+				errs = append(errs, fmt.Errorf("browser: SPKI pin %q is not a base64 SHA-256 hash", p))
+			}
+		}
+		flags = append(flags, chromedp.Flag("ignore-certificate-errors-spki-list", strings.Join(o.SPKIPins, ",")))
+	}
+	if o.ProxyServer != "" {
+		flags = append(flags, chromedp.ProxyServer(o.ProxyServer))
+	}
+	return flags, errors.Join(errs...)
+}
+
+// hostResolverRules renders HostRules in a stable order, so the command
+// line of two runs with the same options is the same.
+func hostResolverRules(m map[string]string) (string, error) {
+	var errs []error
+	rules := make([]string, 0, len(m))
+	for _, from := range slices.Sorted(mapsKeys(m)) {
+		to := m[from]
+		if _, _, err := net.SplitHostPort(from); err != nil {
+			errs = append(errs, fmt.Errorf("browser: host rule %q: want host:port: %w", from, err))
+		}
+		if _, _, err := net.SplitHostPort(to); err != nil {
+			errs = append(errs, fmt.Errorf("browser: host rule %q → %q: want ip:port: %w", from, to, err))
+		}
+		rules = append(rules, "MAP "+from+" "+to)
+	}
+	return strings.Join(rules, ", "), errors.Join(errs...)
+}
+
+func mapsKeys(m map[string]string) func(func(string) bool) {
+	return func(yield func(string) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// SPKIPin returns the pin Options.SPKIPins wants for cert: the base64
+// SHA-256 of its SubjectPublicKeyInfo.
+func SPKIPin(cert *x509.Certificate) string {
+	sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// Name implements Engine.
+func (c *Chromium) Name() string { return "chromium" }
+
+// Version implements Engine: Browser.getVersion's product, e.g.
+// "Chromium/156.0.8078.108".
+func (c *Chromium) Version() string { return c.version }
+
+// PID is the browser's main process id, for diagnostics and leak tests.
+func (c *Chromium) PID() int { return c.pid }
+
+// tabFor returns the tab showing pageURL, opening it and loading the page on
+// first use. Reusing tabs is what makes a run fast: a new tab plus a
+// navigation costs about as much as fifty fetches. Callers hold c.mu.
+func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
+	c.tabsMu.Lock()
+	t, ok := c.tabs[pageURL]
+	c.tabsMu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t = &tab{}
+	t.ctx, t.cancel = chromedp.NewContext(c.browserCtx,
+		// Added before the target's first message, so no event is missed;
+		// it only hands the event to the recorder of the fetch in flight.
+		chromedp.WithListener(func(ev any) {
+			if r := t.rec.Load(); r != nil {
+				r.add(ev)
+			}
+		}),
+	)
+	// As in start: the first call on a tab context owns the target, so it
+	// runs on t.ctx itself, bounded from outside.
+	attach := make(chan error, 1)
+	go func() {
+		_, err := chromedp.Call(t.ctx, network.Enable, network.EnableParams{})
+		attach <- err
+	}()
+	select {
+	case err := <-attach:
+		if err != nil {
+			t.cancel()
+			return nil, fmt.Errorf("browser: opening a tab: %w", err)
+		}
+	case <-ctx.Done():
+		t.cancel()
+		<-attach
+		return nil, ctx.Err()
+	}
+	nctx, stop := bind(t.ctx, ctx)
+	defer stop()
+	if err := chromedp.Do(nctx, chromedp.Navigate(pageURL)); err != nil {
+		t.cancel()
+		return nil, fmt.Errorf("browser: loading origin page %s: %w", pageURL, err)
+	}
+	c.tabsMu.Lock()
+	defer c.tabsMu.Unlock()
+	if c.closed.Load() {
+		t.cancel()
+		return nil, ErrClosed
+	}
+	c.tabs[pageURL] = t
+	return t, nil
+}
+
+// bind returns a context that carries the chromedp values of target (so
+// chromedp runs on that tab) but ends when caller ends: a caller's deadline
+// then limits one call without owning the tab.
+func bind(target, caller context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(target)
+	stop := context.AfterFunc(caller, cancel)
+	return ctx, func() { stop(); cancel() }
+}
+
+// SetCookie implements Engine with Storage.setCookies: the cookie is stored
+// as if url had set it, bypassing the third-party-cookie checks a response
+// would face (the harness uses it to prepare state, not to test it).
+func (c *Chromium) SetCookie(ctx context.Context, url string, ck Cookie) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed.Load() {
+		return ErrClosed
+	}
+	p := &network.CookieParam{
+		Name: ck.Name, Value: ck.Value, URL: url, Path: ck.Path,
+		Secure: ck.Secure, HTTPOnly: ck.HTTPOnly,
+		SameSite: network.CookieSameSite(ck.SameSite),
+	}
+	// Storage.setCookies on the browser session: it needs no tab, so it
+	// works before any page is open.
+	cctx, stop := bind(c.browserCtx, ctx)
+	defer stop()
+	if _, err := chromedp.CallBrowser(cctx, storage.SetCookies, storage.SetCookiesParams{Cookies: []*network.CookieParam{p}}); err != nil {
+		return fmt.Errorf("browser: setting cookie %s for %s: %w", ck.Name, url, err)
+	}
+	return nil
+}
+
+// browserErrorf receives chromedp's error log. A CDP event that cdproto
+// cannot decode (e.g. an enum value newer than cdproto) is dropped by
+// chromedp with "could not unmarshal event"; it may have been the block
+// reason, so it is logged loudly and charged to the fetch in flight.
+func (c *Chromium) browserErrorf(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if strings.Contains(msg, "unmarshal") {
+		if r := c.active.Load(); r != nil {
+			r.decodeFailed(msg)
+		}
+		c.logf("chromium: CDP event lost (cdproto %s vs %s?): %s", cdprotoVersion, c.version, msg)
+		return
+	}
+	c.logf("chromium: %s", msg)
+}
+
+// cdprotoVersion is for the message above only.
+const cdprotoVersion = "v0.159.0"
+
+// profilePrefix names our temporary profile dirs, for the leak test.
+const profilePrefix = "corsproof-chromium-"
+
+func profileGlob() string { return filepath.Join(os.TempDir(), profilePrefix+"*") }
