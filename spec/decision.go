@@ -42,6 +42,10 @@ const (
 	ReasonNoCorsRedirectModeNotFollow Reason = "NoCorsRedirectModeNotFollow"
 	ReasonTooManyRedirects            Reason = "TooManyRedirects"
 	ReasonRedirectModeError           Reason = "RedirectModeError"
+	// ReasonInvalidRedirect: a Location that does not parse, or a redirect
+	// a stream body cannot follow (R8.2). Like TooManyRedirects and
+	// RedirectModeError this is a network error, not a Chromium CorsError.
+	ReasonInvalidRedirect Reason = "InvalidRedirect"
 )
 
 // Step is one step of a decision, for `corsproof explain` and reports.
@@ -88,6 +92,17 @@ type Decision struct {
 	// Deviations lists the IDs of profile deviations that changed the
 	// outcome compared with the standard.
 	Deviations []string `json:"deviations,omitempty"`
+	// Preflights counts the preflights sent over all hops; PreflightCached
+	// says a cached preflight result was used instead (for the last hop).
+	Preflights      int  `json:"preflights,omitempty"`
+	PreflightCached bool `json:"preflight_cached,omitempty"`
+	// URL is the last URL fetched (after redirects); Redirects counts them.
+	URL       string `json:"url,omitempty"`
+	Redirects int    `json:"redirects,omitempty"`
+	// Sent lists, in order, every request the model sent to the server:
+	// what the harness should find in the mock API's log.
+	Sent []ServerRequest `json:"sent,omitempty"`
+
 	// Incomplete: the Server could not answer a request the model needed.
 	Incomplete bool   `json:"incomplete,omitempty"`
 	Steps      []Step `json:"steps,omitempty"`

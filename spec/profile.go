@@ -1,0 +1,155 @@
+package spec
+
+import "time"
+
+// Profile says how one browser engine departs from the Fetch standard. The
+// model runs the standard's algorithm and consults the profile only at the
+// places where engines are known to differ; each such place has a Deviation
+// ID, which Decide reports in Decision.Deviations when it changed the result.
+// Adding an engine is adding data: a Profile value, no new code paths.
+type Profile struct {
+	Name string `json:"name"`
+
+	// AuthorizationCoveredByWildcard: "Access-Control-Allow-Headers: *"
+	// allows Authorization on a non-credentialed request (R4.2.7, R14.1).
+	AuthorizationCoveredByWildcard bool `json:"authorization_covered_by_wildcard,omitempty"`
+
+	// MaxAgeCap caps Access-Control-Max-Age (R5.3); 0 means no cap (the
+	// standard leaves the limit to the implementation).
+	MaxAgeCap time.Duration `json:"max_age_cap,omitempty"`
+	// NegativeMaxAgeMeansNoCache: "-1" caches nothing instead of being a
+	// parse failure that falls back to 5 s (R5.3).
+	NegativeMaxAgeMeansNoCache bool `json:"negative_max_age_means_no_cache,omitempty"`
+	// InvalidMaxAgeMeansNoCache: "abc", "1.5", "10, 20" cache nothing
+	// instead of 5 s (Firefox, R5.3).
+	InvalidMaxAgeMeansNoCache bool `json:"invalid_max_age_means_no_cache,omitempty"`
+
+	// ExtraSafelistedHeaders are request headers the engine safelists beyond
+	// the standard (Chromium's client hints, R2.2, R14.4).
+	ExtraSafelistedHeaders []SafelistedHeader `json:"extra_safelisted_headers,omitempty"`
+	// ExtraSafelistedContentTypes are MIME essences safelisted for
+	// Content-Type beyond the standard's three (R2.2).
+	ExtraSafelistedContentTypes []string `json:"extra_safelisted_content_types,omitempty"`
+	// RangeValueCaseInsensitive: the Range value is lowercased before
+	// parsing, so "BYTES=0-1" is safelisted (R2.2).
+	RangeValueCaseInsensitive bool `json:"range_value_case_insensitive,omitempty"`
+
+	// DropsUserAgent: User-Agent is a forbidden request-header, silently
+	// dropped (R1.5, R14.5).
+	DropsUserAgent bool `json:"drops_user_agent,omitempty"`
+	// ExtraForbiddenRequestHeaders are further names dropped silently (R1.5).
+	ExtraForbiddenRequestHeaders []string `json:"extra_forbidden_request_headers,omitempty"`
+
+	// CacheReplacesWholeEntry: one preflight-cache entry per (origin, URL)
+	// holding every allowed method and header; a new preflight replaces it
+	// and a lookup miss erases it (R5.5).
+	CacheReplacesWholeEntry bool `json:"cache_replaces_whole_entry,omitempty"`
+	// CacheKeyUsesInitiatorOrigin: the cache key holds the page's origin,
+	// not the redirect-tainted "null" (R5.5).
+	CacheKeyUsesInitiatorOrigin bool `json:"cache_key_uses_initiator_origin,omitempty"`
+	// CacheBypassModes are fetch() cache modes for which the preflight cache
+	// is not consulted (R5.5).
+	CacheBypassModes []string `json:"cache_bypass_modes,omitempty"`
+
+	// Deviations documents every way this profile departs from Standard.
+	Deviations []Deviation `json:"deviations,omitempty"`
+}
+
+// SafelistedHeader is an extra safelisted request-header and its value rule.
+type SafelistedHeader struct {
+	Name  string    `json:"name"`
+	Value ValueRule `json:"value"`
+}
+
+// ValueRule is the grammar an extra safelisted header value must match.
+type ValueRule string
+
+const (
+	ValueAny     ValueRule = "any"     // any value up to 128 bytes
+	ValueInt     ValueRule = "int"     // 1*DIGIT
+	ValueDecimal ValueRule = "decimal" // 1*DIGIT ["." 1*DIGIT]
+	ValueECT     ValueRule = "ect"     // slow-2g, 2g, 3g, 4g
+	ValueOn      ValueRule = "on"      // exactly "on"
+)
+
+// Deviation documents one departure of a profile from the standard.
+type Deviation struct {
+	ID      string `json:"id"`
+	Rule    string `json:"rule"` // rule id(s) in fetch-cors-rules.md
+	Summary string `json:"summary"`
+	SeenIn  string `json:"seen_in"`
+}
+
+// Deviation IDs. Decide reports these in Decision.Deviations.
+const (
+	DevAuthorizationWildcard = "authorization-wildcard"
+	DevClientHintsSafelisted = "client-hints-safelisted"
+	DevAdAuctionContentType  = "ad-auction-content-type"
+	DevRangeCaseInsensitive  = "range-case-insensitive"
+	DevUserAgentForbidden    = "user-agent-forbidden"
+	DevExtraForbiddenHeader  = "extra-forbidden-header"
+	DevMaxAgeCap             = "max-age-cap"
+	DevNegativeMaxAge        = "negative-max-age-no-cache"
+	DevInvalidMaxAge         = "invalid-max-age-no-cache"
+	DevCacheWholeEntry       = "cache-whole-entry"
+	DevCacheKeyInitiator     = "cache-key-initiator-origin"
+	DevCacheModeBypass       = "cache-mode-bypass"
+)
+
+// Standard is the Fetch standard itself: no deviations, no max-age cap.
+var Standard = Profile{Name: "standard"}
+
+const chromiumSeen = "Chromium 97–156 (measured 156.0.8078)"
+
+// Chromium is current Chromium (headless Chrome) as read in its sources
+// (services/network/cors) and measured where noted.
+var Chromium = Profile{
+	Name:                           "chromium",
+	AuthorizationCoveredByWildcard: true,
+	MaxAgeCap:                      2 * time.Hour,
+	NegativeMaxAgeMeansNoCache:     true,
+	ExtraSafelistedHeaders: []SafelistedHeader{
+		{"device-memory", ValueDecimal}, {"dpr", ValueDecimal}, {"downlink", ValueDecimal},
+		{"width", ValueInt}, {"viewport-width", ValueInt}, {"rtt", ValueInt},
+		{"ect", ValueECT}, {"save-data", ValueOn}, {"intervention", ValueAny},
+	},
+	ExtraSafelistedContentTypes:  []string{"message/ad-auction-trusted-signals-request"},
+	RangeValueCaseInsensitive:    true,
+	DropsUserAgent:               true,
+	ExtraForbiddenRequestHeaders: []string{"access-control-request-private-network"},
+	CacheReplacesWholeEntry:      true,
+	CacheKeyUsesInitiatorOrigin:  true,
+	CacheBypassModes:             []string{"no-store", "reload", "no-cache"},
+	Deviations: []Deviation{
+		{DevAuthorizationWildcard, "R4.2.7, R14.1", "Access-Control-Allow-Headers: * covers Authorization on non-credentialed requests (kCorsNonWildcardRequestHeadersSupport is disabled by default)", "Chromium 97–156 (measured 156.0.8078)"},
+		{DevClientHintsSafelisted, "R2.2, R14.4", "DPR, Save-Data, Width, Viewport-Width, Device-Memory, RTT, Downlink, ECT and Intervention are safelisted request headers, so they do not trigger a preflight", chromiumSeen + ", from cors.cc"},
+		{DevAdAuctionContentType, "R2.2", "Content-Type message/ad-auction-trusted-signals-request is safelisted (feature enabled by default)", "Chromium sources 2025/26 (cors.cc)"},
+		{DevRangeCaseInsensitive, "R2.2", "the Range value is lowercased before parsing, so BYTES=0-1 is safelisted", "Chromium sources 2025/26 (cors.cc)"},
+		{DevUserAgentForbidden, "R1.5, R14.5", "User-Agent is a forbidden request header: dropped silently, never preflighted", chromiumSeen + ", from http_util.cc"},
+		{DevExtraForbiddenHeader, "R1.5", "Access-Control-Request-Private-Network is a forbidden request header", "Chromium sources 2025/26 (http_util.cc)"},
+		{DevMaxAgeCap, "R5.3, R14.3", "Access-Control-Max-Age is capped at 7200 s (600 s before Chrome 76)", "Chromium 76–156 (preflight_result.cc kMaxTimeout)"},
+		{DevNegativeMaxAge, "R5.3, R14.8", "a negative Access-Control-Max-Age means 0 (not cached) instead of a parse failure (5 s)", "Chromium sources 2025/26 (preflight_result.cc)"},
+		{DevCacheWholeEntry, "R5.5", "one preflight-cache entry per origin and URL: a new preflight replaces it whole, a miss erases it", "Chromium sources 2025/26 (preflight_cache.cc)"},
+		{DevCacheKeyInitiator, "R5.5", "the preflight cache is keyed on the initiator origin, not the redirect-tainted null", "Chromium sources 2025/26 (preflight_cache.cc)"},
+		{DevCacheModeBypass, "R5.5", "fetch() cache modes no-store, reload and no-cache bypass the preflight cache (mapping not verified empirically)", "Chromium sources 2025/26 (preflight_controller.cc)"},
+	},
+}
+
+// Deviation returns the documented deviation with that id, if the profile
+// has it.
+func (p Profile) Deviation(id string) (Deviation, bool) {
+	for _, d := range p.Deviations {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Deviation{}, false
+}
+
+// maxAgeCapped applies the profile's cap.
+func (p Profile) maxAgeCapped(d time.Duration) (time.Duration, bool) {
+	if p.MaxAgeCap > 0 && d > p.MaxAgeCap {
+		return p.MaxAgeCap, true
+	}
+	return d, false
+}
