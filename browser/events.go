@@ -3,7 +3,6 @@ package browser
 import (
 	"net/url"
 	"slices"
-	"strings"
 	"sync"
 
 	"github.com/chromedp/cdproto/network"
@@ -218,19 +217,39 @@ func (q *request) wireComplete() bool {
 	return len(q.reqExtra) >= want && len(q.respExtra) >= q.responseHops()
 }
 
-// sentHops is the number of hops that left the browser. The actual request
-// of a failed preflight never did; nor did a hop that failed with a network
-// error before its headers were written (DNS, connection refused, blocked
-// by the client), which shows as a failure without its ExtraInfo.
+// sentHops is the number of hops that left the browser. The last hop did
+// not when the browser failed it before writing it: a CORS error decided
+// before the request (a failed preflight, Local Network Access, the
+// mode), or a network error with no ExtraInfo (DNS, connection refused,
+// blocked by the client).
 func (q *request) sentHops() int {
 	n := len(q.hops)
-	switch {
-	case q.preflightBlocked():
-		return n - 1
-	case q.failed != nil && q.failed.CorsErrorStatus == nil && q.response == nil && len(q.reqExtra) < n:
-		return n - 1
+	if q.failed == nil || q.response != nil {
+		return n
 	}
-	return n
+	if cs := q.failed.CorsErrorStatus; cs != nil {
+		if responseCorsErrors[string(cs.CorsError)] {
+			return n
+		}
+		// Decided before sending; an unknown (newer) value lands here
+		// too, so that it never makes the fetch wait for events that do
+		// not come. Events that did come are still used.
+		return min(n, len(q.reqExtra))
+	}
+	return min(n, len(q.reqExtra))
+}
+
+// responseCorsErrors are the CORS errors found by checking a response of
+// the actual request, so that request went out and its response came back.
+var responseCorsErrors = map[string]bool{
+	"MissingAllowOriginHeader":    true,
+	"WildcardOriginNotAllowed":    true,
+	"MultipleAllowOriginValues":   true,
+	"InvalidAllowOriginValue":     true,
+	"AllowOriginMismatch":         true,
+	"InvalidAllowCredentials":     true,
+	"InvalidResponse":             true,
+	"RedirectContainsCredentials": true,
 }
 
 // responseHops is the number of hops whose response came over the wire:
@@ -243,18 +262,12 @@ func (q *request) responseHops() int {
 		if q.response.HasExtraInfo {
 			n++
 		}
-	case q.failed != nil && q.failed.CorsErrorStatus != nil && !q.preflightBlocked():
+	case q.failed != nil && q.failed.CorsErrorStatus != nil && responseCorsErrors[string(q.failed.CorsErrorStatus.CorsError)]:
 		n++
+	case q.failed != nil:
+		if len(q.respExtra) > n { // a response came after all
+			n++
+		}
 	}
 	return n
-}
-
-// preflightBlocked says the CORS error is about the preflight, so the
-// actual request never left the browser.
-func (q *request) preflightBlocked() bool {
-	if q.failed == nil || q.failed.CorsErrorStatus == nil {
-		return false
-	}
-	e := string(q.failed.CorsErrorStatus.CorsError)
-	return strings.HasPrefix(e, "Preflight") || strings.HasSuffix(e, "PreflightResponse")
 }
