@@ -1,0 +1,101 @@
+// Command corsproof proves, in real browsers, that an HTTP API's CORS
+// behaviour is what its owners claim.
+//
+//	corsproof run      the conformance catalog on the embedded mock API
+//	corsproof check    a live API against its policy file
+//	corsproof serve    the mock API and origin pages, for manual poking
+//	corsproof audit    a server, without a browser
+//	corsproof explain  the Fetch model's decision for one request, step by step
+//	corsproof faults   the mock's gallery of deliberate misconfigurations
+//
+// Exit codes: 0 clean, 1 a scenario did not match, 2 usage or policy error,
+// 3 infrastructure failure (no browser, cannot bind, target down).
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitMismatch = 1
+	exitUsage    = 2
+	exitInfra    = 3
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is the process environment, injectable for tests.
+type env struct {
+	ctx    context.Context
+	getenv func(string) string
+	stdout io.Writer
+	stderr io.Writer
+}
+
+type command struct {
+	summary string
+	run     func(e env, args []string) int
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(e env, args []string) int) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+// Main runs the CLI and returns its exit code. Ctrl-C cancels ctx; every
+// command then closes its browser and listeners before returning.
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	e := env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(stderr, "corsproof: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return exitUsage
+	}
+	return c.run(e, args[1:])
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: corsproof <command> [flags]")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "commands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "exit codes: 0 clean, 1 mismatch, 2 usage or policy error, 3 infrastructure failure")
+	fmt.Fprintln(w, "run 'corsproof <command> -h' for a command's flags")
+}
+
+// multiFlag collects a repeatable string flag.
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ", ") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }

@@ -1,0 +1,89 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/harness/report"
+)
+
+// outputs are the report files a run writes besides the terminal table.
+type outputs struct {
+	json, junit, html string
+	origins           map[string]string
+}
+
+func (o *outputs) register(fs *flag.FlagSet) {
+	fs.StringVar(&o.json, "json", "", "write the JSON report to this file")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
+	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to this file")
+}
+
+func (o *outputs) write(results []harness.Result, m report.Meta) error {
+	if m.Started.IsZero() {
+		m.Started = time.Now().UTC()
+	}
+	writers := []struct {
+		path  string
+		write func(io.Writer) error
+	}{
+		{o.json, func(w io.Writer) error { return report.JSON(w, results, m, o.origins) }},
+		{o.junit, func(w io.Writer) error { return report.JUnit(w, results, m) }},
+		{o.html, func(w io.Writer) error { return report.HTML(w, results, m, o.origins) }},
+	}
+	for _, wr := range writers {
+		if wr.path == "" {
+			continue
+		}
+		f, err := os.Create(wr.path)
+		if err != nil {
+			return fmt.Errorf("report: %w", err)
+		}
+		err = wr.write(f)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// progress draws a one-line progress bar on a terminal for runs that take
+// more than a second; elsewhere it stays silent.
+type progress struct {
+	w     io.Writer
+	tty   bool
+	start time.Time
+	drawn bool
+}
+
+func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTTY(w), start: time.Now()} }
+
+func (p *progress) update(done, total int, _ harness.Result) {
+	if !p.tty || time.Since(p.start) < time.Second {
+		return
+	}
+	const width = 30
+	n := done * width / total
+	bar := make([]byte, width)
+	for i := range bar {
+		bar[i] = '.'
+		if i < n {
+			bar[i] = '#'
+		}
+	}
+	fmt.Fprintf(p.w, "\r[%s] %d/%d", bar, done, total)
+	p.drawn = true
+}
+
+func (p *progress) done() {
+	if p.drawn {
+		fmt.Fprint(p.w, "\r\x1b[K")
+	}
+}

@@ -1,0 +1,205 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/spec"
+)
+
+// judgement is the input of judge: the three sources a verdict weighs.
+type judgement struct {
+	site     Site
+	req      Request
+	policy   spec.Decision // the policy's answers through the model (browser profile)
+	wire     spec.Decision // the wire's answers through the model (browser profile)
+	obs      browser.Observation
+	relevant []string
+	// policyHeaders and wireHeaders are the CORS headers of the exchange
+	// that decided: what the policy says and what the server sent.
+	policyHeaders, wireHeaders spec.Headers
+	exchange                   string // "preflight" or "response"
+	browserName                string
+}
+
+// judge fills the verdict of r. The order matters: an unexplained browser
+// behaviour makes any statement about the server unsafe, so it comes first;
+// a server mismatch outranks a known deviation.
+func judge(r *Result, j judgement) {
+	r.Expected = outcomeOfDecision(j.policy, j.relevant)
+	r.Model = outcomeOfDecision(j.wire, j.relevant)
+	r.Observed = outcomeOfObservation(j.obs, j.relevant)
+
+	switch {
+	case !j.wire.Incomplete && !sameOutcome(r.Observed, r.Model):
+		r.Verdict = VerdictBrowserDeviation
+		r.Explanation = deviationText(j.browserName, r.Observed, j.wire)
+	case !sameAccess(r.Observed, r.Expected):
+		r.Verdict = VerdictServerMismatch
+		r.Severity = severity(r.Observed, r.Expected)
+		r.Explanation = mismatchText(r.Severity, j, r.Observed, r.Expected)
+	case len(j.wire.Deviations) > 0:
+		r.Verdict = VerdictBrowserDeviation
+		r.Known = true
+		r.Explanation = fmt.Sprintf("%s, as the Fetch standard says otherwise here: known %s deviation %s",
+			r.Observed, j.browserName, strings.Join(j.wire.Deviations, ", "))
+	default:
+		r.Verdict = VerdictPass
+		r.Explanation = passText(r.Observed, j)
+	}
+	if j.wire.Incomplete && r.Verdict == VerdictPass {
+		r.Diagnoses = append(r.Diagnoses, "the browser did not send a request the model expected (a preflight served from its cache?): the wire check was partial")
+	}
+}
+
+// sameAccess compares what the policy is about: may the page read the
+// response, and which headers. Two different block reasons are both "blocked".
+func sameAccess(a, b Outcome) bool {
+	if a.Allowed != b.Allowed {
+		return false
+	}
+	return !a.Allowed || strings.Join(a.Exposed, ",") == strings.Join(b.Exposed, ",")
+}
+
+func severity(observed, expected Outcome) Severity {
+	if observed.Allowed && !expected.Allowed {
+		return SeveritySecurity
+	}
+	if !observed.Allowed && expected.Allowed {
+		return SeverityBroken
+	}
+	for _, h := range observed.Exposed {
+		if !contains(expected.Exposed, h) {
+			return SeveritySecurity
+		}
+	}
+	return SeverityBroken
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func mismatchText(sev Severity, j judgement, observed, expected Outcome) string {
+	diff := headerDiff(j.policyHeaders, j.wireHeaders)
+	where := fmt.Sprintf("the server's %s", j.exchange)
+	switch {
+	case sev == SeveritySecurity && observed.Allowed && !expected.Allowed:
+		return fmt.Sprintf("security: %s could read %s although the policy forbids it (%s); %s %s",
+			j.site.Origin, j.req, describe(expected), where, diff)
+	case sev == SeverityBroken && !observed.Allowed:
+		return fmt.Sprintf("broken: %s although the policy allows %s to read %s; %s %s",
+			describe(observed), j.site.Origin, j.req, where, diff)
+	case sev == SeveritySecurity:
+		return fmt.Sprintf("security: %s could read headers the policy does not expose (%s); %s %s",
+			j.site.Origin, strings.Join(minus(observed.Exposed, expected.Exposed), ", "), where, diff)
+	default:
+		return fmt.Sprintf("broken: %s could not read headers the policy exposes (%s); %s %s",
+			j.site.Origin, strings.Join(minus(expected.Exposed, observed.Exposed), ", "), where, diff)
+	}
+}
+
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func deviationText(browserName string, observed Outcome, model spec.Decision) string {
+	if observed.Allowed && !model.Allowed {
+		return fmt.Sprintf("%s allowed it, but the Fetch standard blocks it given the headers it received: %s",
+			browserName, describe(outcomeOfDecision(model, nil)))
+	}
+	if !observed.Allowed && model.Allowed {
+		return fmt.Sprintf("%s blocked it (%s), but the headers it received pass every Fetch standard check",
+			browserName, observed)
+	}
+	if !observed.Allowed {
+		return fmt.Sprintf("%s blocked it for another reason (%s) than the Fetch standard gives (%s)",
+			browserName, observed, outcomeOfDecision(model, nil))
+	}
+	return fmt.Sprintf("%s exposed headers [%s], the Fetch standard exposes [%s]",
+		browserName, strings.Join(observed.Exposed, ", "), strings.Join(model.Exposed, ", "))
+}
+
+func passText(o Outcome, j judgement) string {
+	if o.Allowed {
+		return "allowed, as the policy says"
+	}
+	return fmt.Sprintf("%s, as the policy says", describe(o))
+}
+
+// headerDiff names the CORS headers whose values differ.
+func headerDiff(want, got spec.Headers) string {
+	var parts []string
+	for _, name := range corsResponseHeaders {
+		w, wok := want.Get(name)
+		g, gok := got.Get(name)
+		switch {
+		case wok == gok && w == g:
+		case !gok:
+			parts = append(parts, fmt.Sprintf("lacks %s (the policy says %q)", name, w))
+		case !wok:
+			parts = append(parts, fmt.Sprintf("sent %s: %s (the policy sends none)", name, g))
+		default:
+			parts = append(parts, fmt.Sprintf("sent %s: %s (the policy says %q)", name, g, w))
+		}
+	}
+	if len(parts) == 0 {
+		return "had the policy's CORS headers (the status or a redirect differs)"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// describe says in words why an outcome is blocked, after Chromium's
+// CorsError names.
+func describe(o Outcome) string {
+	if o.Allowed {
+		return "allowed"
+	}
+	p := o.Param
+	switch spec.Reason(o.Reason) {
+	case spec.ReasonMissingAllowOriginHeader:
+		return "blocked: the response has no Access-Control-Allow-Origin"
+	case spec.ReasonPreflightMissingAllowOriginHeader:
+		return "blocked: the preflight response has no Access-Control-Allow-Origin"
+	case spec.ReasonWildcardOriginNotAllowed, spec.ReasonPreflightWildcardOriginNotAllowed:
+		return "blocked: Access-Control-Allow-Origin is * on a credentialed request"
+	case spec.ReasonAllowOriginMismatch, spec.ReasonPreflightAllowOriginMismatch:
+		return "blocked: Access-Control-Allow-Origin names another origin"
+	case spec.ReasonMultipleAllowOriginValues, spec.ReasonPreflightMultipleAllowOriginValues:
+		return "blocked: Access-Control-Allow-Origin has several values"
+	case spec.ReasonInvalidAllowOriginValue, spec.ReasonPreflightInvalidAllowOriginValue:
+		return "blocked: Access-Control-Allow-Origin is not a valid origin"
+	case spec.ReasonInvalidAllowCredentials, spec.ReasonPreflightInvalidAllowCredentials:
+		return "blocked: Access-Control-Allow-Credentials is not exactly \"true\""
+	case spec.ReasonPreflightInvalidStatus:
+		return "blocked: the preflight's status is not 2xx"
+	case spec.ReasonPreflightDisallowedRedirect:
+		return "blocked: the preflight was redirected"
+	case spec.ReasonMethodDisallowedByPreflightResponse:
+		return fmt.Sprintf("blocked: the preflight response's Access-Control-Allow-Methods lacks %s", p)
+	case spec.ReasonHeaderDisallowedByPreflightResponse:
+		return fmt.Sprintf("blocked: the preflight response's Access-Control-Allow-Headers lacks %s", p)
+	case spec.ReasonInvalidAllowMethodsPreflightResponse:
+		return "blocked: Access-Control-Allow-Methods is not a valid list"
+	case spec.ReasonInvalidAllowHeadersPreflightResponse:
+		return "blocked: Access-Control-Allow-Headers is not a valid list"
+	case "":
+		return "blocked"
+	}
+	if p != "" {
+		return fmt.Sprintf("blocked: %s %s", o.Reason, p)
+	}
+	return "blocked: " + o.Reason
+}

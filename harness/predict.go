@@ -1,0 +1,121 @@
+package harness
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
+)
+
+// corsResponseHeaders are the headers a CORS policy decides. Everything else
+// on a response (status, Location, X-Total-Count, ...) is the API's business.
+var corsResponseHeaders = []string{
+	policy.HeaderAllowOrigin, policy.HeaderAllowCredentials, policy.HeaderAllowMethods,
+	policy.HeaderAllowHeaders, policy.HeaderExposeHeaders, policy.HeaderMaxAge,
+}
+
+func isCORSResponseHeader(name string) bool {
+	for _, h := range corsResponseHeaders {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// wireServer replays what the browser saw on the wire, so the model can say
+// what a conforming browser does with the headers the server really sent.
+func wireServer(obs browser.Observation) spec.Server {
+	hop := 0
+	return func(r spec.ServerRequest) (spec.Response, bool) {
+		if r.Preflight {
+			if obs.Preflight == nil || obs.Preflight.Status == 0 {
+				return spec.Response{}, false
+			}
+			return spec.Response{Status: obs.Preflight.Status, Headers: specHeaders(obs.Preflight.ResponseHeaders)}, true
+		}
+		if hop >= len(obs.Actual) || obs.Actual[hop].Status == 0 {
+			return spec.Response{}, false
+		}
+		x := obs.Actual[hop]
+		hop++
+		return spec.Response{Status: x.Status, Headers: specHeaders(x.ResponseHeaders)}, true
+	}
+}
+
+// policyServer answers like a server that conforms to the policy: for a
+// preflight, exactly the policy's answer; for an actual request, the response
+// the server really sent (status, Location, its own headers) with the CORS
+// headers replaced by the policy's. So a wrong status or a missing header
+// outside CORS is never blamed on the policy, and a live target needs no model
+// of its routes. pathOf maps a request URL to the path the policy sees.
+func policyServer(p *policy.Policy, obs browser.Observation, pathOf func(*url.URL) string) spec.Server {
+	hop := 0
+	return func(r spec.ServerRequest) (spec.Response, bool) {
+		u, err := url.Parse(r.URL)
+		if err != nil {
+			return spec.Response{}, false
+		}
+		acrm, hasACRM := r.Headers.Get(policy.HeaderRequestMethod)
+		acrh, _ := r.Headers.Get(policy.HeaderRequestHeaders)
+		origin, _ := r.Headers.Get(policy.HeaderOrigin)
+		ans := p.Answer(policy.Request{
+			Method: r.Method, Path: pathOf(u), Origin: origin,
+			HasRequestMethod: hasACRM, RequestMethod: acrm, RequestHeaders: acrh,
+		})
+		if ans.Preflight {
+			return spec.Response{Status: ans.Status, Headers: headersOf(ans.Header)}, true
+		}
+		resp := spec.Response{Status: http.StatusOK}
+		if hop < len(obs.Actual) && obs.Actual[hop].Status != 0 {
+			x := obs.Actual[hop]
+			resp.Status = x.Status
+			for _, h := range x.ResponseHeaders {
+				if !isCORSResponseHeader(h.Name) {
+					resp.Headers = append(resp.Headers, spec.Header{Name: h.Name, Value: h.Value})
+				}
+			}
+		}
+		hop++
+		for _, h := range headersOf(ans.Header) {
+			if isCORSResponseHeader(h.Name) {
+				resp.Headers = append(resp.Headers, h)
+			}
+		}
+		return resp, true
+	}
+}
+
+func specHeaders(hs []browser.Header) spec.Headers {
+	out := make(spec.Headers, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, spec.Header{Name: h.Name, Value: h.Value})
+	}
+	return out
+}
+
+func headersOf(h http.Header) spec.Headers {
+	var out spec.Headers
+	for name, vs := range h {
+		for _, v := range vs {
+			out = append(out, spec.Header{Name: name, Value: v})
+		}
+	}
+	return out
+}
+
+// relevantHeaders are the response header names whose readability the
+// verdict compares: every header of the final actual response on the wire.
+func relevantHeaders(obs browser.Observation) []string {
+	if len(obs.Actual) == 0 {
+		return nil
+	}
+	var names []string
+	for _, h := range obs.Actual[len(obs.Actual)-1].ResponseHeaders {
+		names = append(names, h.Name)
+	}
+	return names
+}

@@ -1,0 +1,264 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
+)
+
+// Target is the API under test as the runner sees it: the embedded mock or
+// a live server.
+type Target interface {
+	// URL is the absolute URL a scenario fetches; token makes it unique per
+	// scenario run so no cache serves one scenario from another.
+	URL(s Scenario, token string) (string, error)
+	// Policy is what the scenario's API claims, and the path the policy sees
+	// for a request URL.
+	Policy(s Scenario) (p *policy.Policy, pathOf func(*url.URL) string, err error)
+	// Session returns the cookie the browser should hold for the scenario's
+	// API (ok=false when the target has none).
+	Session(s Scenario) (apiURL string, c browser.Cookie, ok bool, err error)
+	// Reached reports whether the request carrying token reached the server
+	// as an actual (non-preflight) request; nil when the target cannot tell.
+	Reached(token string) *bool
+}
+
+// Runner runs scenarios in one browser against one target.
+type Runner struct {
+	Engine   browser.Engine
+	Topology *Topology
+	Target   Target
+	// Profile is the browser's known deviations from the Fetch standard.
+	Profile spec.Profile
+	// RunID makes URLs unique across runs sharing a browser.
+	RunID string
+	// FetchTimeout bounds one fetch (default 15 s).
+	FetchTimeout time.Duration
+}
+
+// RunOptions shape a run of many scenarios.
+type RunOptions struct {
+	// Twice runs every scenario a second time (a new URL), so a server
+	// whose answer changes from one request to the next shows it.
+	Twice bool
+	// Shuffle runs the scenarios in a random order drawn from Seed.
+	Shuffle bool
+	Seed    uint64
+	// Progress is called after each scenario.
+	Progress func(done, total int, r Result)
+}
+
+// RunAll runs scenarios and returns their results in run order. It stops
+// early only when ctx ends; each remaining scenario then gets an error.
+func (r *Runner) RunAll(ctx context.Context, scenarios []Scenario, o RunOptions) []Result {
+	type job struct {
+		s   Scenario
+		rep int
+	}
+	var jobs []job
+	for _, s := range scenarios {
+		jobs = append(jobs, job{s, 0})
+		if o.Twice {
+			jobs = append(jobs, job{s, 1})
+		}
+	}
+	if o.Shuffle {
+		rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
+		rng.Shuffle(len(jobs), func(i, k int) { jobs[i], jobs[k] = jobs[k], jobs[i] })
+	}
+	results := make([]Result, 0, len(jobs))
+	for i, jb := range jobs {
+		res := r.Run(ctx, jb.s, jb.rep)
+		results = append(results, res)
+		if o.Progress != nil {
+			o.Progress(i+1, len(jobs), res)
+		}
+	}
+	return results
+}
+
+// Run runs one scenario; rep distinguishes repetitions of the same one.
+func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
+	start := time.Now()
+	res = Result{Scenario: s}
+	defer func() { res.Duration = time.Since(start) }()
+	if err := ctx.Err(); err != nil {
+		return errorResult(res, err)
+	}
+	token := fmt.Sprintf("%s-%s-%d", r.RunID, sanitize(s.ID), rep)
+	site, ok := r.Topology.Site(s.Site)
+	if !ok {
+		return errorResult(res, fmt.Errorf("scenario %s: no site %q in the topology", s.ID, s.Site))
+	}
+	pageURL, _ := r.Topology.PageURL(s.Site)
+	target, err := r.Target.URL(s, token)
+	if err != nil {
+		return errorResult(res, err)
+	}
+	res.URL = target
+	pol, pathOf, err := r.Target.Policy(s)
+	if err != nil {
+		return errorResult(res, err)
+	}
+	if s.Session {
+		apiURL, c, ok, err := r.Target.Session(s)
+		if err != nil {
+			return errorResult(res, err)
+		}
+		if ok {
+			if err := r.Engine.SetCookie(ctx, apiURL, c); err != nil {
+				return errorResult(res, &InfraError{Op: "set session cookie", Err: err})
+			}
+		}
+	}
+
+	fetch := toFetch(pageURL, target, s.Request)
+	var obs browser.Observation
+	for i := 0; i <= s.Repeat; i++ {
+		fctx, cancel := context.WithTimeout(ctx, r.fetchTimeout())
+		obs, err = r.Engine.Fetch(fctx, fetch)
+		cancel()
+		if err != nil {
+			return errorResult(res, &InfraError{Op: r.Engine.Name() + " fetch", Err: err})
+		}
+	}
+	res.Observation = &obs
+	res.ReachedServer = r.Target.Reached(token)
+
+	req := toSpecRequest(site.Origin, target, s.Request)
+	relevant := relevantHeaders(obs)
+	polDec := spec.Decide(req, policyServer(pol, obs, pathOf), r.Profile)
+	wireDec := spec.Decide(req, wireServer(obs), r.Profile)
+	res.PolicyDecision, res.WireDecision = &polDec, &wireDec
+
+	j := judgement{
+		site: site, req: s.Request, policy: polDec, wire: wireDec, obs: obs,
+		relevant: relevant, browserName: r.Engine.Name(),
+	}
+	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec)
+	judge(&res, j)
+	res.Diagnoses = append(res.Diagnoses, cookieDiagnoses(s, obs, wireDec)...)
+	return res
+}
+
+func (r *Runner) fetchTimeout() time.Duration {
+	if r.FetchTimeout > 0 {
+		return r.FetchTimeout
+	}
+	return 15 * time.Second
+}
+
+// decidingExchange picks the exchange whose CORS headers explain a mismatch:
+// the preflight when it failed or was the only one, else the last response.
+func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision) (string, spec.Headers, spec.Headers) {
+	replay := policyServer(pol, obs, pathOf)
+	if obs.Preflight != nil && (len(obs.Actual) == 0 || strings.HasPrefix(obs.CorsError, "Preflight") ||
+		strings.Contains(obs.CorsError, "PreflightResponse")) {
+		want, _ := replay(spec.ServerRequest{
+			Preflight: true, Method: "OPTIONS", URL: obs.Preflight.URL,
+			Headers: specHeaders(obs.Preflight.RequestHeaders),
+		})
+		return "preflight response", corsOnly(want.Headers), corsOnly(specHeaders(obs.Preflight.ResponseHeaders))
+	}
+	if len(obs.Actual) == 0 {
+		return "response", nil, nil
+	}
+	last := obs.Actual[len(obs.Actual)-1]
+	var want spec.Response
+	for i := range obs.Actual { // replay hop by hop so the policy sees each URL
+		x := obs.Actual[i]
+		want, _ = replay(spec.ServerRequest{Method: x.Method, URL: x.URL, Headers: specHeaders(x.RequestHeaders)})
+	}
+	return "response", corsOnly(want.Headers), corsOnly(specHeaders(last.ResponseHeaders))
+}
+
+func corsOnly(hs spec.Headers) spec.Headers {
+	var out spec.Headers
+	for _, h := range hs {
+		if isCORSResponseHeader(h.Name) {
+			out = append(out, h)
+		}
+	}
+	return out
+}
+
+// cookieDiagnoses reports a session cookie the browser's cookie policy kept
+// from the request: CORS headers cannot fix that, the topology must.
+func cookieDiagnoses(s Scenario, obs browser.Observation, wire spec.Decision) []string {
+	if !s.Session || !wire.CookiesSent || len(obs.Actual) == 0 {
+		return nil
+	}
+	if _, sent := browser.HeaderValue(obs.Actual[0].RequestHeaders, "Cookie"); sent {
+		return nil
+	}
+	why := "no reason given"
+	if len(obs.BlockedCookies) > 0 {
+		var rs []string
+		for _, c := range obs.BlockedCookies {
+			rs = append(rs, c.Name+": "+c.Reason)
+		}
+		why = strings.Join(rs, ", ")
+	}
+	return []string{fmt.Sprintf("cookie-dropped: the browser sent no session cookie although the request is credentialed (%s); "+
+		"the page and the API are cross-site and third-party cookies are blocked, so no CORS header can make this work", why)}
+}
+
+func errorResult(res Result, err error) Result {
+	res.Verdict = VerdictError
+	res.Err = err.Error()
+	res.Explanation = "error: " + err.Error()
+	return res
+}
+
+// InfraError is a failure of the run's infrastructure (browser, listener,
+// target), never a CORS verdict.
+type InfraError struct {
+	Op  string
+	Err error
+}
+
+func (e *InfraError) Error() string { return e.Op + ": " + e.Err.Error() }
+func (e *InfraError) Unwrap() error { return e.Err }
+
+// IsInfra reports whether err is an infrastructure failure.
+func IsInfra(err error) bool {
+	var ie *InfraError
+	return errors.As(err, &ie)
+}
+
+func sanitize(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+func toFetch(pageURL, target string, r Request) browser.Fetch {
+	f := browser.Fetch{
+		PageURL: pageURL, URL: target, Method: r.Method,
+		Body: r.BodyText, BodyKind: string(r.Body), BlobType: r.BlobType,
+		Credentials: string(r.Credentials), Mode: string(r.Mode), Redirect: string(r.Redirect), Cache: r.Cache,
+	}
+	for _, h := range r.Headers {
+		f.Headers = append(f.Headers, browser.Header{Name: h.Name, Value: h.Value})
+	}
+	return f
+}
+
+func toSpecRequest(origin, target string, r Request) spec.Request {
+	return spec.Request{
+		Origin: origin, URL: target, Method: r.Method, Headers: r.Headers,
+		Body: r.Body, BlobType: r.BlobType, Credentials: r.Credentials,
+		Mode: r.Mode, Redirect: r.Redirect, Cache: r.Cache,
+	}
+}

@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/corsproof/corsproof/spec"
+)
+
+// Scenario is one conformance check: a page on one origin makes one fetch
+// to the API, whose CORS behaviour follows a named policy. What should happen
+// is computed (policy → server answer → Fetch model), never written by hand.
+type Scenario struct {
+	ID     string   `json:"id"`
+	Title  string   `json:"title"`
+	Labels []string `json:"labels,omitempty"`
+	// Policy names the policy the API serves for this scenario.
+	Policy string `json:"policy"`
+	// Site names the origin page the fetch runs from.
+	Site    string  `json:"site"`
+	Request Request `json:"request"`
+	// Session puts a valid session cookie for the API into the browser's
+	// jar before the fetch (SameSite=None; Secure, as the API's login sets it).
+	Session bool `json:"session,omitempty"`
+	// Repeat runs the same fetch (same URL) this many extra times right
+	// after the first; the last run is judged. Preflight caching shows here.
+	Repeat int `json:"repeat,omitempty"`
+}
+
+// Request is the fetch() a scenario makes, relative to the API.
+type Request struct {
+	// API is the API origin; "" means the run's main API origin.
+	API string `json:"api,omitempty"`
+	// Path and query under the API (e.g. "/api/items"); the harness adds a
+	// query token unique to the scenario run.
+	Path        string               `json:"path"`
+	Method      string               `json:"method,omitempty"`
+	Headers     spec.Headers         `json:"headers,omitempty"`
+	Body        spec.BodyKind        `json:"body,omitempty"`
+	BodyText    string               `json:"body_text,omitempty"`
+	BlobType    string               `json:"blob_type,omitempty"`
+	Credentials spec.CredentialsMode `json:"credentials,omitempty"`
+	Mode        spec.Mode            `json:"mode,omitempty"`
+	Redirect    spec.RedirectMode    `json:"redirect,omitempty"`
+	Cache       string               `json:"cache,omitempty"`
+}
+
+// String is a compact form for tables: "PUT /api/items/1 +X-Foo cred=include".
+func (r Request) String() string {
+	var b strings.Builder
+	m := r.Method
+	if m == "" {
+		m = "GET"
+	}
+	fmt.Fprintf(&b, "%s %s", m, r.Path)
+	for _, h := range r.Headers {
+		fmt.Fprintf(&b, " +%s", h.Name)
+	}
+	if r.Body != spec.BodyNone {
+		fmt.Fprintf(&b, " body=%s", r.Body)
+	}
+	if r.Credentials != "" {
+		fmt.Fprintf(&b, " cred=%s", r.Credentials)
+	}
+	if r.Mode != "" {
+		fmt.Fprintf(&b, " mode=%s", r.Mode)
+	}
+	if r.Redirect != "" {
+		fmt.Fprintf(&b, " redirect=%s", r.Redirect)
+	}
+	if r.Cache != "" {
+		fmt.Fprintf(&b, " cache=%s", r.Cache)
+	}
+	return b.String()
+}
+
+// HasLabel reports whether the scenario carries label l.
+func (s Scenario) HasLabel(l string) bool {
+	for _, x := range s.Labels {
+		if x == l {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,213 @@
+package harness
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Site is an origin a page is served from. Pages are tiny: they only run
+// what the browser package injects.
+type Site struct {
+	// Name identifies the site in scenarios and reports ("app", "evil").
+	Name string `json:"name"`
+	// Origin is the serialized origin the page has, as the server sees it
+	// in the Origin header: "https://app.example.test", or "null".
+	Origin string `json:"origin"`
+	// Class says why the site is there: allowed, same-site, cross-site,
+	// downgrade, other-port, null, or a crafted-origin class.
+	Class string `json:"class"`
+	// Host is the origin the page is really served from; for a null site
+	// the sandboxed document's URL origin. Empty means Origin.
+	Host string `json:"host,omitempty"`
+	// Sandboxed pages have an opaque origin (CSP sandbox).
+	Sandboxed bool `json:"sandboxed,omitempty"`
+}
+
+// served is the origin the page is loaded from.
+func (s Site) served() string {
+	if s.Host != "" {
+		return s.Host
+	}
+	return s.Origin
+}
+
+// Topology is the per-run network: a CA, HTTPS (and HTTP) listeners on
+// 127.0.0.1:0 for the origin pages and the API, and the browser host mapping
+// that gives each its real name on its default port.
+type Topology struct {
+	CA    *CA
+	sites map[string]Site
+
+	servers   []*http.Server
+	hostRules map[string]string
+	apiAddr   string
+}
+
+// TopologyConfig says what to serve.
+type TopologyConfig struct {
+	Sites []Site
+	// APIOrigins are the origins the API is served under
+	// ("https://api.example.test"); all reach API. Empty when the target is
+	// a live server the browser reaches directly.
+	APIOrigins []string
+	API        http.Handler
+}
+
+// StartTopology starts the listeners. Close stops them.
+func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
+	ca, err := NewCA()
+	if err != nil {
+		return nil, err
+	}
+	t = &Topology{CA: ca, sites: map[string]Site{}, hostRules: map[string]string{}}
+	defer func() {
+		if err != nil {
+			t.Close()
+		}
+	}()
+	pageTLS, pageHTTP := "", ""
+	for _, s := range cfg.Sites {
+		if _, dup := t.sites[s.Name]; dup {
+			return nil, fmt.Errorf("topology: two sites named %q", s.Name)
+		}
+		t.sites[s.Name] = s
+		u, err := url.Parse(s.served())
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("topology: site %s: bad origin %q", s.Name, s.served())
+		}
+		addr := &pageHTTP
+		if u.Scheme == "https" {
+			addr = &pageTLS
+		}
+		if *addr == "" {
+			if *addr, err = t.serve(pagesHandler(), u.Scheme == "https"); err != nil {
+				return nil, err
+			}
+		}
+		t.hostRules[hostPort(u)] = *addr
+	}
+	if cfg.API != nil {
+		if t.apiAddr, err = t.serve(cfg.API, true); err != nil {
+			return nil, err
+		}
+		for _, o := range cfg.APIOrigins {
+			u, err := url.Parse(o)
+			if err != nil || u.Scheme != "https" {
+				return nil, fmt.Errorf("topology: API origin %q must be https", o)
+			}
+			t.hostRules[hostPort(u)] = t.apiAddr
+		}
+	}
+	return t, nil
+}
+
+func hostPort(u *url.URL) string {
+	if u.Port() != "" {
+		return u.Host
+	}
+	if u.Scheme == "https" {
+		return u.Hostname() + ":443"
+	}
+	return u.Hostname() + ":80"
+}
+
+// serve starts h on a fresh 127.0.0.1 listener and returns its address.
+func (t *Topology) serve(h http.Handler, useTLS bool) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", &InfraError{Op: "listen on 127.0.0.1", Err: err}
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          quietLog(),
+	}
+	if useTLS {
+		srv.TLSConfig = t.CA.TLSConfig()
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	t.servers = append(t.servers, srv)
+	go srv.Serve(ln)
+	return ln.Addr().String(), nil
+}
+
+// HostRules maps "host:port" as the browser sees it to a loopback listener.
+func (t *Topology) HostRules() map[string]string { return t.hostRules }
+
+// Site returns a site by name.
+func (t *Topology) Site(name string) (Site, bool) {
+	s, ok := t.sites[name]
+	return s, ok
+}
+
+// Sites lists the sites sorted by name.
+func (t *Topology) Sites() []Site {
+	out := make([]Site, 0, len(t.sites))
+	for _, s := range t.sites {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// PageURL is the URL of a site's origin page.
+func (t *Topology) PageURL(name string) (string, error) {
+	s, ok := t.sites[name]
+	if !ok {
+		return "", fmt.Errorf("no site %q", name)
+	}
+	if s.Sandboxed {
+		return s.served() + sandboxedPath, nil
+	}
+	return s.served() + "/", nil
+}
+
+// APIAddr is the API listener's loopback address ("" without an API).
+func (t *Topology) APIAddr() string { return t.apiAddr }
+
+// Close stops every listener.
+func (t *Topology) Close() error {
+	var errs []error
+	for _, s := range t.servers {
+		errs = append(errs, s.Close())
+	}
+	t.servers = nil
+	return errors.Join(errs...)
+}
+
+const sandboxedPath = "/__corsproof/sandboxed"
+
+const pageHTML = `<!doctype html><meta charset="utf-8"><title>corsproof origin page</title>` +
+	`<p>corsproof origin page. The harness runs fetch() here.</p>`
+
+// pagesHandler serves the origin pages. A sandboxed page gets an opaque
+// origin from its CSP, so its fetches send Origin: null, like a sandboxed
+// iframe on any site would.
+func pagesHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/favicon.ico" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		if strings.HasPrefix(r.URL.Path, sandboxedPath) {
+			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
+		}
+		fmt.Fprint(w, pageHTML)
+	})
+}
+
+// quietLog drops net/http's own error log: TLS handshakes the browser
+// abandons are normal here and not worth a line on the terminal.
+func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }
