@@ -280,3 +280,15 @@ func mustPath(t *testing.T, raw string) string {
 	}
 	return u.Path
 }
+
+// Chromium serialises the URL its own way ("a b" becomes "a%20b"); the
+// engine must still find the request, and say how it did.
+func TestRequestIsFoundWhenChromiumReencodesTheURL(t *testing.T) {
+	o := fetch(t, Fetch{PageURL: appPage, URL: uniqueURL("acao=*&q=a b")})
+	if !o.Allowed || len(o.Actual) != 1 || !strings.Contains(o.Actual[0].URL, "a%20b") {
+		t.Fatalf("allowed=%v actual=%+v", o.Allowed, o.Actual)
+	}
+	if len(o.Notes) != 1 || !strings.Contains(o.Notes[0], "only fetch") {
+		t.Errorf("notes = %q, want the by-elimination note", o.Notes)
+	}
+}

@@ -91,6 +91,9 @@ func (q *request) terminal() bool { return q.finished || q.failed != nil }
 type trace struct {
 	actual    *request
 	preflight *request
+	// byElimination: no request had the fetch's URL as serialised here,
+	// and the only fetch-type request of the window was taken instead.
+	byElimination bool
 }
 
 // assemble groups the events and picks the fetch's requests: the actual
@@ -145,6 +148,20 @@ func assemble(fetchURL string, events []any) trace {
 		if !q.preflight && sameURL(q.hops[0].Request, fetchURL) {
 			t.actual = q
 			break
+		}
+	}
+	if t.actual == nil {
+		// Chromium may serialise a URL differently (percent-encoding in
+		// the query, IDNA hosts). Fetches run one at a time per browser,
+		// so a single fetch-type request in the window is ours.
+		var cands []*request
+		for _, q := range order {
+			if !q.preflight && q.hops[0].Type == network.ResourceTypeFetch {
+				cands = append(cands, q)
+			}
+		}
+		if len(cands) == 1 {
+			t.actual, t.byElimination = cands[0], true
 		}
 	}
 	for _, q := range order {

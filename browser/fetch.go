@@ -186,6 +186,9 @@ func observe(res jsResult, t trace, missing string, decodeErrs []string) Observa
 	if missing != "" {
 		o.Notes = append(o.Notes, "after "+eventGrace.String()+": "+missing)
 	}
+	if t.byElimination {
+		o.Notes = append(o.Notes, "the request was matched as the only fetch of its window, not by URL: "+t.actual.hops[0].Request.URL)
+	}
 	if t.actual == nil && res.Stage == "fetch" {
 		o.Notes = append(o.Notes, "fetch() rejected before any network request; the browser reports no reason over CDP")
 	}
