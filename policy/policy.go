@@ -10,8 +10,9 @@ type Rules struct {
 	// ("https://app.example.com", no trailing slash, no path), the single
 	// wildcard "*", the literal "null", or a subdomain pattern
 	// "https://*.example.com" matching any subdomain at any depth (not the
-	// apex, not "evilexample.com").
-	Origins []string `json:"origins,omitempty" yaml:"origins,omitempty"`
+	// apex, not "evilexample.com"). A policy must list its origins: nil is an
+	// error, an empty list allows none, and both survive YAML and JSON.
+	Origins []string `json:"origins,omitzero" yaml:"origins,omitempty"`
 	// Methods allowed beyond the CORS-safelisted GET, HEAD and POST. They are
 	// compared byte for byte, as browsers do since Chromium 109: "PATCH" does
 	// not allow a page's "patch".
@@ -52,10 +53,10 @@ type Endpoint struct {
 // nothing.
 type Route struct {
 	Prefix         string   `json:"prefix" yaml:"prefix"`
-	Origins        []string `json:"origins,omitempty" yaml:"origins,omitempty"`
-	Methods        []string `json:"methods,omitempty" yaml:"methods,omitempty"`
-	RequestHeaders []string `json:"request_headers,omitempty" yaml:"request_headers,omitempty"`
-	ExposeHeaders  []string `json:"expose_headers,omitempty" yaml:"expose_headers,omitempty"`
+	Origins        []string `json:"origins,omitzero" yaml:"origins,omitempty"`
+	Methods        []string `json:"methods,omitzero" yaml:"methods,omitempty"`
+	RequestHeaders []string `json:"request_headers,omitzero" yaml:"request_headers,omitempty"`
+	ExposeHeaders  []string `json:"expose_headers,omitzero" yaml:"expose_headers,omitempty"`
 	Credentials    *bool    `json:"credentials,omitempty" yaml:"credentials,omitempty"`
 	MaxAge         *int     `json:"max_age,omitempty" yaml:"max_age,omitempty"`
 }
@@ -63,7 +64,6 @@ type Route struct {
 // For returns the rules in force for a request path: the policy's rules with
 // the longest matching route's overrides applied.
 func (p *Policy) For(path string) Rules {
-	r := p.Rules
 	best := -1
 	for i, rt := range p.Routes {
 		if strings.HasPrefix(path, rt.Prefix) && (best < 0 || len(rt.Prefix) > len(p.Routes[best].Prefix)) {
@@ -71,9 +71,13 @@ func (p *Policy) For(path string) Rules {
 		}
 	}
 	if best < 0 {
-		return r
+		return p.Rules
 	}
-	rt := p.Routes[best]
+	return p.Routes[best].over(p.Rules)
+}
+
+// over returns r with each field the route sets replaced by the route's.
+func (rt Route) over(r Rules) Rules {
 	if rt.Origins != nil {
 		r.Origins = rt.Origins
 	}
