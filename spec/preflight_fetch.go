@@ -9,7 +9,9 @@ func (d *decider) preflight() bool {
 	pl := planFor(d.fr, d.p)
 	d.deviate(pl.Deviations...)
 	d.preflightPath = pl.NeedsPreflight
+	// These fields describe the last hop (Decision.Preflight's doc).
 	d.dec.Preflight, d.dec.PreflightCached = false, false
+	d.dec.PreflightWhy, d.dec.RequestMethod, d.dec.RequestHeaders = "", "", ""
 	if !pl.NeedsPreflight {
 		d.step("R3.1.7", true, "a simple request: method %s and every header are CORS-safelisted, so no preflight", d.fr.method)
 		return true
