@@ -136,7 +136,7 @@ func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
 
 	start := time.Now()
 	if err := c.start(ctx); err != nil {
-		c.stopHard()
+		c.stopHard(true)
 		return nil, fmt.Errorf("browser: launching %s: %w", o.ExecPath, err)
 	}
 	logf("chromium: %s started in %v (pid %d, profile %s)", c.version, time.Since(start).Round(time.Millisecond), c.pid, profileDir)

@@ -44,8 +44,11 @@ func (c *Chromium) close() error {
 		c.logf("chromium: graceful close: %v (killing it)", err)
 	}
 	cancel()
-	c.stopHard()
+	c.stopHard(false)
 	if singleton != "" {
+		if _, err := os.Stat(singleton); err == nil {
+			c.logf("chromium: removing the singleton dir %s the browser left", singleton)
+		}
 		if err := os.RemoveAll(singleton); err != nil {
 			errs = append(errs, err)
 		}
@@ -59,7 +62,7 @@ func (c *Chromium) close() error {
 // stopHard ends every context (which kills the process if it still runs)
 // and removes what the process left. It is also the cleanup of a failed
 // launch.
-func (c *Chromium) stopHard() {
+func (c *Chromium) stopHard(removeSingleton bool) {
 	c.closed.Store(true)
 	singleton := singletonDir(c.profileDir)
 	c.tabsMu.Lock()
@@ -76,7 +79,7 @@ func (c *Chromium) stopHard() {
 	if err := removeAllRetry(c.profileDir); err != nil {
 		c.logf("chromium: removing profile %s: %v", c.profileDir, err)
 	}
-	if singleton != "" {
+	if removeSingleton && singleton != "" {
 		os.RemoveAll(singleton)
 	}
 }

@@ -226,3 +226,28 @@ func TestFindChromiumHonoursTheEnvironment(t *testing.T) {
 		t.Errorf("err = %v, want the install hint", err)
 	}
 }
+
+func TestCloseDuringAFetchEndsTheFetch(t *testing.T) {
+	needBrowser(t)
+	c, err := LaunchChromium(context.Background(), site.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Fetch(context.Background(), Fetch{PageURL: appPage, URL: uniqueURL("acao=*&hang")})
+		done <- err
+	}()
+	time.Sleep(500 * time.Millisecond) // let the fetch reach the server
+	if err := c.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("Fetch: %v, want ErrClosed", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Fetch still running after Close")
+	}
+}

@@ -164,6 +164,7 @@ func (s *testSite) serve(w http.ResponseWriter, r *http.Request) {
 //	x                              X-Exposed: 1 and X-Hidden: 2
 //	dup                            two X-Dup lines
 //	status                         the actual response's status
+//	hang                           never answer
 func (s *testSite) api(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	h := w.Header()
@@ -178,6 +179,10 @@ func (s *testSite) api(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodOptions {
 		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if q.Has("hang") {
+		<-r.Context().Done() // until the browser gives up
 		return
 	}
 	if v := q.Get("setcookie"); v != "" {
