@@ -1,0 +1,476 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/spec"
+)
+
+func init() {
+	register("explain", "the Fetch model's decision for one request, step by step (no browser)", cmdExplain)
+}
+
+const explainHelp = `usage: corsproof explain --origin ORIGIN --url URL [flags]
+       corsproof explain --file FILE [--id ID] [--profile P]
+
+Runs one fetch() through the Fetch model (package spec), without a browser,
+and prints every step: whether a preflight is needed and why, the
+Access-Control-Request-* values, and each check with ✓ or ✗. The last line is
+"allowed" or "blocked: <Reason> [<failed parameter>]", with Chromium's
+CorsError names. The exit code is 0 either way; 2 means the input is malformed.
+
+The server's answers come from the flags: --status and --response-header for
+the actual response, --preflight-status and --preflight-header for the
+preflight. When the model needs a preflight and no --preflight-* flag was
+given, the preflight response is assumed to be status 200 without headers,
+and the output says so.
+
+--file FILE reads a captured exchange instead of the request flags. Either
+the capture format
+
+  {"request":   {"origin": "https://app.example.test",
+                 "url": "https://api.example.test/items", "method": "PUT",
+                 "headers": [{"name": "X-Foo", "value": "1"}],
+                 "credentials": "include", "mode": "cors"},
+   "preflight": {"status": 204, "headers": [{"name": "Access-Control-Allow-Origin",
+                                            "value": "https://app.example.test"}]},
+   "response":  {"status": 200, "headers": [...]},
+   "responses": [{...}, {...}]}
+
+("responses" lists one response per redirect hop and replaces "response";
+"preflight" may be left out), or one entry of the "results" array of a
+'corsproof run --json' report (the model replays what the browser saw on the
+wire), or a whole report with --id naming the scenario.
+
+flags:
+`
+
+func cmdExplain(e env, args []string) int {
+	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(e.stderr, explainHelp)
+		fs.PrintDefaults()
+	}
+	var (
+		origin      = fs.String("origin", "", "the page's origin, e.g. https://app.example.test, or null")
+		target      = fs.String("url", "", "the absolute URL passed to fetch()")
+		method      = fs.String("method", "", "the method as the page passes it (default GET)")
+		credentials = fs.String("credentials", "", "credentials mode: omit, same-origin (fetch()'s default) or include")
+		mode        = fs.String("mode", "", "request mode: cors (default), no-cors or same-origin")
+		redirect    = fs.String("redirect", "", "redirect mode: follow (default), error or manual")
+		status      = fs.Int("status", 200, "the actual response's status")
+		pfStatus    = fs.Int("preflight-status", 0, "the preflight response's status (default 200)")
+		profileName = fs.String("profile", "chromium", "the model's profile: standard (the Fetch standard) or chromium")
+		file        = fs.String("file", "", "read a captured exchange from this JSON file (see above)")
+		id          = fs.String("id", "", "with --file holding a whole report: the scenario id to explain")
+		headers     multiFlag
+		pfHeaders   multiFlag
+		respHeaders multiFlag
+	)
+	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
+	fs.Var(&pfHeaders, "preflight-header", "a preflight response header 'Name: value' (repeatable)")
+	fs.Var(&respHeaders, "response-header", "an actual response header 'Name: value' (repeatable; a second line of the same name is a second header line)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "corsproof explain: "+format+"\n", a...)
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		return usageErr("unexpected argument %q", fs.Arg(0))
+	}
+	profile, other, ok := explainProfiles(*profileName)
+	if !ok {
+		return usageErr("unknown profile %q: use standard or chromium", *profileName)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var ex exchange
+	if *file != "" {
+		for _, n := range []string{"origin", "url", "method", "header", "credentials", "mode", "redirect",
+			"status", "preflight-status", "preflight-header", "response-header"} {
+			if set[n] {
+				return usageErr("--%s cannot be combined with --file: the file holds the whole exchange", n)
+			}
+		}
+		var err error
+		if ex, err = loadExchange(*file, *id); err != nil {
+			return usageErr("%v", err)
+		}
+	} else {
+		if set["id"] {
+			return usageErr("--id needs --file")
+		}
+		req := spec.Request{Origin: *origin, URL: *target, Method: *method,
+			Credentials: spec.CredentialsMode(*credentials), Mode: spec.Mode(*mode), Redirect: spec.RedirectMode(*redirect)}
+		var err error
+		if req.Headers, err = parseHeaderFlags("--header", headers); err != nil {
+			return usageErr("%v", err)
+		}
+		ex.request = req
+		ex.responses = []spec.Response{{Status: *status}}
+		if ex.responses[0].Headers, err = parseHeaderFlags("--response-header", respHeaders); err != nil {
+			return usageErr("%v", err)
+		}
+		if set["preflight-status"] || set["preflight-header"] {
+			pf := spec.Response{Status: *pfStatus}
+			if !set["preflight-status"] {
+				pf.Status = 200
+			}
+			if pf.Headers, err = parseHeaderFlags("--preflight-header", pfHeaders); err != nil {
+				return usageErr("%v", err)
+			}
+			ex.preflight = &pf
+		}
+		ex.source = "flags"
+	}
+	if err := ex.validate(); err != nil {
+		return usageErr("%v", err)
+	}
+
+	srv := ex.server()
+	d := spec.Decide(ex.request, srv.answer, profile)
+	alt := spec.Decide(ex.request, ex.server().answer, other)
+	printExplanation(e.stdout, ex, srv, d, alt, profile, other)
+	return exitOK
+}
+
+func explainProfiles(name string) (p, other spec.Profile, ok bool) {
+	switch name {
+	case "standard":
+		return spec.Standard, spec.Chromium, true
+	case "chromium":
+		return spec.Chromium, spec.Standard, true
+	}
+	return spec.Profile{}, spec.Profile{}, false
+}
+
+// exchange is one fetch and the server's answers to it.
+type exchange struct {
+	request   spec.Request
+	preflight *spec.Response  // nil: not given
+	responses []spec.Response // the actual response, one per redirect hop
+	source    string          // flags, a capture file, a report entry
+}
+
+// validate rejects what is a mistake on the command line rather than a
+// fetch() the model should judge: the model's own InvalidRequest is for
+// requests a page could really make.
+func (x exchange) validate() error {
+	r := x.request
+	if r.Origin == "" {
+		return errors.New("--origin is required (e.g. --origin https://app.example.test, or null)")
+	}
+	if r.Origin != "null" {
+		u, err := url.Parse(r.Origin)
+		if err != nil || u.Scheme == "" || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.User != nil {
+			return fmt.Errorf("origin %q is not an origin: write scheme://host[:port], or null", r.Origin)
+		}
+		if u.Path == "/" {
+			return fmt.Errorf("origin %q is not an origin: an origin has no trailing slash", r.Origin)
+		}
+	}
+	if r.URL == "" {
+		return errors.New("--url is required: the absolute URL passed to fetch()")
+	}
+	if u, err := url.Parse(r.URL); err != nil || u.Scheme == "" || (u.Host == "" && u.Opaque == "") {
+		return fmt.Errorf("url %q is not an absolute URL", r.URL)
+	}
+	switch r.Credentials {
+	case "", spec.CredentialsOmit, spec.CredentialsSameOrigin, spec.CredentialsInclude:
+	default:
+		return fmt.Errorf("unknown credentials mode %q: use omit, same-origin or include", r.Credentials)
+	}
+	switch r.Mode {
+	case "", spec.ModeCORS, spec.ModeNoCORS, spec.ModeSameOrigin:
+	default:
+		return fmt.Errorf("unknown mode %q: use cors, no-cors or same-origin", r.Mode)
+	}
+	switch r.Redirect {
+	case "", spec.RedirectFollow, spec.RedirectError, spec.RedirectManual:
+	default:
+		return fmt.Errorf("unknown redirect mode %q: use follow, error or manual", r.Redirect)
+	}
+	check := func(what string, resp spec.Response) error {
+		if resp.Status < 100 || resp.Status > 599 {
+			return fmt.Errorf("%s status %d is not an HTTP status (100–599)", what, resp.Status)
+		}
+		return nil
+	}
+	if x.preflight != nil {
+		if err := check("the preflight", *x.preflight); err != nil {
+			return err
+		}
+	}
+	for _, resp := range x.responses {
+		if err := check("the response", resp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// explainServer answers the model from the exchange and remembers what it
+// had to make up.
+type explainServer struct {
+	x          exchange
+	hop        int
+	assumed    bool   // a preflight was needed but not given
+	unknown    string // the request whose answer was not given
+	preflights []spec.ServerRequest
+}
+
+func (x exchange) server() *explainServer { return &explainServer{x: x} }
+
+func (s *explainServer) answer(r spec.ServerRequest) (spec.Response, bool) {
+	if r.Preflight {
+		s.preflights = append(s.preflights, r)
+		if s.x.preflight == nil {
+			s.assumed = true
+			return spec.Response{Status: 200}, true
+		}
+		return *s.x.preflight, true
+	}
+	if s.hop >= len(s.x.responses) {
+		s.unknown = r.Method + " " + r.URL
+		return spec.Response{}, false
+	}
+	s.hop++
+	return s.x.responses[s.hop-1], true
+}
+
+func printExplanation(w io.Writer, x exchange, srv *explainServer, d, alt spec.Decision, p, other spec.Profile) {
+	r := x.request
+	m := r.Method
+	if m == "" {
+		m = "GET"
+	}
+	cred := r.Credentials
+	if cred == "" {
+		cred = spec.CredentialsSameOrigin
+	}
+	md := r.Mode
+	if md == "" {
+		md = spec.ModeCORS
+	}
+	fmt.Fprintf(w, "fetch(%q, {method: %q, credentials: %q, mode: %q}) from %s; model profile %s\n", r.URL, m, cred, md, r.Origin, p.Name)
+	for _, h := range r.Headers {
+		fmt.Fprintf(w, "  request header  %s: %s\n", h.Name, h.Value)
+	}
+	pf := 0
+	for _, st := range d.Steps {
+		mark := "✓"
+		if !st.OK {
+			mark = "✗"
+		}
+		fmt.Fprintf(w, "%s %-7s %s\n", mark, st.Rule, st.Text)
+		if st.Rule == "R3.1.6" && pf < len(srv.preflights) {
+			sent := srv.preflights[pf]
+			pf++
+			for _, n := range []string{"Origin", "Access-Control-Request-Method", "Access-Control-Request-Headers"} {
+				if v, ok := sent.Headers.Get(n); ok {
+					fmt.Fprintf(w, "          preflight sends %s: %s\n", n, v)
+				}
+			}
+			if x.preflight == nil {
+				fmt.Fprintln(w, "          the preflight response was not given: assumed status 200 without headers")
+			}
+		}
+	}
+	if x.preflight != nil && !d.Preflight && d.Preflights == 0 && !d.Incomplete && d.Reason != spec.ReasonInvalidRequest {
+		fmt.Fprintln(w, "note: the preflight response given was not used: the model sent no preflight")
+	}
+	if d.Allowed && d.Type != "opaque" && d.Type != "opaqueredirect" {
+		fmt.Fprintf(w, "script can read: status %d, headers [%s]\n", d.Status, strings.Join(d.Exposed, ", "))
+	}
+	for _, id := range d.Deviations {
+		if dv, ok := p.Deviation(id); ok {
+			fmt.Fprintf(w, "deviation %s (%s): %s\n", dv.ID, dv.Rule, dv.Summary)
+		}
+	}
+	if alt.Incomplete == d.Incomplete && verdictLine(alt, nil) != verdictLine(d, nil) {
+		fmt.Fprintf(w, "note: the %s profile decides otherwise: %s\n", other.Name, verdictLine(alt, nil))
+	}
+	fmt.Fprintln(w, verdictLine(d, srv))
+}
+
+// verdictLine is the last line: "allowed" or "blocked: Reason param".
+func verdictLine(d spec.Decision, srv *explainServer) string {
+	switch {
+	case d.Incomplete:
+		what := "a request"
+		if srv != nil && srv.unknown != "" {
+			what = srv.unknown
+		}
+		return fmt.Sprintf("incomplete: the answer to %s was not given (give one response per redirect hop with --file)", what)
+	case d.Allowed:
+		return "allowed"
+	case d.FailedParameter != "":
+		return fmt.Sprintf("blocked: %s %s", d.Reason, d.FailedParameter)
+	}
+	return fmt.Sprintf("blocked: %s", d.Reason)
+}
+
+// parseHeaderFlags parses 'Name: value' lines. The name must be an HTTP
+// token; the value is trimmed as Headers.append does (R1.4).
+func parseHeaderFlags(flagName string, lines []string) (spec.Headers, error) {
+	var out spec.Headers
+	for _, l := range lines {
+		name, value, ok := strings.Cut(l, ":")
+		if !ok {
+			return nil, fmt.Errorf("%s %q: write 'Name: value'", flagName, l)
+		}
+		if !isHeaderToken(name) {
+			return nil, fmt.Errorf("%s %q: %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~, no spaces)", flagName, l, name)
+		}
+		value = strings.Trim(value, " \t")
+		if strings.ContainsAny(value, "\r\n\x00") {
+			return nil, fmt.Errorf("%s %q: a header value holds no CR, LF or NUL", flagName, l)
+		}
+		out = append(out, spec.Header{Name: name, Value: value})
+	}
+	return out, nil
+}
+
+func isHeaderToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// captureFile is the capture format of --file.
+type captureFile struct {
+	Request   *spec.Request   `json:"request"`
+	Preflight *spec.Response  `json:"preflight"`
+	Response  *spec.Response  `json:"response"`
+	Responses []spec.Response `json:"responses"`
+}
+
+// reportEntry is the part of one JSON report result that explain needs.
+type reportEntry struct {
+	ID      string          `json:"id"`
+	Origin  string          `json:"origin"`
+	URL     string          `json:"url"`
+	Request harness.Request `json:"request"`
+	Detail  *struct {
+		Observation *struct {
+			Preflight *exchangeJSON  `json:"preflight"`
+			Actual    []exchangeJSON `json:"actual"`
+		} `json:"observation"`
+	} `json:"detail"`
+}
+
+type exchangeJSON struct {
+	Status          int          `json:"status"`
+	ResponseHeaders spec.Headers `json:"response_headers"`
+}
+
+// loadExchange reads --file: a capture, a report entry, or a whole report
+// (then id picks the entry).
+func loadExchange(path, id string) (exchange, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return exchange{}, fmt.Errorf("cannot read the exchange: %v", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(data, &keys); err != nil {
+		return exchange{}, fmt.Errorf("%s is not a JSON object: %v (see 'corsproof explain -h' for the format)", path, err)
+	}
+	bad := func(err error) (exchange, error) {
+		return exchange{}, fmt.Errorf("%s: %v (see 'corsproof explain -h' for the format)", path, err)
+	}
+	switch {
+	case keys["results"] != nil:
+		var doc struct {
+			Results []json.RawMessage `json:"results"`
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			return bad(err)
+		}
+		var ids []string
+		for _, raw := range doc.Results {
+			var e reportEntry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return bad(err)
+			}
+			ids = append(ids, e.ID)
+			if e.ID == id || (id == "" && len(doc.Results) == 1) {
+				return fromReport(path, e)
+			}
+		}
+		if id == "" {
+			return bad(fmt.Errorf("a report with %d results: name one with --id", len(doc.Results)))
+		}
+		return bad(fmt.Errorf("no result with id %q in the report", id))
+	case keys["detail"] != nil:
+		var e reportEntry
+		if err := json.Unmarshal(data, &e); err != nil {
+			return bad(err)
+		}
+		return fromReport(path, e)
+	}
+	var c captureFile
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return bad(err)
+	}
+	if c.Request == nil {
+		return bad(errors.New(`no "request"`))
+	}
+	x := exchange{request: *c.Request, preflight: c.Preflight, responses: c.Responses, source: path}
+	switch {
+	case c.Response != nil && c.Responses != nil:
+		return bad(errors.New(`give "response" or "responses", not both`))
+	case c.Response != nil:
+		x.responses = []spec.Response{*c.Response}
+	case c.Responses == nil:
+		return bad(errors.New(`no "response": the actual response's status and headers`))
+	}
+	return x, nil
+}
+
+func fromReport(path string, e reportEntry) (exchange, error) {
+	if e.Detail == nil || e.Detail.Observation == nil {
+		return exchange{}, fmt.Errorf("%s: result %q has no detail.observation: the browser's wire capture is needed", path, e.ID)
+	}
+	r := e.Request
+	x := exchange{source: path, request: spec.Request{
+		Origin: e.Origin, URL: e.URL, Method: r.Method, Headers: r.Headers,
+		Body: r.Body, BlobType: r.BlobType, Credentials: r.Credentials,
+		Mode: r.Mode, Redirect: r.Redirect, Cache: r.Cache,
+	}}
+	obs := e.Detail.Observation
+	if obs.Preflight != nil && obs.Preflight.Status != 0 {
+		x.preflight = &spec.Response{Status: obs.Preflight.Status, Headers: obs.Preflight.ResponseHeaders}
+	}
+	for _, a := range obs.Actual {
+		if a.Status == 0 {
+			break
+		}
+		x.responses = append(x.responses, spec.Response{Status: a.Status, Headers: a.ResponseHeaders})
+	}
+	return x, nil
+}
