@@ -21,6 +21,7 @@ type judgement struct {
 	policyHeaders, wireHeaders spec.Headers
 	exchange                   string // "preflight" or "response"
 	browserName                string
+	profile                    spec.Profile
 }
 
 // judge fills the verdict of r. The order matters: an unexplained browser
@@ -42,8 +43,7 @@ func judge(r *Result, j judgement) {
 	case len(j.wire.Deviations) > 0:
 		r.Verdict = VerdictBrowserDeviation
 		r.Known = true
-		r.Explanation = fmt.Sprintf("%s, as the Fetch standard says otherwise here: known %s deviation %s",
-			r.Observed, j.browserName, strings.Join(j.wire.Deviations, ", "))
+		r.Explanation = knownDeviationText(r.Observed, j)
 	default:
 		r.Verdict = VerdictPass
 		r.Explanation = passText(r.Observed, j)
@@ -130,6 +130,21 @@ func deviationText(browserName string, observed Outcome, model spec.Decision) st
 	}
 	return fmt.Sprintf("%s exposed headers [%s], the Fetch standard exposes [%s]",
 		browserName, strings.Join(observed.Exposed, ", "), strings.Join(model.Exposed, ", "))
+}
+
+// knownDeviationText names the deviations that decided the outcome, with
+// what they are and where they were seen.
+func knownDeviationText(o Outcome, j judgement) string {
+	var parts []string
+	for _, id := range j.wire.Deviations {
+		if d, ok := j.profile.Deviation(id); ok {
+			parts = append(parts, fmt.Sprintf("%s: %s [%s; seen in %s]", d.ID, d.Summary, d.Rule, d.SeenIn))
+		} else {
+			parts = append(parts, id)
+		}
+	}
+	return fmt.Sprintf("%s as the policy says, but only through a known %s deviation from the Fetch standard: %s",
+		o, j.browserName, strings.Join(parts, "; "))
 }
 
 func passText(o Outcome, j judgement) string {

@@ -141,7 +141,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
 
 	j := judgement{
 		site: site, req: s.Request, policy: polDec, wire: wireDec, obs: obs,
-		relevant: relevant, browserName: r.Engine.Name(),
+		relevant: relevant, browserName: r.Engine.Name(), profile: r.Profile,
 	}
 	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec)
 	judge(&res, j)
