@@ -23,6 +23,9 @@ type MockTarget struct {
 	servers   map[string]*mockapi.Server
 	sessions  map[string]string
 	mux       *http.ServeMux
+	// prefix is where the whole target is mounted in a larger handler
+	// ("/f/<fault>" in a FaultMock); "" at the root.
+	prefix string
 }
 
 // NewMockTarget builds the mock for policies, with fault (zero Fault: the
@@ -57,6 +60,9 @@ func NewMockTarget(policies map[string]*policy.Policy, fault mockapi.Fault, logf
 
 func mountPath(policyName string) string { return "/p/" + policyName }
 
+// mount is a policy's mount path as the browser sees it.
+func (m *MockTarget) mount(policyName string) string { return m.prefix + mountPath(policyName) }
+
 // Handler serves every policy's mock.
 func (m *MockTarget) Handler() http.Handler { return m.mux }
 
@@ -78,13 +84,13 @@ func (m *MockTarget) URL(s Scenario, token string) (string, error) {
 	if origin == "" {
 		origin = m.APIOrigin
 	}
-	path := strings.ReplaceAll(s.Request.Path, "{mount}", mountPath(s.Policy))
+	path := strings.ReplaceAll(s.Request.Path, "{mount}", m.mount(s.Policy))
 	path = strings.ReplaceAll(path, "{token}", url.QueryEscape(token))
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return origin + mountPath(s.Policy) + path + sep + "cp=" + url.QueryEscape(token), nil
+	return origin + m.mount(s.Policy) + path + sep + "cp=" + url.QueryEscape(token), nil
 }
 
 // Policy implements Target.
@@ -93,7 +99,7 @@ func (m *MockTarget) Policy(s Scenario) (*policy.Policy, func(*url.URL) string, 
 	if !ok {
 		return nil, nil, fmt.Errorf("scenario %s: no policy %q", s.ID, s.Policy)
 	}
-	prefix := mountPath(s.Policy)
+	prefix := m.mount(s.Policy)
 	return p, func(u *url.URL) string { return strings.TrimPrefix(u.Path, prefix) }, nil
 }
 
@@ -103,9 +109,9 @@ func (m *MockTarget) Session(s Scenario) (string, browser.Cookie, bool, error) {
 	if !ok {
 		return "", browser.Cookie{}, false, nil
 	}
-	apiURL := m.APIOrigin + mountPath(s.Policy) + "/"
+	apiURL := m.APIOrigin + m.mount(s.Policy) + "/"
 	return apiURL, browser.Cookie{
-		Name: "sid", Value: sid, Path: mountPath(s.Policy) + "/",
+		Name: "sid", Value: sid, Path: m.mount(s.Policy) + "/",
 		Secure: true, HTTPOnly: true, SameSite: "None",
 	}, true, nil
 }

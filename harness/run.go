@@ -120,23 +120,17 @@ func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
 		}
 	}
 
-	fetch := toFetch(pageURL, target, s.Request)
-	var obs browser.Observation
-	for i := 0; i <= s.Repeat; i++ {
-		fctx, cancel := context.WithTimeout(ctx, r.fetchTimeout())
-		obs, err = r.Engine.Fetch(fctx, fetch)
-		cancel()
-		if err != nil {
-			return errorResult(res, &InfraError{Op: r.Engine.Name() + " fetch", Err: err})
-		}
+	hist, err := r.fetchAll(ctx, s, toFetch(pageURL, target, s.Request))
+	if err != nil {
+		return errorResult(res, err)
 	}
+	obs := hist[len(hist)-1].obs
 	res.Observation = &obs
 	res.ReachedServer = r.Target.Reached(token)
 
 	req := toSpecRequest(site.Origin, target, s.Request)
 	relevant := relevantHeaders(obs)
-	polDec := spec.Decide(req, policyServer(pol, obs, pathOf), r.Profile)
-	wireDec := spec.Decide(req, wireServer(obs), r.Profile)
+	polDec, wireDec := decideAll(req, hist, pol, pathOf, r.Profile) // repeats share a preflight cache
 	res.PolicyDecision, res.WireDecision = &polDec, &wireDec
 
 	j := judgement{
@@ -145,6 +139,7 @@ func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
 	}
 	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec)
 	judge(&res, j)
+	judgePreflights(&res, s, wireDec, hist[0].obs)
 	res.Diagnoses = append(res.Diagnoses, cookieDiagnoses(s, obs, wireDec)...)
 	return res
 }

@@ -3,6 +3,7 @@ package harness
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/corsproof/corsproof/spec"
 )
@@ -25,6 +26,13 @@ type Scenario struct {
 	// Repeat runs the same fetch (same URL) this many extra times right
 	// after the first; the last run is judged. Preflight caching shows here.
 	Repeat int `json:"repeat,omitempty"`
+	// RepeatAfter waits this long before each repeat, e.g. past the 5 s a
+	// browser caches a preflight that came without Access-Control-Max-Age.
+	RepeatAfter time.Duration `json:"repeat_after_ns,omitempty"`
+	// PrimeSite names a site whose page fetches the same URL first (its
+	// result is not judged): it fills the browser's HTTP cache, so a
+	// response cached for one origin can be served to another.
+	PrimeSite string `json:"prime_site,omitempty"`
 }
 
 // Request is the fetch() a scenario makes, relative to the API.

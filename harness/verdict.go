@@ -170,10 +170,28 @@ func sameOutcome(a, b Outcome) bool {
 		return false
 	}
 	if !a.Allowed {
+		if netErrorMatch(a.Reason, b.Reason) || netErrorMatch(b.Reason, a.Reason) {
+			return true
+		}
 		if a.Reason != "" && b.Reason != "" && (a.Reason != b.Reason || !strings.EqualFold(a.Param, b.Param)) {
 			return false
 		}
 		return true
 	}
 	return strings.Join(a.Exposed, ",") == strings.Join(b.Exposed, ",")
+}
+
+// netErrorMatch: the browser reports some blocks as a plain network error
+// (net::ERR_FAILED) with no CorsError, where the model names the Fetch
+// standard's network error (a redirect with redirect mode "error", too
+// many redirects, a bad Location). Both say the same thing.
+func netErrorMatch(observed, model string) bool {
+	if !strings.HasPrefix(observed, "net::") {
+		return false
+	}
+	switch spec.Reason(model) {
+	case spec.ReasonRedirectModeError, spec.ReasonTooManyRedirects, spec.ReasonInvalidRedirect:
+		return true
+	}
+	return false
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/spec"
@@ -15,6 +16,9 @@ import (
 func Catalog() []harness.Scenario {
 	var all []harness.Scenario
 	all = append(all, core()...)
+	for _, b := range generated() {
+		all = append(all, b.build())
+	}
 	seen := map[string]bool{}
 	for i := range all {
 		s := &all[i]
@@ -33,6 +37,8 @@ type sc struct {
 	req                     harness.Request
 	session                 bool
 	repeat                  int
+	repeatAfter             time.Duration
+	prime                   string   // PrimeSite
 	extra                   []string // extra labels
 }
 
@@ -43,7 +49,8 @@ func (b sc) build() harness.Scenario {
 	}
 	return harness.Scenario{
 		ID: b.id, Title: b.title, Policy: p, Site: b.site, Request: b.req,
-		Session: b.session, Repeat: b.repeat, Labels: b.extra,
+		Session: b.session, Repeat: b.repeat, RepeatAfter: b.repeatAfter, PrimeSite: b.prime,
+		Labels: append([]string(nil), b.extra...),
 	}
 }
 
@@ -145,8 +152,11 @@ func labels(s harness.Scenario) []string {
 	if strings.Contains(s.Request.Path, "/redirect/") {
 		set["feature:redirect"] = true
 	}
-	if s.Repeat > 0 {
+	if s.Repeat > 0 || s.PrimeSite != "" {
 		set["feature:cache"] = true
+	}
+	if s.Session {
+		set["feature:session"] = true
 	}
 	out := make([]string, 0, len(set))
 	for l := range set {
