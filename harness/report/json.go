@@ -1,13 +1,21 @@
 package report
 
 import (
+	_ "embed"
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
+	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 )
+
+// Schema is the JSON Schema (draft 2020-12) of the JSON report.
+//
+//go:embed schema.json
+var Schema []byte
 
 // Meta describes a run for the reports.
 type Meta struct {
@@ -69,7 +77,7 @@ func NewDocument(results []harness.Result, m Meta, origins map[string]string) Do
 		}
 		d.Results = append(d.Results, JSONResult{
 			ID: r.Scenario.ID, Title: r.Scenario.Title, Labels: labels,
-			Origin: origins[r.Scenario.Site], Site: r.Scenario.Site, Policy: r.Scenario.Policy,
+			Origin: originOf(r, origins), Site: r.Scenario.Site, Policy: r.Scenario.Policy,
 			Request: r.Scenario.Request, URL: r.URL,
 			Expected: r.Expected, Model: r.Model, Observed: r.Observed,
 			Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
@@ -79,6 +87,32 @@ func NewDocument(results []harness.Result, m Meta, origins map[string]string) Do
 		})
 	}
 	return d
+}
+
+// originOf is the page's origin: from the run's site map, else the Origin
+// header the browser really sent, else the embedded mock's site of that name.
+func originOf(r harness.Result, origins map[string]string) string {
+	if o, ok := origins[r.Scenario.Site]; ok {
+		return o
+	}
+	if obs := r.Observation; obs != nil {
+		var xs []browser.Exchange
+		if obs.Preflight != nil {
+			xs = append(xs, *obs.Preflight)
+		}
+		xs = append(xs, obs.Actual...)
+		for _, x := range xs {
+			if o, ok := browser.HeaderValue(x.RequestHeaders, "Origin"); ok && strings.TrimSpace(o) != "" {
+				return o
+			}
+		}
+	}
+	for _, s := range harness.MockSites() {
+		if s.Name == r.Scenario.Site {
+			return s.Origin
+		}
+	}
+	return ""
 }
 
 // JSON writes the JSON report.

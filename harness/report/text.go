@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/corsproof/corsproof/harness"
 )
@@ -53,9 +52,17 @@ type TextOptions struct {
 
 // Text writes one line per scenario (id, expected, observed, verdict,
 // explanation) and the summary.
+//
+// Colour codes are invisible but tabwriter counts them as text, so the
+// verdict column is padded on its plain label first and painted afterwards;
+// it is the last column before the free-text explanation, so the painted
+// cell never goes through the tabwriter.
 func Text(w io.Writer, results []harness.Result, o TextOptions) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "SCENARIO\tEXPECTED\tOBSERVED\tVERDICT\tEXPLANATION")
+	type row struct {
+		cells []string // scenario, expected, observed
+		r     harness.Result
+	}
+	var rows []row
 	for _, r := range results {
 		if o.OnlyFailures && r.Verdict == harness.VerdictPass {
 			continue
@@ -64,34 +71,99 @@ func Text(w io.Writer, results []harness.Result, o TextOptions) {
 		if r.Verdict == harness.VerdictError {
 			expected, observed = "-", "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Scenario.ID, expected, observed,
-			paint(o.Color, r), oneLine(r.Explanation))
-		for _, d := range r.Diagnoses {
-			fmt.Fprintf(tw, "\t\t\t\t  note: %s\n", oneLine(d))
+		rows = append(rows, row{cells: []string{r.Scenario.ID, expected, observed}, r: r})
+	}
+	header := []string{"SCENARIO", "EXPECTED", "OBSERVED"}
+	widths := make([]int, len(header))
+	verdictWidth := len("VERDICT")
+	for i, h := range header {
+		widths[i] = len(h)
+	}
+	for _, rw := range rows {
+		for i, c := range rw.cells {
+			widths[i] = max(widths[i], runeLen(c))
+		}
+		verdictWidth = max(verdictWidth, len(rw.r.VerdictLabel()))
+	}
+	line := func(cells []string, verdict string, verdictLen int, rest string) {
+		var b strings.Builder
+		for i, c := range cells {
+			b.WriteString(c)
+			b.WriteString(strings.Repeat(" ", widths[i]-runeLen(c)+2))
+		}
+		b.WriteString(verdict)
+		if rest != "" {
+			b.WriteString(strings.Repeat(" ", verdictWidth-verdictLen+2))
+			b.WriteString(rest)
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
+	if len(rows) > 0 {
+		line(header, "VERDICT", len("VERDICT"), "EXPLANATION")
+	}
+	blank := make([]string, len(header))
+	for _, rw := range rows {
+		label := rw.r.VerdictLabel()
+		line(rw.cells, paint(o.Color, rw.r, label), len(label), oneLine(rw.r.Explanation))
+		for _, d := range rw.r.Diagnoses {
+			line(blank, "", 0, "  note: "+oneLine(d))
 		}
 	}
-	tw.Flush()
-	fmt.Fprintln(w)
-	fmt.Fprintln(w, Summarize(results))
+	if len(rows) > 0 {
+		fmt.Fprintln(w)
+	}
+	sum := Summarize(results)
+	if o.Color {
+		fmt.Fprintln(w, sum.colored())
+		return
+	}
+	fmt.Fprintln(w, sum)
 }
+
+func runeLen(s string) int { return len([]rune(s)) }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func paint(color bool, r harness.Result) string {
-	label := r.VerdictLabel()
+const (
+	ansiReset  = "\x1b[0m"
+	ansiGreen  = "32"
+	ansiRed    = "31"
+	ansiBold   = "1;31"
+	ansiCyan   = "36"
+	ansiYellow = "33"
+)
+
+func ansi(code, s string) string { return "\x1b[" + code + "m" + s + ansiReset }
+
+// paint colours an already measured label by the result's verdict.
+func paint(color bool, r harness.Result, label string) string {
 	if !color {
 		return label
 	}
-	code := "32" // green
+	code := ansiGreen
 	switch {
 	case r.Verdict == harness.VerdictServerMismatch && r.Severity == harness.SeveritySecurity:
-		code = "1;31"
+		code = ansiBold
 	case r.Verdict == harness.VerdictServerMismatch:
-		code = "31"
+		code = ansiRed
 	case r.Verdict == harness.VerdictBrowserDeviation && r.Known:
-		code = "36"
+		code = ansiCyan
 	case r.Verdict == harness.VerdictBrowserDeviation, r.Verdict == harness.VerdictError:
-		code = "33"
+		code = ansiYellow
 	}
-	return "\x1b[" + code + "m" + label + "\x1b[0m"
+	return ansi(code, label)
+}
+
+// colored is the summary line with each non-zero count painted.
+func (s Summary) colored() string {
+	part := func(n int, code, what string) string {
+		t := fmt.Sprintf("%d %s", n, what)
+		if n == 0 {
+			return t
+		}
+		return ansi(code, t)
+	}
+	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s", s.Total,
+		part(s.Pass, ansiGreen, "pass"), part(s.ServerMismatch, ansiRed, "server mismatch"),
+		part(s.BrowserDeviation, ansiYellow, "browser deviation"), part(s.Error, ansiYellow, "error"))
 }
