@@ -189,6 +189,11 @@ func chromiumFlags(o Options) ([]chromedp.ExecAllocatorOption, error) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.NoFirstRun,
+		// chromedp's default list, plus HttpsUpgrades: Chromium loads
+		// http://app.example.com/ (a real domain name, unlike .test) over
+		// https when that answers, so a page meant to have the http://
+		// origin would get the https:// one. Pages keep the origin asked for.
+		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades"),
 		// Never add disable-web-security or anything like it: it
 		// switches CORS off, which is the thing under test. Third-party
 		// cookie settings are left at their defaults for the same reason.

@@ -1,0 +1,274 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/harness/report"
+	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
+)
+
+func init() {
+	register("check", "check a live API against its policy file in real Chromium", cmdCheck)
+}
+
+// checkFlags are check's flags, parsed and validated.
+type checkFlags struct {
+	policyFile, target, methods, caFile, chrome string
+	plan, all                                   bool
+	timeout                                     time.Duration
+	cookies, headers                            multiFlag
+	out                                         outputs
+}
+
+func cmdCheck(e env, args []string) int {
+	fset := flag.NewFlagSet("check", flag.ContinueOnError)
+	fset.SetOutput(e.stderr)
+	var f checkFlags
+	fset.StringVar(&f.policyFile, "policy", "", "the policy file (YAML or JSON) the API claims (required)")
+	fset.StringVar(&f.target, "target", "", "the API's base URL, e.g. http://localhost:8080 or https://staging.example.com (required)")
+	fset.StringVar(&f.methods, "methods", "", "send only these comma-separated methods (default: each endpoint's listed methods, else GET,HEAD)")
+	fset.BoolVar(&f.plan, "plan", false, "print the scenarios and send nothing")
+	fset.Var(&f.cookies, "cookie", "a cookie name=value for the target, sent by credentialed scenarios (repeatable)")
+	fset.Var(&f.headers, "header", "a request header 'Name: value' added to every scenario, e.g. 'Authorization: Bearer ...' (repeatable; makes requests preflighted)")
+	fset.DurationVar(&f.timeout, "timeout", 10*time.Second, "bound on the reachability check and on each fetch")
+	fset.StringVar(&f.caFile, "ca", "", "PEM file of a CA (or self-signed certificate) the browser should trust for the target in this run")
+	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
+	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	f.out.register(fset)
+	if err := fset.Parse(args); err != nil {
+		return exitUsage
+	}
+	usageErr := func(format string, a ...any) int {
+		fmt.Fprintf(e.stderr, "corsproof check: "+format+"\n", a...)
+		return exitUsage
+	}
+	switch {
+	case fset.NArg() > 0:
+		return usageErr("unexpected argument %q", fset.Arg(0))
+	case f.policyFile == "":
+		return usageErr("--policy FILE is required: the CORS policy the API claims")
+	case f.target == "":
+		return usageErr("--target URL is required: the API's base URL, e.g. http://localhost:8080")
+	case f.timeout <= 0:
+		return usageErr("--timeout must be positive")
+	}
+
+	pol, err := policy.Load(f.policyFile)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			return usageErr("cannot read the policy: %v", err)
+		}
+		return usageErr("the policy has errors:\n%v", err)
+	}
+	target, err := harness.NewLiveTarget(f.target, pol)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	headers, err := parseHeaders(f.headers)
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, c := range f.cookies {
+		ck, err := target.ParseCookie(c)
+		if err != nil {
+			return usageErr("--cookie %v", err)
+		}
+		if !ck.Secure {
+			fmt.Fprintf(e.stderr, "corsproof check: note: cookie %s cannot be SameSite=None on plain http://%s, so no cross-site fetch sends it\n", ck.Name, target.Base().Host)
+		}
+		target.Cookies = append(target.Cookies, ck)
+	}
+	var caCerts []*x509.Certificate
+	var pins []string
+	if f.caFile != "" {
+		if caCerts, err = readCerts(f.caFile); err != nil {
+			return usageErr("--ca: %v", err)
+		}
+		for _, c := range caCerts {
+			pins = append(pins, browser.SPKIPin(c))
+		}
+	}
+	var methods []string
+	if f.methods != "" {
+		for _, m := range strings.Split(f.methods, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				methods = append(methods, m)
+			}
+		}
+	}
+
+	sites, notes := harness.LiveSites(pol, target.Base())
+	for _, n := range notes {
+		fmt.Fprintf(e.stderr, "corsproof check: note: %s\n", n)
+	}
+	list := harness.GenerateScenarios(pol, harness.GenerateOptions{
+		Sites: sites, Methods: methods, Headers: headers, Session: len(target.Cookies) > 0, Policy: "live",
+	})
+	if len(list) == 0 {
+		return usageErr("no scenario to run: no endpoint of the policy serves the methods %q", f.methods)
+	}
+	origins := map[string]string{}
+	for _, s := range sites {
+		origins[s.Name] = s.Origin
+	}
+	if f.plan {
+		printPlan(e.stdout, target, list, origins)
+		return exitOK
+	}
+
+	if err := harness.ProbeTarget(e.ctx, target, f.timeout, caCerts); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof check: %v.%s\n", err, targetHint(err, f.caFile != ""))
+		return exitInfra
+	}
+	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
+	if chrome != "" {
+		if _, err := exec.LookPath(chrome); err != nil {
+			fmt.Fprintf(e.stderr, "corsproof check: the browser %q is not an executable (%v); install Chromium "+
+				"(`apt-get install -y chromium`), or point --chrome or %s at its binary\n", chrome, errors.Unwrap(err), browser.EnvChrome)
+			return exitInfra
+		}
+	}
+	run, err := harness.StartLive(e.ctx, harness.LiveConfig{
+		Target: target, Sites: sites, SPKIPins: pins, FetchTimeout: f.timeout, ChromePath: chrome,
+	})
+	if err != nil {
+		return infraFailure(e, "check", err)
+	}
+	defer run.Close()
+	fmt.Fprintf(e.stderr, "corsproof: %d scenarios against %s from %d origin pages in %s\n",
+		len(list), target.Base(), len(sites), run.Engine.Version())
+
+	progress := newProgress(e.stderr)
+	results := run.Runner.RunAll(e.ctx, list, harness.RunOptions{Progress: progress.update})
+	progress.done()
+	if e.ctx.Err() != nil {
+		fmt.Fprintln(e.stderr, "corsproof check: interrupted")
+		return exitInfra
+	}
+	f.out.origins = origins
+	meta := report.Meta{Command: "check", Target: target.Base().String(), Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version()}
+	if err := f.out.write(results, meta); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof check: %v\n", err)
+		return exitInfra
+	}
+	report.Text(e.stdout, results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
+	code := exitCode(results)
+	if code == exitInfra {
+		fmt.Fprintf(e.stderr, "corsproof check: some fetches could not be observed (see the errors above): "+
+			"the target may have stopped answering within --timeout %s; no verdict was made for them\n", f.timeout)
+	}
+	return code
+}
+
+// targetHint is what to do about a target that failed its reachability check.
+func targetHint(err error, hasCA bool) string {
+	var te *harness.TargetError
+	if !errors.As(err, &te) {
+		return ""
+	}
+	switch te.Kind {
+	case harness.TargetTLS:
+		h := " corsproof never weakens the browser's certificate checks: Chromium must trust the target as it would for your users." +
+			" Give the target a certificate from a CA the system trusts, or pass --ca FILE with the PEM certificate of the CA" +
+			" that signed it (or the self-signed certificate itself) to trust exactly that key for this run."
+		if hasCA {
+			h = " The --ca certificate does not make the target's certificate valid (wrong CA, or a name the certificate does not cover)."
+		}
+		return h
+	case harness.TargetTimeout:
+		return " Is the server stuck, or behind a firewall that drops packets? --timeout raises the bound."
+	case harness.TargetNotHTTP, harness.TargetNoTLS:
+		return " Check the port and the scheme of --target."
+	}
+	return " Check that the server is running and that --target names its scheme, host and port."
+}
+
+// forbiddenHeaders are request headers a page cannot set (the browser drops
+// them silently), so a --header with one of them would test nothing.
+var forbiddenHeaders = []string{
+	"accept-charset", "accept-encoding", "access-control-request-headers", "access-control-request-method",
+	"connection", "content-length", "cookie", "cookie2", "date", "dnt", "expect", "host", "keep-alive",
+	"origin", "referer", "set-cookie", "te", "trailer", "transfer-encoding", "upgrade", "via",
+}
+
+func parseHeaders(raw []string) (spec.Headers, error) {
+	var hs spec.Headers
+	for _, r := range raw {
+		name, value, ok := strings.Cut(r, ":")
+		name, value = strings.TrimSpace(name), strings.TrimSpace(value)
+		if !ok || name == "" || strings.ContainsAny(name, " \t\r\n") || strings.ContainsAny(value, "\r\n") {
+			return nil, fmt.Errorf("--header %q: want 'Name: value'", r)
+		}
+		lower := strings.ToLower(name)
+		if lower == "cookie" {
+			return nil, fmt.Errorf("--header %q: pages cannot set Cookie; use --cookie name=value", r)
+		}
+		for _, f := range forbiddenHeaders {
+			if lower == f || strings.HasPrefix(lower, "proxy-") || strings.HasPrefix(lower, "sec-") {
+				return nil, fmt.Errorf("--header %q: %s is a forbidden request header that browsers never let a page send", r, http.CanonicalHeaderKey(name))
+			}
+		}
+		hs = append(hs, spec.Header{Name: name, Value: value})
+	}
+	return hs, nil
+}
+
+// readCerts reads every certificate of a PEM file.
+func readCerts(path string) ([]*x509.Certificate, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var certs []*x509.Certificate
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", path, err)
+		}
+		certs = append(certs, c)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return certs, nil
+}
+
+// printPlan lists the scenarios a check would run, with the URL each would
+// fetch (the token is a placeholder: nothing is sent).
+func printPlan(w io.Writer, target *harness.LiveTarget, list []harness.Scenario, origins map[string]string) {
+	fmt.Fprintf(w, "corsproof check --plan: %d scenarios against %s (nothing sent)\n\n", len(list), target.Base())
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tORIGIN\tREQUEST")
+	for _, s := range list {
+		req := s.Request.String()
+		if s.Session {
+			req += " +cookies"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, origins[s.Site], req)
+	}
+	tw.Flush()
+}

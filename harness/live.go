@@ -1,0 +1,310 @@
+package harness
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
+)
+
+// LiveTarget is a real API, in any language on any host, that the browser
+// reaches directly: no host mapping, no proxy. Scenario paths are appended
+// to its base URL, so a target "https://staging.example.com/v2" and an
+// endpoint "/api/items" give https://staging.example.com/v2/api/items, and
+// the policy sees "/api/items".
+type LiveTarget struct {
+	base     *url.URL
+	basePath string
+	policy   *policy.Policy
+	// Cookies are put into the browser's jar for the target before the
+	// run; credentialed scenarios send them.
+	Cookies []browser.Cookie
+}
+
+// NewLiveTarget checks that target is an absolute http(s) URL without query
+// or fragment.
+func NewLiveTarget(target string, p *policy.Policy) (*LiveTarget, error) {
+	u, err := ParseTargetURL(target)
+	if err != nil {
+		return nil, err
+	}
+	return &LiveTarget{base: u, basePath: strings.TrimSuffix(u.Path, "/"), policy: p}, nil
+}
+
+// ParseTargetURL parses a target given on the command line.
+func ParseTargetURL(target string) (*url.URL, error) {
+	u, err := url.Parse(target)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("target %q is not a URL: %v", target, err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return nil, fmt.Errorf("target %q must be an http:// or https:// URL, such as http://localhost:8080", target)
+	case u.Host == "" || u.Hostname() == "":
+		return nil, fmt.Errorf("target %q has no host", target)
+	case u.RawQuery != "" || u.Fragment != "":
+		return nil, fmt.Errorf("target %q must not have a query or fragment: give the API's base URL", target)
+	case u.User != nil:
+		return nil, fmt.Errorf("target %q must not carry a user name or password: use --header or --cookie", target)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	u.RawPath = ""
+	return u, nil
+}
+
+// Base is the target's base URL, without a trailing slash.
+func (t *LiveTarget) Base() *url.URL { c := *t.base; return &c }
+
+// Origin is the target's origin.
+func (t *LiveTarget) Origin() string { return t.base.Scheme + "://" + t.base.Host }
+
+// URL implements Target: base + path + a query token unique to the run.
+func (t *LiveTarget) URL(s Scenario, token string) (string, error) {
+	path := s.Request.Path
+	if !strings.HasPrefix(path, "/") {
+		path = "/" + path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return t.Origin() + t.basePath + path + sep + "cp=" + url.QueryEscape(token), nil
+}
+
+// Policy implements Target: the path the policy sees is the URL's path
+// under the target's base path.
+func (t *LiveTarget) Policy(Scenario) (*policy.Policy, func(*url.URL) string, error) {
+	base := t.basePath
+	return t.policy, func(u *url.URL) string {
+		p := strings.TrimPrefix(u.Path, base)
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + p
+		}
+		return p
+	}, nil
+}
+
+// Session implements Target: the first of the user's cookies (all of them
+// are in the jar from the start of the run; see StartLive).
+func (t *LiveTarget) Session(Scenario) (string, browser.Cookie, bool, error) {
+	if len(t.Cookies) == 0 {
+		return "", browser.Cookie{}, false, nil
+	}
+	return t.Origin() + "/", t.Cookies[0], true, nil
+}
+
+// Reached implements Target: a live server keeps no journal we can read.
+func (t *LiveTarget) Reached(string) *bool { return nil }
+
+// ParseCookie reads "name=value" into a cookie for the target: path /,
+// HttpOnly, and, where the target is a secure context (https, or loopback),
+// Secure and SameSite=None so that credentialed cross-site fetches can send it.
+func (t *LiveTarget) ParseCookie(nv string) (browser.Cookie, error) {
+	name, value, ok := strings.Cut(nv, "=")
+	name = strings.TrimSpace(name)
+	if !ok || name == "" || strings.ContainsAny(name, " ;,\t") || strings.ContainsAny(value, ";\r\n") {
+		return browser.Cookie{}, fmt.Errorf("cookie %q: want name=value", nv)
+	}
+	c := browser.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true}
+	if t.base.Scheme == "https" || isLoopbackHost(t.base.Hostname()) {
+		c.Secure, c.SameSite = true, "None"
+	}
+	return c, nil
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+// TargetError says why a live target cannot be checked at all, before any
+// browser starts. Kind is one of the TargetUnreachable... constants.
+type TargetError struct {
+	Target string
+	Kind   string
+	Err    error
+}
+
+// Kinds of TargetError.
+const (
+	TargetUnreachable = "unreachable"
+	TargetTimeout     = "timeout"
+	TargetNotHTTP     = "not-http"
+	TargetTLS         = "tls"
+	TargetNoTLS       = "no-tls"
+)
+
+func (e *TargetError) Error() string {
+	switch e.Kind {
+	case TargetTimeout:
+		return fmt.Sprintf("target %s did not answer: %v", e.Target, e.Err)
+	case TargetNotHTTP:
+		return fmt.Sprintf("target %s is not an HTTP server: %v", e.Target, e.Err)
+	case TargetTLS:
+		return fmt.Sprintf("target %s failed the TLS handshake: %v", e.Target, e.Err)
+	case TargetNoTLS:
+		return fmt.Sprintf("target %s does not speak TLS: %v", e.Target, e.Err)
+	}
+	return fmt.Sprintf("target %s is unreachable: %v", e.Target, e.Err)
+}
+
+func (e *TargetError) Unwrap() error { return e.Err }
+
+// ProbeTarget makes one plain GET to the target's base URL, with a timeout,
+// before any browser starts, so that a target that is down, hangs, speaks
+// something else than HTTP or presents a certificate the browser would
+// refuse fails fast with its cause. Any HTTP status is fine. roots are the
+// CAs to trust besides the system's (nil: the system's only); no proxy is
+// used and redirects are not followed.
+func ProbeTarget(ctx context.Context, t *LiveTarget, timeout time.Duration, roots []*x509.Certificate) error {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, c := range roots {
+		pool.AddCert(c)
+	}
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
+		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		TLSHandshakeTimeout: timeout,
+		DisableKeepAlives:   true,
+	}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{
+		Transport:     tr,
+		Timeout:       timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	target := t.base.String() + "/"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return &TargetError{Target: target, Kind: TargetUnreachable, Err: err}
+	}
+	req.Header.Set("User-Agent", "corsproof (reachability check)")
+	resp, err := client.Do(req)
+	if err != nil {
+		return classifyProbeError(target, timeout, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	if resp.StatusCode == http.StatusBadRequest && strings.Contains(string(body), "HTTP request to an HTTPS server") {
+		return &TargetError{Target: target, Kind: TargetNotHTTP,
+			Err: errors.New("it answers plain HTTP requests with \"Client sent an HTTP request to an HTTPS server\": use https://")}
+	}
+	return nil
+}
+
+func classifyProbeError(target string, timeout time.Duration, err error) error {
+	var (
+		dnsErr   *net.DNSError
+		unknown  x509.UnknownAuthorityError
+		hostErr  x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verifErr *tls.CertificateVerificationError
+		recErr   tls.RecordHeaderError
+		alert    tls.AlertError
+		netErr   net.Error
+	)
+	msg := err.Error()
+	if ue, ok := err.(*url.Error); ok {
+		msg = ue.Err.Error()
+	}
+	switch {
+	case errors.As(err, &recErr), strings.Contains(msg, "HTTP response to HTTPS client"):
+		return &TargetError{Target: target, Kind: TargetNoTLS, Err: errors.New("it answered the TLS handshake with something else, plain HTTP perhaps: use http://")}
+	case errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &verifErr), errors.As(err, &alert),
+		strings.Contains(msg, "tls:"), strings.Contains(msg, "x509:"):
+		return &TargetError{Target: target, Kind: TargetTLS, Err: errors.New(msg)}
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return &TargetError{Target: target, Kind: TargetTimeout, Err: fmt.Errorf("no answer within %s", timeout)}
+	case errors.As(err, &dnsErr):
+		return &TargetError{Target: target, Kind: TargetUnreachable, Err: fmt.Errorf("its host name does not resolve (%s)", dnsErr.Err)}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return &TargetError{Target: target, Kind: TargetUnreachable, Err: errors.New("connection refused: nothing listens there (is the server running, on this port?)")}
+	case strings.Contains(msg, "malformed HTTP"), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		strings.Contains(msg, "server closed"), strings.Contains(msg, "EOF"):
+		return &TargetError{Target: target, Kind: TargetNotHTTP, Err: errors.New(msg)}
+	}
+	return &TargetError{Target: target, Kind: TargetUnreachable, Err: errors.New(msg)}
+}
+
+// LiveConfig configures a check of a live API.
+type LiveConfig struct {
+	Target *LiveTarget
+	// Sites are the origin pages (see LiveSites).
+	Sites []Site
+	// SPKIPins the browser trusts besides this run's CA (--ca).
+	SPKIPins []string
+	// FetchTimeout bounds each fetch.
+	FetchTimeout time.Duration
+	ChromePath   string
+	Logf         func(string, ...any)
+}
+
+// LiveRun is one check of a live API: origin pages on loopback, one
+// Chromium that maps only the pages' names, and a Runner. Close releases all.
+type LiveRun struct {
+	Topology *Topology
+	Target   *LiveTarget
+	Engine   browser.Engine
+	Runner   *Runner
+}
+
+// StartLive serves the origin pages, launches Chromium and puts the user's
+// cookies into its jar for the target. Errors are *InfraError or
+// *browser.NotFoundError.
+func StartLive(ctx context.Context, cfg LiveConfig) (run *LiveRun, err error) {
+	topo, err := StartTopology(TopologyConfig{Sites: cfg.Sites})
+	if err != nil {
+		return nil, err
+	}
+	engine, err := browser.LaunchChromium(ctx, browser.Options{
+		ExecPath:  cfg.ChromePath,
+		HostRules: topo.HostRules(),
+		SPKIPins:  append(topo.CA.SPKIPins(), cfg.SPKIPins...),
+		Logf:      cfg.Logf,
+	})
+	if err != nil {
+		topo.Close()
+		var nf *browser.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, err
+		}
+		return nil, &InfraError{Op: "launch chromium", Err: err}
+	}
+	run = &LiveRun{
+		Topology: topo, Target: cfg.Target, Engine: engine,
+		Runner: &Runner{
+			Engine: engine, Topology: topo, Target: cfg.Target, Profile: spec.Chromium,
+			RunID: NewRunID(), FetchTimeout: cfg.FetchTimeout,
+		},
+	}
+	for _, c := range cfg.Target.Cookies {
+		if err := engine.SetCookie(ctx, cfg.Target.Origin()+"/", c); err != nil {
+			run.Close()
+			return nil, &InfraError{Op: "set cookie " + c.Name, Err: err}
+		}
+	}
+	return run, nil
+}
+
+// Close stops the browser, then the listeners.
+func (r *LiveRun) Close() error {
+	return errors.Join(r.Engine.Close(), r.Topology.Close())
+}
