@@ -79,6 +79,9 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	}
 	t, err := c.tabFor(ctx, f.PageURL)
 	if err != nil {
+		if c.closed.Load() { // Close raced the tab's creation (seen under load)
+			return Observation{}, fmt.Errorf("browser: fetch %s: %w", f.URL, ErrClosed)
+		}
 		return Observation{}, err
 	}
 
