@@ -19,6 +19,8 @@ var chromiumNames = []string{"chromium", "chromium-browser", "google-chrome", "c
 
 // NotFoundError says that no Chromium binary was found, and how to get one.
 type NotFoundError struct {
+	// Engine is the browser that was looked for; "" means chromium.
+	Engine string
 	// Env is the value of CORSPROOF_CHROME, if it was set but unusable.
 	Env string
 	// Tried are the names looked up on PATH.
@@ -28,6 +30,9 @@ type NotFoundError struct {
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Engine != "" && e.Engine != "chromium" {
+		return e.engineError()
+	}
 	if e.Env != "" {
 		return fmt.Sprintf("browser: %s=%q is not an executable Chromium (%v); point it at the browser binary, or unset it to search PATH",
 			EnvChrome, e.Env, e.Err)

@@ -1,0 +1,13 @@
+package browser
+
+// Exports for the Firefox tests, which live in package browser_test so
+// that they can use the harness's topology and proxy.
+
+// SetFirefoxTraceHook sets the hook that sees each fetch's raw BiDi events.
+func SetFirefoxTraceHook(f func(url string, events []string)) { ffTraceHook = f }
+
+// FirefoxProfileGlob matches Firefox profile dirs.
+func FirefoxProfileGlob() string { return firefoxProfileGlob() }
+
+// FirefoxGroupAlive counts live processes of a process group.
+func FirefoxGroupAlive(pgid int) int { return groupAlive(pgid) }

@@ -1,0 +1,170 @@
+package browser
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// firefoxPrefs are the user.js prefs of every profile: a quiet headless
+// browser that talks to nothing but the pages it is sent to. None of them
+// touches CORS, cookies or the preflight cache: the browser must behave as
+// users' browsers do. (network.cookie.cookieBehavior stays at its default.)
+var firefoxPrefs = []struct {
+	name  string
+	value any
+}{
+	// No first-run, update, telemetry or background traffic.
+	{"app.update.disabledForTesting", true},
+	{"app.update.auto", false},
+	{"app.normandy.enabled", false},
+	{"browser.shell.checkDefaultBrowser", false},
+	{"browser.startup.homepage_override.mstone", "ignore"},
+	{"browser.startup.page", 0},
+	{"browser.aboutwelcome.enabled", false},
+	{"startup.homepage_welcome_url", "about:blank"},
+	{"startup.homepage_welcome_url.additional", ""},
+	{"browser.newtabpage.enabled", false},
+	{"browser.newtabpage.activity-stream.feeds.system.topstories", false},
+	{"browser.newtabpage.activity-stream.feeds.snippets", false},
+	{"browser.tabs.warnOnClose", false},
+	{"browser.sessionstore.resume_from_crash", false},
+	{"browser.safebrowsing.malware.enabled", false},
+	{"browser.safebrowsing.phishing.enabled", false},
+	{"browser.safebrowsing.blockedURIs.enabled", false},
+	{"browser.safebrowsing.downloads.enabled", false},
+	{"browser.safebrowsing.provider.google4.updateURL", ""},
+	{"browser.safebrowsing.provider.mozilla.updateURL", ""},
+	{"browser.ping-centre.telemetry", false},
+	{"datareporting.healthreport.uploadEnabled", false},
+	{"datareporting.policy.dataSubmissionEnabled", false},
+	{"toolkit.telemetry.enabled", false},
+	{"toolkit.telemetry.unified", false},
+	{"toolkit.telemetry.server", ""},
+	{"network.captive-portal-service.enabled", false},
+	{"network.connectivity-service.enabled", false},
+	{"captivedetect.canonicalURL", ""},
+	{"services.settings.server", "data:,#remote-settings-disabled"},
+	{"extensions.update.enabled", false},
+	{"extensions.getAddons.cache.enabled", false},
+	{"extensions.blocklist.enabled", false},
+	{"extensions.autoDisableScopes", 0},
+	{"extensions.enabledScopes", 5},
+	{"dom.push.connection.enabled", false},
+	{"media.gmp-manager.url", ""},
+	{"network.dns.disablePrefetch", true},
+	{"network.prefetch-next", false},
+	{"network.http.speculative-parallel-limit", 0},
+	{"security.OCSP.enabled", 0},
+	{"security.remote_settings.crlite_filters.enabled", false},
+	{"browser.region.network.url", ""},
+	{"browser.search.update", false},
+	{"geo.provider.network.url", ""},
+	// Origins must be the ones the scenario names: no silent upgrade of an
+	// http:// origin page to https (which would change its origin).
+	{"dom.security.https_first", false},
+	{"dom.security.https_first_pbm", false},
+	{"dom.security.https_first_schemeless", false},
+	{"dom.security.https_only_mode", false},
+	{"network.stricttransportsecurity.preloadlist", false},
+	// Remote agent: no prompt, no console noise from its own checks.
+	{"remote.prefs.recommended", true},
+	{"devtools.console.stdout.content", false},
+}
+
+// writeUserJS writes the profile's prefs, with the proxy settings when
+// proxyURL is set.
+func writeUserJS(dir, proxyURL string) error {
+	var b bytes.Buffer
+	pref := func(name string, v any) {
+		switch v := v.(type) {
+		case string:
+			fmt.Fprintf(&b, "user_pref(%q, %s);\n", name, strconv.Quote(v))
+		default:
+			fmt.Fprintf(&b, "user_pref(%q, %v);\n", name, v)
+		}
+	}
+	for _, p := range firefoxPrefs {
+		pref(p.name, p.value)
+	}
+	if proxyURL != "" {
+		host, port, err := proxyHostPort(proxyURL)
+		if err != nil {
+			return err
+		}
+		// A manual HTTP proxy for http and https (CONNECT), for every
+		// host, loopback names included: the proxy decides what exists.
+		pref("network.proxy.type", 1)
+		pref("network.proxy.http", host)
+		pref("network.proxy.http_port", port)
+		pref("network.proxy.ssl", host)
+		pref("network.proxy.ssl_port", port)
+		pref("network.proxy.share_proxy_settings", false)
+		pref("network.proxy.no_proxies_on", "")
+		pref("network.proxy.allow_hijacking_localhost", true)
+		pref("network.proxy.socks_remote_dns", true)
+	} else {
+		pref("network.proxy.type", 0)
+	}
+	return os.WriteFile(filepath.Join(dir, "user.js"), b.Bytes(), 0o600)
+}
+
+func proxyHostPort(proxyURL string) (string, int, error) {
+	u, err := url.Parse(proxyURL)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return "", 0, fmt.Errorf("browser: FirefoxOptions.ProxyURL %q: want http://host:port", proxyURL)
+	}
+	host, ps, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return "", 0, fmt.Errorf("browser: FirefoxOptions.ProxyURL %q: %v", proxyURL, err)
+	}
+	port, err := strconv.Atoi(ps)
+	if err != nil || port <= 0 || port > 65535 {
+		return "", 0, fmt.Errorf("browser: FirefoxOptions.ProxyURL %q: bad port", proxyURL)
+	}
+	return host, port, nil
+}
+
+// importTrust makes certs trust anchors of the profile's NSS database with
+// certutil (libnss3-tools), so that Firefox trusts exactly these CAs on top
+// of its built-in roots, and every other certificate is still checked.
+func importTrust(ctx context.Context, dir string, certs []*x509.Certificate) error {
+	if len(certs) == 0 {
+		return nil
+	}
+	certutil, err := exec.LookPath("certutil")
+	if err != nil {
+		return errors.New("browser: firefox: trusting the run's CA needs certutil; install it with `apt-get install -y libnss3-tools`")
+	}
+	db := "sql:" + dir
+	run := func(args ...string) error {
+		out, err := exec.CommandContext(ctx, certutil, args...).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("browser: firefox: certutil %s: %v: %s", args[0], err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	if err := run("-N", "-d", db, "--empty-password"); err != nil {
+		return err
+	}
+	for i, c := range certs {
+		f := filepath.Join(dir, fmt.Sprintf("corsproof-ca-%d.pem", i))
+		if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o600); err != nil {
+			return err
+		}
+		if err := run("-A", "-d", db, "-n", fmt.Sprintf("corsproof-%d", i), "-t", "C,,", "-i", f); err != nil {
+			return err
+		}
+	}
+	return nil
+}
