@@ -94,6 +94,9 @@ const (
 	DevCacheWholeEntry       = "cache-whole-entry"
 	DevCacheKeyInitiator     = "cache-key-initiator-origin"
 	DevCacheModeBypass       = "cache-mode-bypass"
+	// DevDisallowedHeaderOrder changes only FailedParameter: Decide keeps
+	// the standard's choice, and comparisons accept any disallowed name.
+	DevDisallowedHeaderOrder = "disallowed-header-order"
 )
 
 // Standard is the Fetch standard itself: no deviations, no max-age cap.
@@ -131,6 +134,7 @@ var Chromium = Profile{
 		{DevNegativeMaxAge, "R5.3, R14.8", "a negative Access-Control-Max-Age means 0 (not cached) instead of a parse failure (5 s)", "Chromium sources 2025/26 (preflight_result.cc)"},
 		{DevCacheWholeEntry, "R5.5", "one preflight-cache entry per origin and URL: a new preflight replaces it whole, a miss erases it", "Chromium sources 2025/26 (preflight_cache.cc)"},
 		{DevCacheKeyInitiator, "R5.5", "the preflight cache is keyed on the initiator origin, not the redirect-tainted null", "Chromium sources 2025/26 (preflight_cache.cc)"},
+		{DevDisallowedHeaderOrder, "R4.2.7, R4.2.8", "when several request headers are missing from Access-Control-Allow-Headers, the failed parameter is whichever Blink's header map yields first (hash order, Authorization included in the same loop), not Authorization first and then the first in byte order; the request is blocked either way", "Chromium 156.0.8078 (measured by harness/differential)"},
 		{DevCacheModeBypass, "R5.5", "fetch() cache modes no-store, reload and no-cache bypass the preflight cache (mapping not verified empirically)", "Chromium sources 2025/26 (preflight_controller.cc)"},
 	},
 }
