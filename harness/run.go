@@ -153,26 +153,28 @@ func (r *Runner) fetchTimeout() time.Duration {
 
 // decidingExchange picks the exchange whose CORS headers explain a mismatch:
 // the preflight when it failed or was the only one, else the last response.
+// The policy's side replays the requests the model sent for the policy, so
+// it does not depend on which request headers an engine can report.
 func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision) (string, spec.Headers, spec.Headers) {
 	replay := policyServer(pol, obs, pathOf)
-	if obs.Preflight != nil && (len(obs.Actual) == 0 || strings.HasPrefix(obs.CorsError, "Preflight") ||
-		strings.Contains(obs.CorsError, "PreflightResponse")) {
-		want, _ := replay(spec.ServerRequest{
-			Preflight: true, Method: "OPTIONS", URL: obs.Preflight.URL,
-			Headers: specHeaders(obs.Preflight.RequestHeaders),
-		})
-		return "preflight response", corsOnly(want.Headers), corsOnly(specHeaders(obs.Preflight.ResponseHeaders))
+	var wantPreflight, wantActual spec.Headers
+	for _, sr := range polDec.Sent {
+		resp, _ := replay(sr)
+		if sr.Preflight {
+			wantPreflight = resp.Headers
+		} else {
+			wantActual = resp.Headers
+		}
+	}
+	preflightFailed := strings.HasPrefix(obs.CorsError, "Preflight") || strings.HasSuffix(obs.CorsError, "PreflightResponse")
+	if obs.Preflight != nil && (len(obs.Actual) == 0 || preflightFailed) {
+		return "preflight response", corsOnly(wantPreflight), corsOnly(specHeaders(obs.Preflight.ResponseHeaders))
 	}
 	if len(obs.Actual) == 0 {
-		return "response", nil, nil
+		return "response", corsOnly(wantActual), nil
 	}
 	last := obs.Actual[len(obs.Actual)-1]
-	var want spec.Response
-	for i := range obs.Actual { // replay hop by hop so the policy sees each URL
-		x := obs.Actual[i]
-		want, _ = replay(spec.ServerRequest{Method: x.Method, URL: x.URL, Headers: specHeaders(x.RequestHeaders)})
-	}
-	return "response", corsOnly(want.Headers), corsOnly(specHeaders(last.ResponseHeaders))
+	return "response", corsOnly(wantActual), corsOnly(specHeaders(last.ResponseHeaders))
 }
 
 func corsOnly(hs spec.Headers) spec.Headers {
