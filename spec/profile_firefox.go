@@ -1,0 +1,35 @@
+package spec
+
+import "time"
+
+const firefoxSeen = "Firefox ESR 153.x (measured 153.7.0esr)"
+
+// firefoxSource marks what was read in Gecko's sources
+// (netwerk/protocol/http/nsCORSListenerProxy.cpp) rather than measured.
+const firefoxSource = "Firefox ESR 153.x, from nsCORSListenerProxy.cpp (not measured)"
+
+// Firefox is current Firefox (ESR 153, driven over WebDriver BiDi) as read
+// in Gecko's sources and measured where noted. Compared with Chromium: the
+// preflight cache keeps up to 24 h, User-Agent is an ordinary header (a
+// non-safelisted one, so setting it triggers a preflight), and no client
+// hint is safelisted.
+var Firefox = Profile{
+	Name: "firefox",
+	// network.cors_preflight.authorization_covered_by_wildcard, default
+	// true; Firefox logs CORSAllowHeaderFromPreflightDeprecation when it
+	// applies.
+	AuthorizationCoveredByWildcard: true,
+	MaxAgeCap:                      24 * time.Hour,
+	// AddResultToCache accepts only digits: "-1", "1.5", "abc" and
+	// "10, 20" leave the result uncached (no 5 s fallback).
+	NegativeMaxAgeMeansNoCache:  true,
+	InvalidMaxAgeMeansNoCache:   true,
+	CacheKeyUsesInitiatorOrigin: true,
+	Deviations: []Deviation{
+		{DevAuthorizationWildcard, "R4.2.7, R14.1", "Access-Control-Allow-Headers: * covers Authorization on non-credentialed requests (pref network.cors_preflight.authorization_covered_by_wildcard, default true; a deprecation warning is logged)", firefoxSeen},
+		{DevMaxAgeCap, "R5.3, R14.3", "Access-Control-Max-Age is capped at 86400 s (24 h)", firefoxSource},
+		{DevNegativeMaxAge, "R5.3, R14.8", "a negative Access-Control-Max-Age caches nothing instead of falling back to 5 s", firefoxSource},
+		{DevInvalidMaxAge, "R5.3", "an Access-Control-Max-Age that is not all digits (1.5, abc, \"10, 20\") caches nothing instead of falling back to 5 s", firefoxSource},
+		{DevCacheKeyInitiator, "R5.5", "the preflight cache is keyed on the requesting page's principal, not the redirect-tainted null", firefoxSource},
+	},
+}
