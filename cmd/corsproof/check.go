@@ -154,6 +154,10 @@ func cmdCheck(e env, args []string) int {
 	fmt.Fprintf(e.stderr, "corsproof: %d scenarios against %s from %d origin pages in %s\n",
 		len(list), target.Base(), len(sites), run.Engine.Version())
 
+	if len(target.Cookies) > 0 {
+		fmt.Fprintln(e.stderr, "corsproof check: note: Chromium blocks third-party cookies, so --cookie reaches the target only "+
+			"from pages on its own site; a cookie-dropped diagnosis marks each credentialed scenario it missed")
+	}
 	progress := newProgress(e.stderr)
 	results := run.Runner.RunAll(e.ctx, list, harness.RunOptions{Progress: progress.update})
 	progress.done()
