@@ -84,15 +84,15 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "reflected origin: the attacker reads what the policy forbids",
 			site: evil, req: get,
-			obs:          browser.Observation{Allowed: true, Status: 200, Actual: actual("Access-Control-Allow-Origin", evilOrigin)},
-			wantVerdict:  VerdictServerMismatch, wantSeverity: SeveritySecurity,
+			obs:         browser.Observation{Allowed: true, Status: 200, Actual: actual("Access-Control-Allow-Origin", evilOrigin)},
+			wantVerdict: VerdictServerMismatch, wantSeverity: SeveritySecurity,
 			wantInText: []string{"security:", evilOrigin, "could read", "sent Access-Control-Allow-Origin: " + evilOrigin},
 		},
 		{
 			name: "missing ACAO for an allowed origin: broken access",
 			site: app, req: get,
-			obs:          browser.Observation{CorsError: "MissingAllowOriginHeader", Actual: actual("X-Total-Count", "3")},
-			wantVerdict:  VerdictServerMismatch, wantSeverity: SeverityBroken,
+			obs:         browser.Observation{CorsError: "MissingAllowOriginHeader", Actual: actual("X-Total-Count", "3")},
+			wantVerdict: VerdictServerMismatch, wantSeverity: SeverityBroken,
 			wantInText: []string{"broken:", "lacks Access-Control-Allow-Origin"},
 		},
 		{
