@@ -112,14 +112,20 @@ func headersOf(h http.Header) spec.Headers {
 }
 
 // relevantHeaders are the response header names whose readability the
-// verdict compares: every header of the final actual response on the wire.
+// verdict compares: every header of the final actual response on the wire
+// but the CORS headers.
 func relevantHeaders(obs browser.Observation) []string {
 	if len(obs.Actual) == 0 {
 		return nil
 	}
 	var names []string
 	for _, h := range obs.Actual[len(obs.Actual)-1].ResponseHeaders {
-		names = append(names, h.Name)
+		// The CORS headers themselves are no data of the API: whether a
+		// page can read Access-Control-Allow-Credentials (exposed by "*")
+		// says nothing a policy is about.
+		if !isCORSResponseHeader(h.Name) {
+			names = append(names, h.Name)
+		}
 	}
 	return names
 }

@@ -1,0 +1,186 @@
+package scenarios_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+	. "github.com/onsi/gomega"
+
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/scenarios"
+)
+
+// expectedSeverity is, for every fault of the gallery, how a browser shows
+// it: security when some page can read what the policy forbids, broken when
+// a page the policy allows cannot read. A fault missing here fails the
+// suite: a new fault must come with its expectation.
+//
+// No fault of the gallery is invisible to a browser, though two are
+// invisible to a single fetch:
+//   - missing-vary shows only when the browser's HTTP cache serves one
+//     origin's response to another: the http-cache-* scenarios fetch a URL
+//     from one page, then the same URL with cache: "force-cache" from
+//     another page; without Vary: Origin the second page gets the first
+//     one's Access-Control-Allow-Origin and is blocked.
+//   - max-age-ignored shows only when a preflight is repeated after the 5 s
+//     a browser caches one that came without Access-Control-Max-Age:
+//     cache-max-age-600-put-after-default waits 5.5 s and counts preflights.
+//
+// stateful-matcher needs repetition: every request from an allowed origin
+// after the first alternates allow and deny, so a preflighted request
+// (preflight passes, actual fails) and any repeated scenario catch it.
+var expectedSeverity = map[string]harness.Severity{
+	"reflect-origin":             harness.SeveritySecurity,
+	"reflect-origin-credentials": harness.SeveritySecurity,
+	"allow-null":                 harness.SeveritySecurity,
+	"suffix-match":               harness.SeveritySecurity,
+	"prefix-match":               harness.SeveritySecurity,
+	"unescaped-dot":              harness.SeveritySecurity,
+	"subdomain-too-broad":        harness.SeveritySecurity,
+	"http-origin-accepted":       harness.SeveritySecurity,
+	"stateful-matcher":           harness.SeverityBroken,
+	"wildcard-credentials":       harness.SeverityBroken,
+	"duplicate-acao":             harness.SeverityBroken,
+	"trailing-slash-acao":        harness.SeverityBroken,
+	"acac-capitalized":           harness.SeverityBroken,
+	"acam-case-mismatch":         harness.SeverityBroken,
+	"acah-missing-header":        harness.SeverityBroken,
+	"aceh-missing":               harness.SeverityBroken,
+	"max-age-ignored":            harness.SeverityBroken,
+	"missing-vary":               harness.SeverityBroken,
+	"no-cors-on-errors":          harness.SeverityBroken,
+	"no-preflight-handler-404":   harness.SeverityBroken,
+	"no-preflight-handler-405":   harness.SeverityBroken,
+	"preflight-passthrough":      harness.SeverityBroken,
+	"preflight-redirected":       harness.SeverityBroken,
+}
+
+// alsoSecurity names the access-breaking faults that, besides breaking
+// access, also let a page do something the policy forbids, and why.
+var alsoSecurity = map[string]string{
+	"acam-case-mismatch": "a lower-case Access-Control-Allow-Methods (put, delete, patch) admits a page's lower-case " +
+		"\"patch\", which the policy's byte-for-byte PATCH refuses",
+	"max-age-ignored": "under a max-age 0 policy, dropping Access-Control-Max-Age: 0 lets the browser cache the " +
+		"preflight for its 5 s default, so a repeat skips the check the policy requires every time",
+}
+
+// The mutation score: the whole catalog runs against every fault, all
+// mounted side by side in the suite's one browser, and every fault must be
+// caught with its severity. The runs of different faults go concurrently:
+// their fetches take turns in the browser, and one fault's 5.5 s wait
+// overlaps the others' work.
+var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFailure, Label("feature:faults"), func() {
+	catches := map[string][]harness.Result{}
+
+	// faultLabels are a fault spec's labels, as the label filter sees them.
+	faultLabels := func(name string) []string { return []string{"feature:faults", "fault:" + name} }
+
+	BeforeAll(func(ctx SpecContext) {
+		match := func([]string) bool { return true }
+		if f := GinkgoLabelFilter(); f != "" {
+			var err error
+			match, err = types.ParseLabelFilter(f)
+			Expect(err).NotTo(HaveOccurred())
+		}
+		catalog := scenarios.Catalog()
+		var (
+			mu sync.Mutex
+			wg sync.WaitGroup
+		)
+		start := time.Now()
+		ran := 0
+		for _, f := range mockapi.Faults() {
+			if !match(faultLabels(f.Name)) {
+				continue
+			}
+			r, ok := faultRun.Runner(f.Name)
+			Expect(ok).To(BeTrue(), "fault %s is mounted", f.Name)
+			ran++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results := r.RunAll(ctx, catalog, harness.RunOptions{})
+				mu.Lock()
+				catches[f.Name] = results
+				mu.Unlock()
+			}()
+		}
+		wg.Wait()
+		GinkgoWriter.Printf("%d faults x %d scenarios in %s\n", ran, len(catalog), time.Since(start).Round(time.Millisecond))
+		AddReportEntry("fault catches (full list: "+filepath.Join(reportsDir, "fault-catches.txt")+")",
+			catchReport(catches, 6), ReportEntryVisibilityAlways)
+		if err := os.MkdirAll(reportsDir, 0o755); err == nil {
+			_ = os.WriteFile(filepath.Join(reportsDir, "fault-catches.txt"), []byte(catchReport(catches, 0)), 0o644)
+		}
+	}, NodeTimeout(5*time.Minute))
+
+	It("has an expected severity for every fault of the gallery", func() {
+		for _, f := range mockapi.Faults() {
+			Expect(expectedSeverity).To(HaveKey(f.Name), "fault %s needs an expected severity", f.Name)
+		}
+	})
+
+	for _, f := range mockapi.Faults() {
+		It(fmt.Sprintf("%s is caught as %s", f.Name, expectedSeverity[f.Name]), Label(faultLabels(f.Name)...), func() {
+			results, ok := catches[f.Name]
+			Expect(ok).To(BeTrue(), "the fault's catalog run is missing")
+			want := expectedSeverity[f.Name]
+			var caught, other []string
+			for _, r := range results {
+				Expect(r.Verdict).NotTo(Equal(harness.VerdictError), "%s: %s", r.Scenario.ID, r.Explanation)
+				if r.Verdict != harness.VerdictServerMismatch {
+					continue
+				}
+				if r.Severity == want {
+					caught = append(caught, r.Scenario.ID)
+				} else {
+					other = append(other, r.Scenario.ID+" ("+string(r.Severity)+")")
+				}
+			}
+			Expect(caught).NotTo(BeEmpty(), "%s: no scenario caught it as %s (other catches: %v)", f.Name, want, other)
+			if _, both := alsoSecurity[f.Name]; want == harness.SeverityBroken && !both {
+				// A fault that only breaks access must never look like a leak.
+				Expect(other).To(BeEmpty(), "%s breaks access only, yet these scenarios report security", f.Name)
+			}
+		})
+	}
+})
+
+// catchReport lists, per fault, the scenarios that caught it: the first
+// limit of them, or all when limit is 0.
+func catchReport(catches map[string][]harness.Result, limit int) string {
+	var names []string
+	for n := range catches {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		var ids []string
+		sev := map[harness.Severity]int{}
+		for _, r := range catches[n] {
+			if r.Verdict == harness.VerdictServerMismatch {
+				ids = append(ids, r.Scenario.ID+" ("+string(r.Severity)+")")
+				sev[r.Severity]++
+			}
+		}
+		fmt.Fprintf(&b, "%s: caught by %d of %d scenarios (security %d, broken %d)\n", n, len(ids), len(catches[n]),
+			sev[harness.SeveritySecurity], sev[harness.SeverityBroken])
+		for i, id := range ids {
+			if limit > 0 && i == limit {
+				fmt.Fprintf(&b, "    ... and %d more\n", len(ids)-limit)
+				break
+			}
+			fmt.Fprintf(&b, "    %s\n", id)
+		}
+	}
+	return b.String()
+}
