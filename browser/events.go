@@ -3,6 +3,7 @@ package browser
 import (
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/chromedp/cdproto/network"
@@ -218,10 +219,26 @@ func (t trace) complete() bool {
 	if !t.actual.terminal() {
 		return false
 	}
+	if t.preflight == nil && t.actual.failedByPreflight() {
+		// The actual request failed on its preflight, so a preflight
+		// went out; its events can trail the actual request's failure
+		// (seen in about 1 of 200 failed preflights under load).
+		return false
+	}
 	if t.preflight != nil && !t.preflight.wireComplete() {
 		return false
 	}
 	return t.actual.wireComplete()
+}
+
+// failedByPreflight: the request failed with a CORS error that only a
+// preflight response can cause.
+func (q *request) failedByPreflight() bool {
+	if q.failed == nil || q.failed.CorsErrorStatus == nil {
+		return false
+	}
+	e := string(q.failed.CorsErrorStatus.CorsError)
+	return strings.HasPrefix(e, "Preflight") || strings.HasSuffix(e, "PreflightResponse")
 }
 
 // wireComplete: each hop that went out has a requestWillBeSentExtraInfo,

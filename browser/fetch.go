@@ -165,6 +165,8 @@ func (t trace) missing() string {
 	switch {
 	case !t.actual.terminal():
 		return "the request has no loadingFinished/loadingFailed event"
+	case t.preflight == nil && t.actual.failedByPreflight():
+		return "the request failed on its preflight, but no preflight event arrived"
 	default:
 		return "wire details (ExtraInfo events) incomplete"
 	}

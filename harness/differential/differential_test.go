@@ -135,7 +135,7 @@ func TestModelAgreesWithChromium(t *testing.T) {
 		float64(n)/elapsed.Seconds(), engine.Version(), seed)
 	t.Logf("known deviations seen: %s", countList(known))
 	if len(uncaptured) > 0 {
-		t.Logf("the engine captured no preflight exchange for %d preflight-blocked case(s) %v; the block reason proves one was sent", len(uncaptured), uncaptured)
+		t.Errorf("the engine captured no preflight exchange for %d preflight-blocked case(s) %v; the block reason proves one was sent", len(uncaptured), uncaptured)
 	}
 	if failures > 0 {
 		t.Logf("replay: CORSPROOF_DIFF_SEED=%d go test ./harness/differential/", seed)
