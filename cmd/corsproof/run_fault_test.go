@@ -1,0 +1,40 @@
+package main
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// One browser run: a deliberately misconfigured mock (any origin reflected,
+// with credentials) must fail the run with exit code 1 and name the
+// scenarios that caught it; --twice, --shuffle and --seed shape the same run.
+func TestRunAgainstAFaultExitsOneAndNamesTheCatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("launches Chromium")
+	}
+	code, stdout, stderr := cli(t, "run", "--fault", "reflect-origin-credentials",
+		"--label", "origin:cross-site,credentials:include", "--twice", "--shuffle", "--seed", "42")
+	if code == exitInfra && strings.Contains(stderr, "not found") && os.Getenv("CI") != "true" {
+		t.Skipf("no browser (install it with 'make browser'): %s", stderr)
+	}
+	if code != exitMismatch {
+		t.Fatalf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitMismatch, stdout, stderr)
+	}
+	if !strings.Contains(stderr, "shuffle seed: 42") {
+		t.Errorf("the seed is not printed:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "fault caught by") {
+		t.Fatalf("no catch list:\n%s", stdout)
+	}
+	catches := stdout[strings.Index(stdout, "fault caught by"):]
+	// A credentialed read from a cross-site page is exactly what this fault
+	// leaks; run twice, the scenario is listed for both runs.
+	const want = "origin-default-evil-get-me-cred"
+	if n := strings.Count(catches, want); n != 2 {
+		t.Errorf("%s is listed %d times among the catches, want 2 (--twice):\n%s", want, n, catches)
+	}
+	if !strings.Contains(catches, "security") {
+		t.Errorf("the catches are not marked security:\n%s", catches)
+	}
+}
