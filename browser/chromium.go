@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -110,6 +111,12 @@ func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
 		if o.ExecPath, err = FindChromium(); err != nil {
 			return nil, err
 		}
+	} else if p, lerr := exec.LookPath(o.ExecPath); lerr != nil {
+		// A path the user named (--chrome, CORSPROOF_CHROME) that is not
+		// a program gets the install hint, not a raw fork/exec error.
+		return nil, &NotFoundError{Env: o.ExecPath, Tried: chromiumNames, Err: lerr}
+	} else {
+		o.ExecPath = p
 	}
 	// Our own profile dir rather than chromedp's: Close must find the
 	// singleton socket Chromium links from it, and remove both.

@@ -34,8 +34,8 @@ func (e *NotFoundError) Error() string {
 		return e.engineError()
 	}
 	if e.Env != "" {
-		return fmt.Sprintf("browser: %s=%q is not an executable Chromium (%v); point it at the browser binary, or unset it to search PATH",
-			EnvChrome, e.Env, e.Err)
+		return fmt.Sprintf("browser: the Chromium binary %q (from --chrome or %s) is not an executable (%v); point it at the browser binary, "+
+			"or install Chromium with `apt-get install -y chromium` and leave it unset to search PATH", e.Env, EnvChrome, e.Err)
 	}
 	return fmt.Sprintf("browser: no Chromium found on PATH (tried %s); install it with `apt-get install -y chromium`, or set %s to the browser binary",
 		strings.Join(e.Tried, ", "), EnvChrome)

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -137,13 +136,6 @@ func cmdCheck(e env, args []string) int {
 		return exitInfra
 	}
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
-	if chrome != "" {
-		if _, err := exec.LookPath(chrome); err != nil {
-			fmt.Fprintf(e.stderr, "corsproof check: the browser %q is not an executable (%v); install Chromium "+
-				"(`apt-get install -y chromium`), or point --chrome or %s at its binary\n", chrome, errors.Unwrap(err), browser.EnvChrome)
-			return exitInfra
-		}
-	}
 	run, err := harness.StartLive(e.ctx, harness.LiveConfig{
 		Target: target, Sites: sites, SPKIPins: pins, FetchTimeout: f.timeout, ChromePath: chrome,
 	})

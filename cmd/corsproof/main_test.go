@@ -70,3 +70,18 @@ func TestFaultsListsEveryFaultOfTheGallery(t *testing.T) {
 		}
 	}
 }
+
+func TestRunWithABrowserPathThatIsNotAProgramExitsThreeWithTheInstallHint(t *testing.T) {
+	code, _, stderr := cli(t, "run", "--chrome", "/nonexistent/chromium")
+	if code != exitInfra {
+		t.Errorf("exit code = %d, want %d", code, exitInfra)
+	}
+	for _, want := range []string{"/nonexistent/chromium", "apt-get install -y chromium"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if strings.Contains(stderr, "goroutine") || strings.Contains(stderr, "fork/exec") && !strings.Contains(stderr, "not an executable") {
+		t.Errorf("raw error leaked:\n%s", stderr)
+	}
+}
