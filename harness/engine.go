@@ -7,10 +7,23 @@ import (
 	"fmt"
 
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/spec"
 )
 
 // Engines are the names LaunchEngine knows, in the order reports list them.
 var Engines = []string{"chromium", "firefox"}
+
+// ProfileFor is the deviation profile of an engine (spec.Standard for an
+// unknown name).
+func ProfileFor(name string) spec.Profile {
+	switch name {
+	case "chromium":
+		return spec.Chromium
+	case "firefox":
+		return spec.Firefox
+	}
+	return spec.Standard
+}
 
 // Certificate is the CA's own certificate, for browsers that take a trust
 // anchor rather than SPKI pins (Firefox's certificate database).
@@ -24,7 +37,11 @@ func (ca *CA) Certificate() *x509.Certificate { return ca.cert }
 func LaunchEngine(ctx context.Context, name string, topo *Topology, execPath string, logf func(string, ...any)) (browser.Engine, error) {
 	switch name {
 	case "chromium":
-		return LaunchChromium(ctx, topo, execPath, logf)
+		c, err := LaunchChromium(ctx, topo, execPath, logf)
+		if err != nil {
+			return nil, err // not a typed nil in the interface
+		}
+		return c, nil
 	case "firefox":
 		return LaunchFirefox(ctx, topo, execPath, logf)
 	}

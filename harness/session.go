@@ -9,7 +9,6 @@ import (
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
-	"github.com/corsproof/corsproof/spec"
 )
 
 // MockConfig configures a run on the embedded mock.
@@ -22,6 +21,8 @@ type MockConfig struct {
 	Sites []Site
 	// ChromePath overrides browser discovery.
 	ChromePath string
+	// Engine is the browser engine: "chromium" (the default) or "firefox".
+	Engine string
 	// Logf receives browser diagnostics; RequestLog each API request.
 	Logf, RequestLog func(string, ...any)
 }
@@ -51,14 +52,21 @@ func StartMock(ctx context.Context, cfg MockConfig) (run *MockRun, err error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := LaunchChromium(ctx, topo, cfg.ChromePath, cfg.Logf)
+	name, execPath := cfg.Engine, cfg.ChromePath
+	if name == "" {
+		name = "chromium"
+	}
+	if name != "chromium" {
+		execPath = "" // the engine's own discovery
+	}
+	engine, err := LaunchEngine(ctx, name, topo, execPath, cfg.Logf)
 	if err != nil {
 		topo.Close()
 		return nil, err
 	}
 	return &MockRun{
 		Topology: topo, Target: target, Engine: engine,
-		Runner: &Runner{Engine: engine, Topology: topo, Target: target, Profile: spec.Chromium, RunID: NewRunID()},
+		Runner: &Runner{Engine: engine, Topology: topo, Target: target, Profile: ProfileFor(name), RunID: NewRunID()},
 	}, nil
 }
 
