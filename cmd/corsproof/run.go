@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,6 +31,7 @@ func cmdRun(e env, args []string) int {
 	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in: chromium, firefox")
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -59,35 +61,75 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "shuffle seed: %d (replay with -shuffle -seed %d)\n", *seed, *seed)
 	}
 
+	engines, err := parseBrowsers(*browsers)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
+	}
+	if len(engines) > 1 && (out.json != "" || out.junit != "" || out.html != "") {
+		fmt.Fprintln(e.stderr, "corsproof run: -json, -junit and -html take one browser; run once per browser")
+		return exitUsage
+	}
+	code := exitOK
+	for _, name := range engines {
+		c := runCatalog(e, name, f, *fault, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")), list, harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed}, out, *all)
+		code = max(code, c)
+	}
+	return code
+}
+
+// parseBrowsers reads -browsers.
+func parseBrowsers(v string) ([]string, error) {
+	var out []string
+	for n := range strings.SplitSeq(v, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		if !slices.Contains(harness.Engines, n) {
+			return nil, fmt.Errorf("unknown browser %q in -browsers (known: %s)", n, strings.Join(harness.Engines, ", "))
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-browsers names no browser (known: %s)", strings.Join(harness.Engines, ", "))
+	}
+	return out, nil
+}
+
+// runCatalog runs the catalog in one engine and prints its report.
+func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions, out outputs, all bool) int {
 	run, err := harness.StartMock(e.ctx, harness.MockConfig{
-		Policies: scenarios.Policies(), Fault: f, ChromePath: firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")),
+		Policies: scenarios.Policies(), Fault: f, ChromePath: chrome, Engine: engine,
 	})
 	if err != nil {
 		return infraFailure(e, "run", err)
 	}
 	defer run.Close()
 	fmt.Fprintf(e.stderr, "corsproof: %d scenarios in %s against the embedded mock", len(list), run.Engine.Version())
-	if *fault != "" {
-		fmt.Fprintf(e.stderr, " serving fault %s", *fault)
+	if fault != "" {
+		fmt.Fprintf(e.stderr, " serving fault %s", fault)
 	}
 	fmt.Fprintln(e.stderr)
 
 	progress := newProgress(e.stderr)
 	results := run.Runner.RunAll(e.ctx, list, harness.RunOptions{
-		Twice: *twice, Shuffle: *shuffle, Seed: *seed, Progress: progress.update,
+		Twice: o.Twice, Shuffle: o.Shuffle, Seed: o.Seed, Progress: progress.update,
 	})
 	progress.done()
 	if e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "corsproof run: interrupted")
 		return exitInfra
 	}
-	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: *fault, Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version(), Seed: *seed}
+	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version(), Seed: o.Seed}
 	if err := out.write(results, meta); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitInfra
 	}
-	report.Text(e.stdout, results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !*all})
-	if *fault != "" {
+	report.Text(e.stdout, results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
+	if fault != "" {
 		report.Catches(e.stdout, results)
 	}
 	return exitCode(results)

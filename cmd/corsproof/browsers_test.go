@@ -1,0 +1,32 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestRunBrowsersFlagUsageErrors(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "-browsers", "webkit"}, `unknown browser "webkit"`},
+		{[]string{"run", "-browsers", " , "}, "names no browser"},
+		{[]string{"run", "-browsers", "chromium,firefox", "-json", "x.json"}, "take one browser"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), c.args, func(string) string { return "" }, &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), exitUsage, c.want)
+		}
+	}
+}
+
+func TestParseBrowsers(t *testing.T) {
+	got, err := parseBrowsers(" firefox,chromium,firefox ")
+	if err != nil || strings.Join(got, ",") != "firefox,chromium" {
+		t.Errorf("parseBrowsers = %v, %v", got, err)
+	}
+}
