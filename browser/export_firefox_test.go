@@ -1,5 +1,10 @@
 package browser
 
+import (
+	"path/filepath"
+	"strings"
+)
+
 // Exports for the Firefox tests, which live in package browser_test so
 // that they can use the harness's topology and proxy.
 
@@ -11,3 +16,7 @@ func FirefoxProfileGlob() string { return firefoxProfileGlob() }
 
 // FirefoxGroupAlive counts live processes of a process group.
 func FirefoxGroupAlive(pgid int) int { return groupAlive(pgid) }
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func filepathGlob(p string) ([]string, error) { return filepath.Glob(p) }
