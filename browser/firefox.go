@@ -110,12 +110,14 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 	if err := writeUserJS(dir, o.ProxyURL); err != nil {
 		return nil, err
 	}
+	t0 := time.Now()
 	if err := importTrust(ctx, dir, o.TrustedCAs); err != nil {
 		return nil, err
 	}
+	tTrust := time.Since(t0)
 
 	cmd := exec.Command(o.ExecPath, "--headless", "--no-remote", "--remote-debugging-port=0",
-		"--profile", dir, "about:blank")
+		"--profile", dir)
 	cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_DISABLE_AUTO_SAFE_MODE=1")
 	browserCmdOptions(cmd)
 	stderr, err := cmd.StderrPipe()
@@ -161,6 +163,7 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 		return nil, fmt.Errorf("no WebDriver BiDi address on stderr: %w; last output: %s", ctx.Err(), tail.String())
 	}
 
+	tListen := time.Since(start)
 	if f.conn, err = bidi.Dial(ctx, strings.TrimSuffix(ws, "/")+"/session", f.event); err != nil {
 		return nil, err
 	}
@@ -175,6 +178,7 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 		return nil, err
 	}
 	f.version = "Firefox/" + sess.Capabilities.BrowserVersion
+	tSession := time.Since(start)
 	evs := []string{
 		"network.beforeRequestSent", "network.responseStarted", "network.responseCompleted",
 		"network.fetchError", "log.entryAdded",
@@ -182,7 +186,8 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 	if err := f.conn.Call(ctx, "session.subscribe", map[string]any{"events": evs}, nil); err != nil {
 		return nil, err
 	}
-	logf("firefox: %s ready in %v", f.version, time.Since(start).Round(time.Millisecond))
+	logf("firefox: %s ready in %v (certutil %v before; remote agent listening after %v, session after %v)", f.version,
+		time.Since(start).Round(time.Millisecond), tTrust.Round(time.Millisecond), tListen.Round(time.Millisecond), tSession.Round(time.Millisecond))
 	return f, nil
 }
 
