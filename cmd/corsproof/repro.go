@@ -1,0 +1,153 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/harness/repro"
+	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/scenarios"
+)
+
+func init() {
+	register("repro", "write a self-contained reproduction of one catalog scenario (page, wire exchanges, replay server)", cmdRepro)
+}
+
+// cmdRepro runs one scenario in real Chromium against the embedded mock and
+// writes what a person needs to see it again without corsproof. It exits 0
+// when the reproduction is written, whatever the scenario's verdict.
+func cmdRepro(e env, args []string) int {
+	fs := flag.NewFlagSet("repro", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: corsproof repro ID [--fault NAME] [--out DIR] [--chrome PATH]")
+		fmt.Fprintln(e.stderr, "writes policy.yaml, page.html, exchanges.txt/.json, fetch.json, server.go, go.mod and README.md;")
+		fmt.Fprintln(e.stderr, "without --out, into ./repro-ID/, and prints the README")
+		fs.PrintDefaults()
+	}
+	fault := fs.String("fault", "", "serve this deliberate misconfiguration instead of the policy (see 'corsproof faults')")
+	out := fs.String("out", "", "directory to write the reproduction to (default ./repro-ID, and the README goes to stdout)")
+	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	// The ID may come before or after the flags.
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	rest := fs.Args()
+	if id == "" && len(rest) > 0 {
+		id, rest = rest[0], rest[1:]
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(e.stderr, "corsproof repro: unexpected argument %q (one scenario ID at a time)\n", rest[0])
+		return exitUsage
+	}
+	if id == "" {
+		fmt.Fprintln(e.stderr, "corsproof repro: which scenario? Give its ID, e.g. 'corsproof repro custom-header-allowed'; 'corsproof run --all' lists them")
+		return exitUsage
+	}
+	s, err := scenarios.ByID(id)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof repro: %v; 'corsproof run --all' lists the scenario IDs%s\n", err, nearIDs(id))
+		return exitUsage
+	}
+	var f mockapi.Fault
+	if *fault != "" {
+		var ok bool
+		if f, ok = mockapi.FaultByName(*fault); !ok {
+			fmt.Fprintf(e.stderr, "corsproof repro: no fault %q; 'corsproof faults' lists them\n", *fault)
+			return exitUsage
+		}
+	}
+	dir := *out
+	if dir == "" {
+		dir = "repro-" + safeName(s.ID)
+	}
+
+	policies := scenarios.Policies()
+	run, err := harness.StartMock(e.ctx, harness.MockConfig{
+		Policies: policies, Fault: f, ChromePath: firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")),
+	})
+	if err != nil {
+		return infraFailure(e, "repro", err)
+	}
+	defer run.Close()
+	res := run.Runner.Run(e.ctx, s, 0)
+	if res.Verdict == harness.VerdictError {
+		fmt.Fprintf(e.stderr, "corsproof repro: the run of %s failed, nothing to reproduce: %s\n", s.ID, res.Err)
+		return exitInfra
+	}
+	site, _ := run.Topology.Site(s.Site)
+	pageURL, _ := run.Topology.PageURL(s.Site)
+	cmdline := "corsproof repro " + s.ID
+	if *fault != "" {
+		cmdline += " --fault " + *fault
+	}
+	files, err := repro.Build(repro.Input{
+		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
+		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
+		return exitInfra
+	}
+	if err := writeFiles(dir, files); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
+		return exitInfra
+	}
+	if *out == "" {
+		e.stdout.Write(files[repro.FileReadme])
+		fmt.Fprintln(e.stdout)
+	}
+	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run .')\n", s.ID, res.VerdictLabel(), dir)
+	return exitOK
+}
+
+func writeFiles(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("cannot create the output directory: %w", err)
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n), files[n], 0o644); err != nil {
+			return fmt.Errorf("writing the reproduction: %w", err)
+		}
+	}
+	return nil
+}
+
+// safeName keeps an ID usable as a directory name.
+func safeName(id string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
+			return r
+		}
+		return '_'
+	}, id)
+}
+
+// nearIDs suggests catalog IDs that contain id or that id contains, at most
+// three.
+func nearIDs(id string) string {
+	var near []string
+	for _, s := range scenarios.Catalog() {
+		if len(id) >= 4 && (strings.Contains(s.ID, id) || strings.Contains(id, s.ID)) {
+			near = append(near, s.ID)
+		}
+	}
+	if len(near) == 0 || len(near) > 3 {
+		return ""
+	}
+	return " (did you mean " + strings.Join(near, ", ") + "?)"
+}
