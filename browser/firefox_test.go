@@ -293,6 +293,27 @@ func TestFirefox(t *testing.T) {
 		}
 	})
 
+	t.Run("SetCookieIsSentOnCredentialedFetch", func(t *testing.T) {
+		u, p := ffURL("acao=" + ffApp + "&acac=true")
+		if err := e.SetCookie(ctx, ffAPI+p, browser.Cookie{Name: "sid", Value: "s3cret", Path: p, Secure: true, SameSite: "None"}); err != nil {
+			t.Fatal(err)
+		}
+		o := fetch(t, browser.Fetch{URL: u, Credentials: "include"})
+		if !o.Allowed {
+			t.Fatalf("want allowed: %+v", o)
+		}
+		hits := api.requests(p)
+		if len(hits) != 1 || hits[0].Header.Get("Cookie") != "sid=s3cret" {
+			t.Fatalf("the stored cookie should reach the API: %v", hits)
+		}
+		// And not on a fetch that omits credentials.
+		o = fetch(t, browser.Fetch{URL: u + "&again=1", Credentials: "omit"})
+		hits = api.requests(p)
+		if !o.Allowed || len(hits) != 2 || hits[1].Header.Get("Cookie") != "" {
+			t.Fatalf("credentials omit must send no cookie: %+v", hits)
+		}
+	})
+
 	// Measurement only (timing goals live in benchmarks).
 	t.Run("Rate", func(t *testing.T) {
 		const n = 50
