@@ -25,7 +25,7 @@ func cmdRepro(e env, args []string) int {
 	fs := flag.NewFlagSet("repro", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: corsproof repro ID [--fault NAME] [--out DIR] [--chrome PATH]")
+		fmt.Fprintln(e.stderr, "usage: corsproof repro ID [--fault NAME] [--out DIR] [--run] [--chrome PATH]")
 		fmt.Fprintln(e.stderr, "writes policy.yaml, page.html, exchanges.txt/.json, fetch.json, server.go, go.mod and README.md;")
 		fmt.Fprintln(e.stderr, "without --out, into ./repro-ID/, and prints the README")
 		fs.PrintDefaults()
@@ -33,6 +33,7 @@ func cmdRepro(e env, args []string) int {
 	fault := fs.String("fault", "", "serve this deliberate misconfiguration instead of the policy (see 'corsproof faults')")
 	out := fs.String("out", "", "directory to write the reproduction to (default ./repro-ID, and the README goes to stdout)")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	serve := fs.Bool("run", false, "then build and run the reproduction's server.go on loopback and print the Chromium command line to open it, until Ctrl-C (needs the go command)")
 	// The ID may come before or after the flags.
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -71,32 +72,9 @@ func cmdRepro(e env, args []string) int {
 		dir = "repro-" + safeName(s.ID)
 	}
 
-	policies := scenarios.Policies()
-	run, err := harness.StartMock(e.ctx, harness.MockConfig{
-		Policies: policies, Fault: f, ChromePath: firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")),
-	})
-	if err != nil {
-		return infraFailure(e, "repro", err)
-	}
-	defer run.Close()
-	res := run.Runner.Run(e.ctx, s, 0)
-	if res.Verdict == harness.VerdictError {
-		fmt.Fprintf(e.stderr, "corsproof repro: the run of %s failed, nothing to reproduce: %s\n", s.ID, res.Err)
-		return exitInfra
-	}
-	site, _ := run.Topology.Site(s.Site)
-	pageURL, _ := run.Topology.PageURL(s.Site)
-	cmdline := "corsproof repro " + s.ID
-	if *fault != "" {
-		cmdline += " --fault " + *fault
-	}
-	files, err := repro.Build(repro.Input{
-		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
-		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
-	})
-	if err != nil {
-		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
-		return exitInfra
+	files, verdict, code := reproduce(e, s, f, *fault, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")))
+	if code != exitOK {
+		return code
 	}
 	if err := writeFiles(dir, files); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
@@ -106,7 +84,61 @@ func cmdRepro(e env, args []string) int {
 		e.stdout.Write(files[repro.FileReadme])
 		fmt.Fprintln(e.stdout)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run .')\n", s.ID, res.VerdictLabel(), dir)
+	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run .')\n", s.ID, verdict, dir)
+	if *serve {
+		return serveRepro(e, dir)
+	}
+	return exitOK
+}
+
+// reproduce runs s once in Chromium against the mock (closing both before
+// it returns) and builds the reproduction's files.
+func reproduce(e env, s harness.Scenario, f mockapi.Fault, faultName, chrome string) (map[string][]byte, string, int) {
+	policies := scenarios.Policies()
+	run, err := harness.StartMock(e.ctx, harness.MockConfig{Policies: policies, Fault: f, ChromePath: chrome})
+	if err != nil {
+		return nil, "", infraFailure(e, "repro", err)
+	}
+	defer run.Close()
+	res := run.Runner.Run(e.ctx, s, 0)
+	if res.Verdict == harness.VerdictError {
+		fmt.Fprintf(e.stderr, "corsproof repro: the run of %s failed, nothing to reproduce: %s\n", s.ID, res.Err)
+		return nil, "", exitInfra
+	}
+	site, _ := run.Topology.Site(s.Site)
+	pageURL, _ := run.Topology.PageURL(s.Site)
+	cmdline := "corsproof repro " + s.ID
+	if faultName != "" {
+		cmdline += " --fault " + faultName
+	}
+	files, err := repro.Build(repro.Input{
+		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
+		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
+	})
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
+		return nil, "", exitInfra
+	}
+	return files, res.VerdictLabel(), exitOK
+}
+
+// serveRepro runs the reproduction's own server.go until ctx ends.
+func serveRepro(e env, dir string) int {
+	p, err := repro.Start(e.ctx, dir, "127.0.0.1:0", "127.0.0.1:0")
+	if err != nil {
+		if e.ctx.Err() != nil {
+			return exitOK
+		}
+		fmt.Fprintf(e.stderr, "corsproof repro: --run: %v\n", err)
+		return exitInfra
+	}
+	defer p.Close()
+	fmt.Fprint(e.stdout, p.Banner)
+	fmt.Fprintln(e.stdout, "serving until Ctrl-C")
+	<-e.ctx.Done()
+	if log := p.Log(); log != "" {
+		fmt.Fprint(e.stderr, log)
+	}
 	return exitOK
 }
 

@@ -1,7 +1,6 @@
 package repro
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -60,7 +59,7 @@ func syntheticInput() Input {
 				Request: harness.Request{Path: "/api/items", Method: "PUT", Headers: spec.Headers{{Name: "X-B", Value: "2"}, {Name: "X-A", Value: "1"}},
 					Body: spec.BodyText, BodyText: `{"a":"</script>"}`, Credentials: spec.CredentialsInclude}},
 			Verdict: harness.VerdictBrowserDeviation, Explanation: "synthetic",
-			URL:     testURL,
+			URL: testURL,
 			Observation: &browser.Observation{
 				Allowed: true, Status: 200, Type: "cors", Body: `{"ok":true}`,
 				Preflight: pre, Actual: []browser.Exchange{actual},
@@ -136,9 +135,9 @@ func TestGeneratedServerReplaysTheRecordedHeadersByteForByte(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := StartServer(t, files)
+	srv := startServer(t, files)
 
-	pre := srv.roundTrip(t, "api.example.test", "OPTIONS /p/default/api/items?cp=t-1 HTTP/1.1\r\nHost: api.example.test\r\nOrigin: https://app.example.test\r\nAccess-Control-Request-Method: PUT\r\n\r\n")
+	pre := roundTrip(srv, t, "api.example.test", "OPTIONS /p/default/api/items?cp=t-1 HTTP/1.1\r\nHost: api.example.test\r\nOrigin: https://app.example.test\r\nAccess-Control-Request-Method: PUT\r\n\r\n")
 	wantPre := "HTTP/1.1 204 No Content\r\n" +
 		"Vary: Origin\r\n" +
 		"access-control-allow-origin: https://app.example.test\r\n" +
@@ -149,7 +148,7 @@ func TestGeneratedServerReplaysTheRecordedHeadersByteForByte(t *testing.T) {
 	if pre != wantPre {
 		t.Errorf("preflight replay:\n%q\nwant\n%q", pre, wantPre)
 	}
-	act := srv.roundTrip(t, "api.example.test", "PUT /p/default/api/items?cp=t-1 HTTP/1.1\r\nHost: api.example.test\r\nContent-Length: 2\r\n\r\n{}")
+	act := roundTrip(srv, t, "api.example.test", "PUT /p/default/api/items?cp=t-1 HTTP/1.1\r\nHost: api.example.test\r\nContent-Length: 2\r\n\r\n{}")
 	wantAct := "HTTP/1.1 200 OK\r\n" +
 		"Content-Type: application/json\r\n" +
 		"Set-Cookie: a=1\r\n" +
@@ -159,27 +158,19 @@ func TestGeneratedServerReplaysTheRecordedHeadersByteForByte(t *testing.T) {
 	if act != wantAct {
 		t.Errorf("actual replay:\n%q\nwant\n%q", act, wantAct)
 	}
-	page := srv.roundTrip(t, "app.example.test", "GET / HTTP/1.1\r\nHost: app.example.test\r\nConnection: close\r\n\r\n")
+	page := roundTrip(srv, t, "app.example.test", "GET / HTTP/1.1\r\nHost: app.example.test\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(page, "HTTP/1.1 200 OK\r\n") || !strings.Contains(page, string(files[FilePage])) {
 		t.Errorf("the page is not served at its URL:\n%.400s", page)
 	}
-	miss := srv.roundTrip(t, "api.example.test", "GET /nothing HTTP/1.1\r\nHost: api.example.test\r\nConnection: close\r\n\r\n")
+	miss := roundTrip(srv, t, "api.example.test", "GET /nothing HTTP/1.1\r\nHost: api.example.test\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(miss, "HTTP/1.1 404 ") {
 		t.Errorf("an unrecorded request is not a 404:\n%s", miss)
 	}
 }
 
-// Server is a generated replay server running as a subprocess.
-type Server struct {
-	// HostRules map "host:port" to the server's loopback listeners, as
-	// it printed them; Pin is its certificate's SPKI pin.
-	HostRules map[string]string
-	Pin       string
-}
-
-// StartServer writes files to a temp dir, vets and builds server.go there
-// with the go command, and runs it on 127.0.0.1:0 until the test ends.
-func StartServer(t *testing.T, files map[string][]byte) *Server {
+// startServer writes files to a temp dir, vets server.go there, and runs it
+// on 127.0.0.1:0 until the test ends.
+func startServer(t *testing.T, files map[string][]byte) *Process {
 	t.Helper()
 	dir := t.TempDir()
 	for n, b := range files {
@@ -187,76 +178,29 @@ func StartServer(t *testing.T, files map[string][]byte) *Server {
 			t.Fatal(err)
 		}
 	}
-	gocmd := func(args ...string) {
-		t.Helper()
-		c := exec.Command("go", args...)
-		c.Dir = dir
-		c.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=")
-		if out, err := c.CombinedOutput(); err != nil {
-			t.Fatalf("go %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
+	vet := exec.Command("go", "vet", ".")
+	vet.Dir = dir
+	vet.Env = append(os.Environ(), "GOTOOLCHAIN=local", "GOFLAGS=")
+	if out, err := vet.CombinedOutput(); err != nil {
+		t.Fatalf("go vet of the generated server: %v\n%s", err, out)
 	}
-	gocmd("vet", ".")
-	bin := filepath.Join(dir, "server.bin")
-	gocmd("build", "-o", bin, ".")
-
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "-page", "127.0.0.1:0", "-api", "127.0.0.1:0")
-	stdout, err := cmd.StdoutPipe()
+	p, err := Start(context.Background(), dir, "127.0.0.1:0", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
 		if t.Failed() {
-			t.Logf("server log:\n%s", stderr.String())
+			t.Logf("server log:\n%s", p.Log())
 		}
+		p.Close()
 	})
-	s := &Server{HostRules: map[string]string{}}
-	ready := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case strings.HasPrefix(line, "HOST_RULES="):
-				for r := range strings.SplitSeq(strings.TrimPrefix(line, "HOST_RULES="), ", ") {
-					f := strings.Fields(r)
-					if len(f) == 3 && f[0] == "MAP" {
-						s.HostRules[f[1]] = f[2]
-					}
-				}
-			case strings.HasPrefix(line, "SPKI_PIN="):
-				s.Pin = strings.TrimPrefix(line, "SPKI_PIN=")
-			case line == "READY":
-				ready <- nil
-				io.Copy(io.Discard, stdout)
-				return
-			}
-		}
-		ready <- io.ErrUnexpectedEOF
-	}()
-	select {
-	case err := <-ready:
-		if err != nil {
-			t.Fatalf("the server ended before it was ready: %v\n%s", err, stderr.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the server did not print READY in 30 s:\n%s", stderr.String())
-	}
-	return s
+	return p
 }
 
 // roundTrip sends raw over TLS to host's listener and returns every byte
 // of the answer up to the server's close. The certificate must carry the
 // printed pin.
-func (s *Server) roundTrip(t *testing.T, host, raw string) string {
+func roundTrip(s *Process, t *testing.T, host, raw string) string {
 	t.Helper()
 	addr, ok := s.HostRules[host+":443"]
 	if !ok {
