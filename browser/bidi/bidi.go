@@ -14,6 +14,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
 
@@ -64,7 +66,18 @@ type reply struct {
 // Dial connects to a BiDi endpoint (ws://host:port/session). handler
 // receives every event; nil drops them.
 func Dial(ctx context.Context, url string, handler func(method string, params json.RawMessage)) (*Conn, error) {
-	ws, _, err := websocket.Dial(ctx, url, nil)
+	dialer := &net.Dialer{}
+	client := &http.Client{Transport: &http.Transport{
+		Proxy: nil, // the remote agent is on loopback; never via a proxy
+		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			return withQuickAck(c), nil
+		},
+	}}
+	ws, _, err := websocket.Dial(ctx, url, &websocket.DialOptions{HTTPClient: client})
 	if err != nil {
 		return nil, fmt.Errorf("bidi: connecting to %s: %w", url, err)
 	}
