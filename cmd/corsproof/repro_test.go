@@ -155,6 +155,7 @@ func TestReproAgainstAFaultReproducesTheSameBlockInChromium(t *testing.T) {
 	if err := json.Unmarshal([]byte(read(repro.FileFetch)), &f); err != nil {
 		t.Fatal(err)
 	}
+	pageURL := f.PageURL
 	f.PageURL += "#norun" // page.html would otherwise run the same fetch by itself on load
 	lctx, lcancel := context.WithTimeout(context.Background(), time.Minute)
 	defer lcancel()
@@ -179,5 +180,22 @@ func TestReproAgainstAFaultReproducesTheSameBlockInChromium(t *testing.T) {
 		t.Errorf("the replayed preflight: %+v, want status %d", got.Preflight, ex.Exchanges[0].Status)
 	} else if fmt.Sprint(got.Preflight.ResponseHeaders) != fmt.Sprint(ex.Exchanges[0].ResponseHeaders) {
 		t.Errorf("the browser saw other preflight response headers than recorded:\n got %v\nwant %v", got.Preflight.ResponseHeaders, ex.Exchanges[0].ResponseHeaders)
+	}
+
+	// page.html on its own: loaded without #norun it runs the fetch and
+	// reports what its script saw to the server, same-origin.
+	rep, err := eng.Fetch(lctx, browser.Fetch{PageURL: pageURL, URL: strings.TrimSuffix(pageURL, "/") + "/__corsproof/result"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pageSaw struct {
+		Allowed bool   `json:"allowed"`
+		Error   string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(rep.Body), &pageSaw); err != nil || !rep.Allowed {
+		t.Fatalf("page.html reported nothing readable: allowed=%v %s body %q (%v)", rep.Allowed, rep.Error, rep.Body, err)
+	}
+	if pageSaw.Allowed || pageSaw.Error != got.Error {
+		t.Errorf("page.html's own run: allowed=%v error %q; the same fetch evaluated by corsproof: %q", pageSaw.Allowed, pageSaw.Error, got.Error)
 	}
 }

@@ -74,7 +74,7 @@ func readme(in Input, f browser.Fetch, ex []Recorded) string {
 
 	w("## What is here\n\n")
 	w("- `policy.yaml`: the policy the API claims.\n")
-	w("- `page.html`: the origin page; its script is exactly the `fetch()` corsproof ran (also in `fetch.json`), and it prints the outcome.\n")
+	w("- `page.html`: the origin page; its script is exactly the `fetch()` corsproof ran (also in `fetch.json`), and it prints the outcome (and reports it to the server, whose log shows it; `#norun` after the URL loads the page without running it).\n")
 	w("- `exchanges.txt`, `exchanges.json`: the %d exchange(s) as seen on the wire by the browser (request line and headers, status and response headers).\n", len(ex))
 	w("- `server.go` (+ `go.mod`): a standard-library server that serves `page.html` at `%s` and replays the recorded responses, header lines byte for byte, in order, duplicates included.\n\n", in.PageURL)
 	w("## Run it\n\n")

@@ -162,6 +162,13 @@ func TestGeneratedServerReplaysTheRecordedHeadersByteForByte(t *testing.T) {
 	if !strings.HasPrefix(page, "HTTP/1.1 200 OK\r\n") || !strings.Contains(page, string(files[FilePage])) {
 		t.Errorf("the page is not served at its URL:\n%.400s", page)
 	}
+	roundTrip(srv, t, "app.example.test", "POST /__corsproof/result HTTP/1.1\r\nHost: app.example.test\r\nConnection: close\r\nContent-Length: 16\r\n\r\n{\"allowed\":true}")
+	if got := roundTrip(srv, t, "app.example.test", "GET /__corsproof/result HTTP/1.1\r\nHost: app.example.test\r\nConnection: close\r\n\r\n"); !strings.HasSuffix(got, "\r\n\r\n{\"allowed\":true}") {
+		t.Errorf("the page's report is not handed back:\n%s", got)
+	}
+	if !strings.Contains(srv.Log(), `page.html reports: {"allowed":true}`) {
+		t.Errorf("the page's report is not in the server's log:\n%s", srv.Log())
+	}
 	miss := roundTrip(srv, t, "api.example.test", "GET /nothing HTTP/1.1\r\nHost: api.example.test\r\nConnection: close\r\n\r\n")
 	if !strings.HasPrefix(miss, "HTTP/1.1 404 ") {
 		t.Errorf("an unrecorded request is not a 404:\n%s", miss)
