@@ -36,6 +36,9 @@ func FindFirefox() (string, error) {
 
 // engineError is NotFoundError's message for engines other than Chromium.
 func (e *NotFoundError) engineError() string {
+	if strings.HasPrefix(e.Engine, "webkit") {
+		return webkitNotFound(e)
+	}
 	switch e.Engine {
 	case "firefox":
 		if e.Env != "" {

@@ -1,0 +1,384 @@
+package browser_test
+
+import (
+	"context"
+	"errors"
+	"log"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/harness"
+)
+
+// webkitUnder is what the tests need of the WebKit engine.
+type webkitUnder interface {
+	browser.Engine
+	DriverPID() int
+	XvfbPID() int
+	Display() string
+	TempDir() string
+}
+
+// needWebKit returns the driver's path, or skips (fails when CI=true)
+// with the install hint.
+func needWebKit(t *testing.T) string {
+	t.Helper()
+	path, err := browser.FindWebKit()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal(err)
+		}
+		t.Skip(err)
+	}
+	return path
+}
+
+// TestWebKit drives one WebKitGTK (MiniBrowser under WebKitWebDriver, on a
+// private Xvfb) through the harness's topology and proxy, so the pages
+// have their real names, then closes it and proves nothing is left.
+func TestWebKit(t *testing.T) {
+	driver := needWebKit(t)
+	logf := func(f string, a ...any) {
+		if testing.Verbose() {
+			log.Printf(f, a...)
+		}
+	}
+	api := &ffAPIServer{hits: map[string][]*http.Request{}}
+	topo, err := harness.StartTopology(harness.TopologyConfig{
+		Sites: []harness.Site{
+			{Name: "app", Origin: ffApp, Class: "allowed"},
+			{Name: "null", Origin: "null", Class: "null", Host: "https://sandbox.example.test", Sandboxed: true},
+		},
+		APIOrigins: []string{ffAPI},
+		API:        api,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer topo.Close()
+	proxy, err := harness.StartProxy(topo.HostRules(), logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer proxy.Close()
+
+	dirsBefore, _ := filepath.Glob(browser.WebKitTmpGlob())
+	procsBefore := webkitProcs()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	start := time.Now()
+	wk, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{
+		DriverPath: driver, ProxyURL: proxy.URL(), AcceptInsecureCerts: true, Logf: logf,
+		Display: os.Getenv("CORSPROOF_TEST_DISPLAY"), // empty: a private Xvfb
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%s started in %v", wk.Version(), time.Since(start).Round(time.Millisecond))
+	var e webkitUnder = wk
+	closed := false
+	defer func() {
+		if !closed {
+			e.Close()
+		}
+	}()
+	if !strings.HasPrefix(e.Version(), "WebKitGTK/2.") || e.Name() != "webkit" {
+		t.Errorf("Name/Version = %q/%q", e.Name(), e.Version())
+	}
+
+	fetch := func(t *testing.T, f browser.Fetch) browser.Observation {
+		t.Helper()
+		if f.PageURL == "" {
+			f.PageURL = ffAppPage
+		}
+		o, err := e.Fetch(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("observation: %+v", o)
+		return o
+	}
+	noNetworkView := func(t *testing.T, o browser.Observation) {
+		t.Helper()
+		for _, f := range []string{"preflight", "actual", "blocked_cookies"} {
+			if !slices.Contains(o.Unavailable, f) {
+				t.Errorf("classic WebDriver cannot observe %s; Unavailable = %v", f, o.Unavailable)
+			}
+		}
+		if o.Preflight != nil || len(o.Actual) != 0 || len(o.BlockedCookies) != 0 {
+			t.Errorf("network fields must stay empty, never guessed: %+v", o)
+		}
+	}
+
+	t.Run("SimpleGETAllowedWildcard", func(t *testing.T) {
+		u, p := ffURL("acao=*")
+		o := fetch(t, browser.Fetch{URL: u})
+		if !o.Allowed || o.Status != 200 || o.Body != "hello GET "+p || o.Type != "cors" {
+			t.Fatalf("want allowed cors 200 with the body, got %+v", o)
+		}
+		if o.CorsError != "" || slices.Contains(o.Unavailable, "cors_error") {
+			t.Errorf("an allowed fetch has no block reason to miss: %+v", o)
+		}
+		noNetworkView(t, o)
+		hits := api.requests(p)
+		if len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
+			t.Fatalf("server should see one GET with Origin %s, saw %v", ffApp, hits)
+		}
+	})
+
+	t.Run("SimpleGETBlockedMissingACAO", func(t *testing.T) {
+		u, p := ffURL("")
+		o := fetch(t, browser.Fetch{URL: u})
+		if o.Allowed || o.Error != "TypeError: Load failed" {
+			t.Fatalf("want blocked with TypeError: Load failed, got %+v", o)
+		}
+		if o.CorsError == "" && !slices.Contains(o.Unavailable, "cors_error") {
+			t.Errorf("the reason is neither reported nor marked unavailable: %+v", o)
+		}
+		if o.CorsError != "" && o.CorsError != "MissingAllowOriginHeader" {
+			t.Errorf("CorsError = %q, want MissingAllowOriginHeader", o.CorsError)
+		}
+		noNetworkView(t, o)
+		if n := len(api.requests(p)); n != 1 {
+			t.Errorf("a blocked simple GET still reaches the server once; saw %d", n)
+		}
+	})
+
+	t.Run("PreflightedPUTBlocked", func(t *testing.T) {
+		u, p := ffURL("acao=" + ffApp) // no Access-Control-Allow-Methods
+		o := fetch(t, browser.Fetch{URL: u, Method: "PUT", Body: "x"})
+		if o.Allowed || o.Error != "TypeError: Load failed" {
+			t.Fatalf("want blocked, got %+v", o)
+		}
+		if o.CorsError != "" && (o.CorsError != "MethodDisallowedByPreflightResponse" || o.FailedParameter != "PUT") {
+			t.Errorf("reason = %q/%q, want MethodDisallowedByPreflightResponse/PUT", o.CorsError, o.FailedParameter)
+		}
+		hits := api.requests(p)
+		if len(hits) != 1 || hits[0].Method != http.MethodOptions || hits[0].Header.Get("Access-Control-Request-Method") != "PUT" {
+			t.Fatalf("server should see only the preflight, saw %d requests", len(hits))
+		}
+	})
+
+	t.Run("PreflightedPUTAllowed", func(t *testing.T) {
+		u, p := ffURL("acao=" + ffApp + "&acam=PUT")
+		o := fetch(t, browser.Fetch{URL: u, Method: "PUT", Body: "x"})
+		if !o.Allowed || o.Body != "hello PUT "+p {
+			t.Fatalf("want allowed, got %+v", o)
+		}
+		hits := api.requests(p)
+		if len(hits) != 2 || hits[0].Method != http.MethodOptions || hits[1].Method != http.MethodPut {
+			t.Fatalf("server should see OPTIONS then PUT, saw %v", methods(hits))
+		}
+	})
+
+	t.Run("AuthorizationCoveredByWildcard", func(t *testing.T) {
+		// spec.WebKit's AuthorizationCoveredByWildcard rests on this.
+		u, _ := ffURL("acao=*&acah=*")
+		o := fetch(t, browser.Fetch{URL: u, Headers: []browser.Header{{Name: "Authorization", Value: "Bearer x"}}})
+		if !o.Allowed {
+			t.Fatalf("WebKitGTK 2.50 let * cover Authorization; now: %+v", o)
+		}
+	})
+
+	t.Run("ExposedHeaders", func(t *testing.T) {
+		u, _ := ffURL("acao=" + ffApp + "&x=1&aceh=X-Exposed")
+		o := fetch(t, browser.Fetch{URL: u})
+		if !o.Allowed {
+			t.Fatalf("want allowed: %+v", o)
+		}
+		if v, ok := browser.HeaderValue(o.Headers, "X-Exposed"); !ok || v != "1" {
+			t.Errorf("X-Exposed should be readable: %v", o.Headers)
+		}
+		if _, ok := browser.HeaderValue(o.Headers, "X-Hidden"); ok {
+			t.Errorf("X-Hidden must not be readable: %v", o.Headers)
+		}
+	})
+
+	t.Run("NullOriginFromSandboxedPage", func(t *testing.T) {
+		page, err := topo.PageURL("null")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, p := ffURL("acao=null")
+		o := fetch(t, browser.Fetch{PageURL: page, URL: u})
+		if !o.Allowed {
+			t.Fatalf("ACAO null answers an opaque origin: %+v", o)
+		}
+		hits := api.requests(p)
+		if len(hits) != 1 || hits[0].Header.Get("Origin") != "null" {
+			t.Fatalf("server should see Origin: null, saw %v", hits)
+		}
+		// And back to the first page's window: its origin is intact.
+		u, p = ffURL("acao=*")
+		if o := fetch(t, browser.Fetch{URL: u}); !o.Allowed {
+			t.Fatalf("%+v", o)
+		}
+		if hits := api.requests(p); len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
+			t.Fatalf("back on the app page the Origin should be %s, saw %v", ffApp, hits)
+		}
+	})
+
+	t.Run("UnmappedPageIsAnError", func(t *testing.T) {
+		// The proxy refuses names outside the topology: loading such a page
+		// is an infrastructure error, not an observation.
+		_, err := e.Fetch(ctx, browser.Fetch{PageURL: "https://nowhere.test/", URL: ffAPI + "/x"})
+		if err == nil || !strings.Contains(err.Error(), "nowhere.test") || !strings.Contains(err.Error(), "webkit") {
+			t.Fatalf("want an error naming the page, got %v", err)
+		}
+	})
+
+	// Measurement only (timing goals live in benchmarks).
+	t.Run("Rate", func(t *testing.T) {
+		const n = 50
+		start := time.Now()
+		for range n {
+			u, _ := ffURL("acao=" + ffApp + "&acam=PUT")
+			o, err := e.Fetch(ctx, browser.Fetch{PageURL: ffAppPage, URL: u, Method: "PUT"})
+			if err != nil || !o.Allowed {
+				t.Fatalf("%v %+v", err, o)
+			}
+		}
+		d := time.Since(start)
+		t.Logf("%d preflighted PUTs in %v: %.0f fetches/s", n, d.Round(time.Millisecond), n/d.Seconds())
+	})
+
+	// Leak test: Close leaves no process of the driver's group (MiniBrowser,
+	// WebKitWebProcess, WebKitNetworkProcess), no Xvfb, no temp dir and no
+	// X lock or socket.
+	dpid, xpid, dir, disp := e.DriverPID(), e.XvfbPID(), e.TempDir(), e.Display()
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("temp dir missing while running: %v", err)
+	}
+	if n := browser.GroupAlive(dpid); n < 3 {
+		t.Errorf("expected the driver, MiniBrowser and its WebKit processes in one group; %d alive", n)
+	}
+	running := webkitProcs()
+	t.Logf("running: %v", running)
+	closed = true
+	if err := e.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	if n := browser.GroupAlive(dpid); n != 0 {
+		t.Errorf("%d webkit processes outlived Close", n)
+	}
+	if xpid != 0 && browser.GroupAlive(xpid) != 0 {
+		t.Errorf("Xvfb outlived Close")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("temp dir %s outlived Close (%v)", dir, err)
+	}
+	if disp != "" {
+		n := strings.TrimPrefix(disp, ":")
+		for _, f := range []string{"/tmp/.X" + n + "-lock", "/tmp/.X11-unix/X" + n} {
+			if _, err := os.Stat(f); !os.IsNotExist(err) {
+				t.Errorf("%s outlived Close", f)
+			}
+		}
+	}
+	dirsAfter, _ := filepath.Glob(browser.WebKitTmpGlob())
+	for _, d := range dirsAfter {
+		if !slices.Contains(dirsBefore, d) {
+			t.Errorf("new temp dir left behind: %s", d)
+		}
+	}
+	for _, p := range webkitProcs() {
+		if !slices.Contains(procsBefore, p) {
+			t.Errorf("process left behind: %s", p)
+		}
+	}
+	if _, err := e.Fetch(ctx, browser.Fetch{PageURL: ffAppPage, URL: ffAPI + "/after-close"}); !errors.Is(err, browser.ErrWebKitClosed) {
+		t.Errorf("Fetch after Close = %v, want ErrWebKitClosed", err)
+	}
+}
+
+func methods(rs []*http.Request) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.Method)
+	}
+	return out
+}
+
+// webkitProcs lists "pid name" of the live processes the engine may start.
+func webkitProcs() []string {
+	var out []string
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		comm, err := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+		if err != nil {
+			continue
+		}
+		name := strings.TrimSpace(string(comm))
+		switch {
+		case strings.HasPrefix(name, "WebKit"), name == "MiniBrowser", name == "Xvfb":
+			stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+			if i := strings.LastIndexByte(string(stat), ')'); i > 0 && len(stat) > i+2 && (stat[i+2] == 'Z') {
+				continue
+			}
+			out = append(out, e.Name()+" "+name)
+		}
+	}
+	return out
+}
+
+// TestWebKitStartErrors: a missing driver, a missing MiniBrowser and a bad
+// display are clear errors that name the engine and leave nothing behind.
+func TestWebKitStartErrors(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	t.Run("MissingDriver", func(t *testing.T) {
+		t.Setenv(browser.EnvWebKitDriver, "/nonexistent/WebKitWebDriver")
+		_, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{})
+		var nf *browser.NotFoundError
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), "webkit") || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") && !strings.Contains(err.Error(), browser.EnvWebKitDriver) {
+			t.Fatalf("want a NotFoundError naming webkit, got %v", err)
+		}
+		t.Setenv(browser.EnvWebKitDriver, "")
+		t.Setenv("PATH", t.TempDir())
+		_, err = browser.FindWebKit()
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") {
+			t.Fatalf("want the install hint, got %v", err)
+		}
+	})
+	driver := needWebKit(t)
+	dirsBefore, _ := filepath.Glob(browser.WebKitTmpGlob())
+	t.Run("MissingMiniBrowser", func(t *testing.T) {
+		_, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{DriverPath: driver, BrowserPath: "/nonexistent/MiniBrowser"})
+		var nf *browser.NotFoundError
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), "webkit") || !strings.Contains(err.Error(), "/nonexistent/MiniBrowser") {
+			t.Fatalf("want a NotFoundError naming webkit and the path, got %v", err)
+		}
+		t.Log(err)
+	})
+	t.Run("DriverExitsAtStart", func(t *testing.T) {
+		// A "driver" that exits at once stands for a driver crash.
+		_, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{DriverPath: "/bin/false"})
+		if err == nil || !strings.Contains(err.Error(), "webkit") || !strings.Contains(err.Error(), "exited") {
+			t.Fatalf("want an error naming webkit and the exit, got %v", err)
+		}
+		t.Log(err)
+	})
+	t.Run("NoSuchDisplay", func(t *testing.T) {
+		if _, err := exec.LookPath("Xvfb"); err != nil {
+			t.Skip(err)
+		}
+		_, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{DriverPath: driver, Display: ":4711"})
+		if err == nil || !strings.Contains(err.Error(), "webkit") {
+			t.Fatalf("want an error naming webkit, got %v", err)
+		}
+		t.Log(err)
+	})
+	dirsAfter, _ := filepath.Glob(browser.WebKitTmpGlob())
+	for _, d := range dirsAfter {
+		if !slices.Contains(dirsBefore, d) {
+			t.Errorf("a failed launch left %s", d)
+		}
+	}
+}
