@@ -47,7 +47,7 @@ func TestCatalogSpansEveryDimension(t *testing.T) {
 		"origin:arbitrary-subdomain", "origin:localhost-prefix", "origin:post-domain",
 		"method:GET", "method:HEAD", "method:POST", "method:PUT", "method:DELETE", "method:PATCH", "method:patch", "method:PURGE",
 		"credentials:omit", "credentials:same-origin", "credentials:include",
-		"feature:preflight", "feature:redirect", "feature:cache", "feature:side-effect", "feature:expose", "feature:status",
+		"feature:preflight", "feature:redirect", "feature:cache", "feature:side-effect", "feature:expose", "feature:status", "feature:cookie-dropped",
 		"policy:max-age-0", "policy:max-age-absent", "policy:max-age-600",
 	} {
 		if have[want] == 0 {

@@ -180,12 +180,18 @@ func credentialsMatrix() []sc {
 					if pol != PolicyDefault && path == "/api/public/items" {
 						continue // only the default policy has a public route
 					}
+					extra := []string{"dimension:credentials"}
+					if site == "evil" && cred == spec.CredentialsInclude {
+						// Cross-site: Chromium's third-party cookie blocking
+						// keeps the session cookie back, whatever CORS says.
+						extra = append(extra, "feature:cookie-dropped")
+					}
 					out = append(out, sc{
 						id:     fmt.Sprintf("cred-%s-%s-%s-%s", pol, site, cred, pathSlug(path)),
 						title:  fmt.Sprintf("GET %s with credentials %s from %s under the %s policy", path, cred, site, pol),
 						policy: pol, site: site, session: true,
 						req:   harness.Request{Path: path, Credentials: cred},
-						extra: []string{"dimension:credentials"},
+						extra: extra,
 					})
 				}
 			}

@@ -81,6 +81,10 @@ var _ = Describe("the catalog on the conforming mock", Label("catalog"), func() 
 				Expect(res.Failed()).To(BeFalse(), "run %d: %s: expected %s, observed %s: %s",
 					rep+1, res.VerdictLabel(), res.Expected, res.Observed, res.Explanation)
 				Expect(res.Observation).NotTo(BeNil())
+				if s.HasLabel("feature:cookie-dropped") {
+					Expect(res.Diagnoses).To(ContainElement(ContainSubstring("cookie-dropped")),
+						"a cross-site credentialed request loses its cookie, and the result says so")
+				}
 				if s.HasLabel("feature:side-effect") {
 					// The journal agrees with the model about what reached
 					// the server, blocked or not.
