@@ -81,11 +81,29 @@ func (c *Cache) needsPreflight(q cacheQuery, p Profile) (need bool, devs []strin
 			}
 		}
 	}
+	if !need && p.CacheTokensLiteral && c.onlyWildcardCovers(q) {
+		need = true
+		devs = append(devs, DevCacheTokensLiteral)
+	}
 	if !need && containsString(p.CacheBypassModes, q.cacheMode) {
 		need = true
 		devs = append(devs, DevCacheModeBypass)
 	}
 	return need, devs
+}
+
+// onlyWildcardCovers: the cache serves the request only through a "*"
+// entry, not through the literal method and header names.
+func (c *Cache) onlyWildcardCovers(q cacheQuery) bool {
+	if !q.methodOK && !c.specHas(q, func(e specEntry) bool { return e.method == q.method }) {
+		return true
+	}
+	for _, n := range q.unsafe {
+		if !c.specHas(q, func(e specEntry) bool { return e.header != "" && e.header != "*" && equalFoldASCII(e.header, n) }) {
+			return true
+		}
+	}
+	return false
 }
 
 func (c *Cache) wholeKeyFor(q cacheQuery, p Profile) wholeKey {

@@ -82,6 +82,13 @@ func TestPreflightCache(t *testing.T) {
 			second: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("Authorization: t")}, acah: "*", after: time.Second, wantSecond: 1},
 		{name: "chromium no-store bypasses the cache", profile: Chromium, first: put, second: Request{Origin: pageA, URL: apiB + "/r", Method: "PUT", Cache: "no-store"},
 			acam: "PUT", after: time.Second, wantSecond: 1, wantDev: DevCacheModeBypass},
+		{name: "standard serves a header from a cached ACAH *", first: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("X-A: 1")},
+			second: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("X-A: 1")}, acah: "*", after: time.Second, wantSecond: 0},
+		{name: "firefox re-preflights a header only a cached ACAH * covers", profile: Firefox, first: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("X-A: 1")},
+			second: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("X-A: 1")}, acah: "*", after: time.Second, wantSecond: 1, wantDev: DevCacheTokensLiteral},
+		{name: "firefox serves a literally listed header from the cache", profile: Firefox, first: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("X-A: 1")},
+			second: Request{Origin: pageA, URL: apiB + "/r", Headers: hdrs("x-a: 2")}, acah: "X-A", after: time.Second, wantSecond: 0},
+		{name: "firefox re-preflights a method only a cached ACAM * covers", profile: Firefox, first: put, second: put, acam: "*", after: time.Second, wantSecond: 1, wantDev: DevCacheTokensLiteral},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,11 @@ type Profile struct {
 	// CacheBypassModes are fetch() cache modes for which the preflight cache
 	// is not consulted (R5.5).
 	CacheBypassModes []string `json:"cache_bypass_modes,omitempty"`
+	// CacheTokensLiteral: the preflight cache compares cached methods and
+	// header names as literal tokens, so a cached "*" never satisfies a
+	// later request and every such request is preflighted again (Gecko's
+	// nsPreflightCache::CacheEntry::CheckRequest).
+	CacheTokensLiteral bool `json:"cache_tokens_literal,omitempty"`
 
 	// Deviations documents every way this profile departs from Standard.
 	Deviations []Deviation `json:"deviations,omitempty"`
@@ -97,6 +102,7 @@ const (
 	// DevDisallowedHeaderOrder changes only FailedParameter: Decide keeps
 	// the standard's choice, and comparisons accept any disallowed name.
 	DevDisallowedHeaderOrder = "disallowed-header-order"
+	DevCacheTokensLiteral    = "cache-tokens-literal"
 )
 
 // Standard is the Fetch standard itself: no deviations, no max-age cap.

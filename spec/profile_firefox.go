@@ -27,13 +27,15 @@ var Firefox = Profile{
 	CacheKeyUsesInitiatorOrigin: true,
 	// Measured for no-store only (catalog scenario
 	// cache-default-put-no-store); reload and no-cache not yet.
-	CacheBypassModes: []string{"no-store"},
+	CacheBypassModes:   []string{"no-store"},
+	CacheTokensLiteral: true,
 	Deviations: []Deviation{
 		{DevAuthorizationWildcard, "R4.2.7, R14.1", "Access-Control-Allow-Headers: * covers Authorization on non-credentialed requests (pref network.cors_preflight.authorization_covered_by_wildcard, default true; a deprecation warning is logged)", firefoxSeen},
 		{DevMaxAgeCap, "R5.3, R14.3", "Access-Control-Max-Age is capped at 86400 s (24 h)", firefoxSource},
 		{DevNegativeMaxAge, "R5.3, R14.8", "a negative Access-Control-Max-Age caches nothing instead of falling back to 5 s", firefoxSource},
 		{DevInvalidMaxAge, "R5.3", "an Access-Control-Max-Age that is not all digits (1.5, abc, \"10, 20\") caches nothing instead of falling back to 5 s", firefoxSource},
 		{DevCacheModeBypass, "R5.5", "fetch() cache mode no-store bypasses the preflight cache (reload and no-cache not measured)", firefoxSeen},
+		{DevCacheTokensLiteral, "R5.2", "the preflight cache matches methods and header names literally: a cached Access-Control-Allow-Methods/-Headers * never serves a later request, which is preflighted again (nsPreflightCache::CacheEntry::CheckRequest; measured for headers by catalog scenario cache-public-get-custom-header-app)", firefoxSeen},
 		{DevCacheKeyInitiator, "R5.5", "the preflight cache is keyed on the requesting page's principal, not the redirect-tainted null", firefoxSource},
 	},
 }
