@@ -3,6 +3,7 @@ package browser_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log"
 	"net/http"
 	"os"
@@ -10,12 +11,61 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 )
+
+// wkAPIServer answers as the query says: acao, acac, acam, acah, aceh and
+// max-age set the CORS headers (preflight and actual alike); x adds
+// X-Exposed and X-Hidden; setcookie adds a Set-Cookie. The actual
+// response echoes the sid cookie in X-Got-Cookie. It records what reached
+// it, by path.
+type wkAPIServer struct {
+	mu   sync.Mutex
+	hits map[string][]*http.Request
+}
+
+func (s *wkAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.hits[r.URL.Path] = append(s.hits[r.URL.Path], r)
+	s.mu.Unlock()
+	q, h := r.URL.Query(), w.Header()
+	for param, name := range map[string]string{
+		"acao": "Access-Control-Allow-Origin", "acac": "Access-Control-Allow-Credentials",
+		"acam": "Access-Control-Allow-Methods", "acah": "Access-Control-Allow-Headers",
+		"aceh": "Access-Control-Expose-Headers", "max-age": "Access-Control-Max-Age",
+	} {
+		if v, ok := q[param]; ok {
+			h.Set(name, v[0])
+		}
+	}
+	if r.Method == http.MethodOptions {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if q.Has("x") {
+		h.Set("X-Exposed", "1")
+		h.Set("X-Hidden", "2")
+	}
+	if v := q.Get("setcookie"); v != "" {
+		h.Add("Set-Cookie", v)
+	}
+	if c, err := r.Cookie("sid"); err == nil {
+		h.Set("X-Got-Cookie", c.Value)
+	}
+	h.Set("Content-Type", "text/plain")
+	fmt.Fprintf(w, "hello %s %s", r.Method, r.URL.Path)
+}
+
+func (s *wkAPIServer) requests(path string) []*http.Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
 
 // webkitUnder is what the tests need of the WebKit engine.
 type webkitUnder interface {
@@ -50,7 +100,7 @@ func TestWebKit(t *testing.T) {
 			log.Printf(f, a...)
 		}
 	}
-	api := &ffAPIServer{hits: map[string][]*http.Request{}}
+	api := &wkAPIServer{hits: map[string][]*http.Request{}}
 	topo, err := harness.StartTopology(harness.TopologyConfig{
 		Sites: []harness.Site{
 			{Name: "app", Origin: ffApp, Class: "allowed"},
@@ -187,6 +237,29 @@ func TestWebKit(t *testing.T) {
 		}
 	})
 
+	t.Run("PreflightCache", func(t *testing.T) {
+		// spec.WebKit's max-age data, as far as it can be measured quickly:
+		// a cached preflight is reused, and a negative max-age caches
+		// nothing (the standard would cache it for 5 s).
+		for _, c := range []struct {
+			maxAge string
+			want   []string
+		}{
+			{"60", []string{"OPTIONS", "PUT", "PUT"}},
+			{"-1", []string{"OPTIONS", "PUT", "OPTIONS", "PUT"}},
+		} {
+			u, p := ffURL("acao=" + ffApp + "&acam=PUT&max-age=" + c.maxAge)
+			for range 2 {
+				if o := fetch(t, browser.Fetch{URL: u, Method: "PUT"}); !o.Allowed {
+					t.Fatalf("%+v", o)
+				}
+			}
+			if got := methods(api.requests(p)); !slices.Equal(got, c.want) {
+				t.Errorf("max-age %s: server saw %v, want %v", c.maxAge, got, c.want)
+			}
+		}
+	})
+
 	t.Run("ExposedHeaders", func(t *testing.T) {
 		u, _ := ffURL("acao=" + ffApp + "&x=1&aceh=X-Exposed")
 		o := fetch(t, browser.Fetch{URL: u})
@@ -222,6 +295,37 @@ func TestWebKit(t *testing.T) {
 		}
 		if hits := api.requests(p); len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
 			t.Fatalf("back on the app page the Origin should be %s, saw %v", ffApp, hits)
+		}
+	})
+
+	t.Run("SetCookieThenCredentialedFetch", func(t *testing.T) {
+		// The cookie endpoint needs a page of the cookie's origin: the
+		// engine loads the API origin in a window of its own.
+		if err := e.SetCookie(ctx, ffAPI+"/", browser.Cookie{Name: "sid", Value: "wk42", Secure: true, SameSite: "None"}); err != nil {
+			t.Fatal(err)
+		}
+		u, p := ffURL("acao=" + ffApp + "&acac=true&aceh=X-Got-Cookie")
+		o := fetch(t, browser.Fetch{URL: u, Credentials: "include"})
+		if !o.Allowed {
+			t.Fatalf("want allowed: %+v", o)
+		}
+		if v, _ := browser.HeaderValue(o.Headers, "X-Got-Cookie"); v != "wk42" {
+			t.Errorf("the API should get the cookie (same site); X-Got-Cookie = %q", v)
+		}
+		if hits := api.requests(p); len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
+			t.Fatalf("the fetch must still run from the app page; saw %v", hits)
+		}
+		// Without credentials the cookie stays home.
+		u, _ = ffURL("acao=*&aceh=X-Got-Cookie")
+		if o := fetch(t, browser.Fetch{URL: u}); o.Allowed {
+			if v, ok := browser.HeaderValue(o.Headers, "X-Got-Cookie"); ok {
+				t.Errorf("cookie sent without credentials: %q", v)
+			}
+		} else {
+			t.Fatalf("%+v", o)
+		}
+		if err := e.SetCookie(ctx, "ftp://x/", browser.Cookie{Name: "a", Value: "b"}); err == nil {
+			t.Error("a non-HTTP URL should be refused")
 		}
 	})
 
