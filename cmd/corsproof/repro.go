@@ -111,9 +111,17 @@ func reproduce(e env, s harness.Scenario, f mockapi.Fault, faultName, chrome str
 	if faultName != "" {
 		cmdline += " --fault " + faultName
 	}
+	// The browser does not report every request (a preflight after a
+	// redirect); the mock answers those again for the replay.
+	ask, stopAsk, err := repro.AskHandler(run.Target.Handler())
+	if err != nil {
+		return nil, "", infraFailure(e, "repro", err)
+	}
+	defer stopAsk()
 	files, err := repro.Build(repro.Input{
 		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
 		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
+		Ask: ask,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)

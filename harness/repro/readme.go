@@ -13,7 +13,7 @@ func statusText(code int) string { return http.StatusText(code) }
 
 // readme is README.md: what the scenario is, expected against observed,
 // the model's steps, and how to see it again.
-func readme(in Input, f browser.Fetch, ex []Recorded) string {
+func readme(in Input, f browser.Fetch, ex []Recorded, askNotes []string) string {
 	res := in.Result
 	s := res.Scenario
 	var b strings.Builder
@@ -107,6 +107,15 @@ func readme(in Input, f browser.Fetch, ex []Recorded) string {
 	}
 	if o := res.Observation; o != nil && !o.Allowed {
 		limits = append(limits, "a blocked response's body never reaches script or the DevTools protocol, so the replay sends filler of the recorded Content-Length")
+	}
+	for _, x := range ex {
+		if x.Source == SourceAskedAgain {
+			limits = append(limits, fmt.Sprintf("the browser did not report its %s %s %s (a request after a redirect); "+
+				"exchanges.txt holds the server's answer to the request the Fetch model says was sent, asked again after the run", x.Role, x.Method, x.URL))
+		}
+	}
+	for _, n := range askNotes {
+		limits = append(limits, "a request the browser did not report could not be asked again: "+n)
 	}
 	if len(limits) > 0 {
 		w("## Limits\n\n")

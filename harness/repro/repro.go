@@ -46,6 +46,10 @@ type Input struct {
 	Browser string
 	// Command is the corsproof command line that made the run.
 	Command string
+	// Ask, when set, answers the requests the Fetch model says the
+	// browser sent but the browser did not report (see AskHandler), so
+	// the replay can answer them too.
+	Ask AskFunc
 }
 
 // Files of a reproduction, by name.
@@ -75,6 +79,9 @@ type Recorded struct {
 	// Body is the response body when script could read it (the last hop
 	// of an allowed fetch); otherwise the browser kept it from corsproof.
 	Body string `json:"body,omitempty"`
+	// Source is "" for an exchange the browser reported, SourceAskedAgain
+	// for one the server answered again after the run.
+	Source string `json:"source,omitempty"`
 }
 
 // Exchanges lists an observation's exchanges in wire order: the preflight,
@@ -138,6 +145,10 @@ func Build(in Input) (map[string][]byte, error) {
 		return nil, err
 	}
 	ex := Exchanges(res.Observation)
+	var askNotes []string
+	if in.Ask != nil && res.WireDecision != nil {
+		ex, askNotes = askMissing(ex, res.WireDecision.Sent, in.Ask)
+	}
 	if files[FileExchanges], err = json.MarshalIndent(struct {
 		Scenario  string     `json:"scenario"`
 		PageURL   string     `json:"page_url"`
@@ -156,7 +167,7 @@ func Build(in Input) (map[string][]byte, error) {
 		return nil, err
 	}
 	files[FileGoMod] = []byte("module corsproof-repro\n\ngo 1.22\n")
-	files[FileReadme] = []byte(readme(in, f, ex))
+	files[FileReadme] = []byte(readme(in, f, ex, askNotes))
 	return files, nil
 }
 
@@ -214,13 +225,17 @@ func ExchangesText(ex []Recorded) string {
 				label += " (redirect hop " + strconv.Itoa(x.Hop) + ")"
 			}
 		}
-		fmt.Fprintf(&b, "### %s: %s %s\n\n", label, x.Method, x.URL)
+		fmt.Fprintf(&b, "### %s: %s %s\n", label, x.Method, x.URL)
+		if x.Source == SourceAskedAgain {
+			b.WriteString("# NOT reported by the browser: the request the Fetch model says it sent, answered again by the server after the run\n")
+		}
+		b.WriteString("\n")
 		target := x.URL
 		if u, err := url.Parse(x.URL); err == nil {
 			target = u.RequestURI()
 		}
 		fmt.Fprintf(&b, "%s %s HTTP/1.1\n", x.Method, target)
-		if len(x.RequestHeaders) > 0 {
+		if len(x.RequestHeaders) > 0 && x.Source == "" {
 			b.WriteString("# request headers as the browser reported them (the DevTools protocol keeps no order: sorted by name)\n")
 		}
 		for _, h := range x.RequestHeaders {

@@ -7,7 +7,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -239,4 +241,60 @@ func roundTrip(s *Process, t *testing.T, host, raw string) string {
 func spkiPin(t *testing.T, c *x509.Certificate) string {
 	sum := sha256.Sum256(c.RawSubjectPublicKeyInfo)
 	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// A request the model sent but the browser did not report (the second
+// preflight after a redirect) is asked again from the server, recorded
+// with its header lines in wire order and marked as such.
+func TestBuildAsksAgainForRequestsTheBrowserDidNotReport(t *testing.T) {
+	const second = "https://api.other.test/p/default/api/items/1?hop=x"
+	in := syntheticInput()
+	in.Result.WireDecision.Sent = []spec.ServerRequest{
+		{Preflight: true, Method: "OPTIONS", URL: testURL},
+		{Method: "PUT", URL: testURL},
+		{Preflight: true, Method: "OPTIONS", URL: second, Headers: spec.Headers{{Name: "Origin", Value: "null"}, {Name: "Access-Control-Request-Method", Value: "PUT"}}},
+	}
+	var asked []string
+	ask, stop, err := AskHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked = append(asked, r.Method+" "+r.Host+r.URL.RequestURI()+" origin="+r.Header.Get("Origin"))
+		w.Header().Set("Zeta", "1")
+		w.Header().Add("Vary", "Origin")
+		w.Header().Add("Vary", "Access-Control-Request-Method")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	in.Ask = ask
+	files, err := Build(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"OPTIONS api.other.test/p/default/api/items/1?hop=x origin=null"}; strings.Join(asked, "|") != strings.Join(want, "|") {
+		t.Errorf("asked %q, want only %q (the others were recorded)", asked, want)
+	}
+	var got struct {
+		Exchanges []Recorded `json:"exchanges"`
+	}
+	if err := json.Unmarshal(files[FileExchanges], &got); err != nil {
+		t.Fatal(err)
+	}
+	last := got.Exchanges[len(got.Exchanges)-1]
+	if len(got.Exchanges) != 3 || last.Source != SourceAskedAgain || last.URL != second || last.Status != 204 {
+		t.Fatalf("exchanges: %+v", got.Exchanges)
+	}
+	var lines []string
+	for _, h := range last.ResponseHeaders {
+		lines = append(lines, h.Name+": "+h.Value)
+	}
+	if !strings.HasPrefix(strings.Join(lines, "\n"), "Vary: Origin\nVary: Access-Control-Request-Method\nZeta: 1\nDate: ") {
+		t.Errorf("asked-again response lines are not as on the wire:\n%s", strings.Join(lines, "\n"))
+	}
+	if !bytes.Contains(files[FileExchangesTxt], []byte("NOT reported by the browser")) || !bytes.Contains(files[FileReadme], []byte("did not report its preflight OPTIONS "+second)) {
+		t.Errorf("the asked-again exchange is not marked in exchanges.txt and README")
+	}
+	if !bytes.Contains(files[FileServer], []byte(second)) {
+		t.Errorf("server.go cannot replay the asked-again exchange")
+	}
 }
