@@ -121,7 +121,7 @@ func reproduce(e env, s harness.Scenario, f mockapi.Fault, faultName, chrome str
 	files, err := repro.Build(repro.Input{
 		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
 		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
-		Ask: ask,
+		Ask: ask, Profile: run.Runner.Profile,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)

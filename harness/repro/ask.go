@@ -93,6 +93,39 @@ func askRaw(addr string, sr spec.ServerRequest) (Recorded, error) {
 	}
 }
 
+// fresh walks the fetch as a fresh browser would (no preflight cache)
+// through the Fetch model, answering from the recorded exchanges and
+// asking the server for any request they lack: a repeated scenario whose
+// judged fetch used a cached preflight, or a redirect hop the browser did
+// not report.
+func fresh(ex []Recorded, req spec.Request, p spec.Profile, ask AskFunc) ([]Recorded, []string) {
+	var notes []string
+	srv := func(sr spec.ServerRequest) (spec.Response, bool) {
+		for _, x := range ex {
+			if x.Method == sr.Method && sameURL(x.URL, sr.URL) {
+				return spec.Response{Status: x.Status, Headers: specHeaders(x.ResponseHeaders)}, x.Status != 0
+			}
+		}
+		r, err := ask(sr)
+		if err != nil {
+			notes = append(notes, err.Error())
+			return spec.Response{}, false
+		}
+		ex = append(ex, r)
+		return spec.Response{Status: r.Status, Headers: specHeaders(r.ResponseHeaders)}, true
+	}
+	spec.Decide(req, srv, p)
+	return ex, notes
+}
+
+func specHeaders(hs []browser.Header) spec.Headers {
+	out := make(spec.Headers, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, spec.Header{Name: h.Name, Value: h.Value})
+	}
+	return out
+}
+
 // askMissing asks again for every request the model sent that no
 // exchange holds; failures become notes.
 func askMissing(ex []Recorded, sent []spec.ServerRequest, ask AskFunc) ([]Recorded, []string) {

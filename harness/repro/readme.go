@@ -110,8 +110,8 @@ func readme(in Input, f browser.Fetch, ex []Recorded, askNotes []string) string 
 	}
 	for _, x := range ex {
 		if x.Source == SourceAskedAgain {
-			limits = append(limits, fmt.Sprintf("the browser did not report its %s %s %s (a request after a redirect); "+
-				"exchanges.txt holds the server's answer to the request the Fetch model says was sent, asked again after the run", x.Role, x.Method, x.URL))
+			limits = append(limits, fmt.Sprintf("the run's judged fetch did not show the %s %s %s on the wire (a request after a redirect the browser did not report, "+
+				"or a preflight answered from the browser's cache); exchanges.txt holds the server's answer to the request the Fetch model says a fresh browser sends, asked again after the run", x.Role, x.Method, x.URL))
 		}
 	}
 	for _, n := range askNotes {

@@ -27,6 +27,7 @@ import (
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
 )
 
 // Input is what a reproduction is made of.
@@ -48,8 +49,10 @@ type Input struct {
 	Command string
 	// Ask, when set, answers the requests the Fetch model says the
 	// browser sent but the browser did not report (see AskHandler), so
-	// the replay can answer them too.
-	Ask AskFunc
+	// the replay can answer them too; Profile is the browser's deviation
+	// profile for that walk (zero: spec.Chromium).
+	Ask     AskFunc
+	Profile spec.Profile
 }
 
 // Files of a reproduction, by name.
@@ -106,6 +109,16 @@ func Exchanges(o *browser.Observation) []Recorded {
 	return out
 }
 
+// specRequest is the scenario's fetch as the Fetch model takes it.
+func specRequest(in Input) spec.Request {
+	r := in.Result.Scenario.Request
+	return spec.Request{
+		Origin: in.Site.Origin, URL: in.Result.URL, Method: r.Method, Headers: r.Headers,
+		Body: r.Body, BlobType: r.BlobType, Credentials: r.Credentials,
+		Mode: r.Mode, Redirect: r.Redirect, Cache: r.Cache,
+	}
+}
+
 // observed is what the page's script and the browser said about the fetch.
 type observed struct {
 	Allowed         bool             `json:"allowed"`
@@ -146,8 +159,17 @@ func Build(in Input) (map[string][]byte, error) {
 	}
 	ex := Exchanges(res.Observation)
 	var askNotes []string
-	if in.Ask != nil && res.WireDecision != nil {
-		ex, askNotes = askMissing(ex, res.WireDecision.Sent, in.Ask)
+	if in.Ask != nil {
+		if res.WireDecision != nil {
+			ex, askNotes = askMissing(ex, res.WireDecision.Sent, in.Ask)
+		}
+		prof := in.Profile
+		if prof.Name == "" {
+			prof = spec.Chromium
+		}
+		var more []string
+		ex, more = fresh(ex, specRequest(in), prof, in.Ask)
+		askNotes = append(askNotes, more...)
 	}
 	if files[FileExchanges], err = json.MarshalIndent(struct {
 		Scenario  string     `json:"scenario"`

@@ -291,7 +291,7 @@ func TestBuildAsksAgainForRequestsTheBrowserDidNotReport(t *testing.T) {
 	if !strings.HasPrefix(strings.Join(lines, "\n"), "Vary: Origin\nVary: Access-Control-Request-Method\nZeta: 1\nDate: ") {
 		t.Errorf("asked-again response lines are not as on the wire:\n%s", strings.Join(lines, "\n"))
 	}
-	if !bytes.Contains(files[FileExchangesTxt], []byte("NOT reported by the browser")) || !bytes.Contains(files[FileReadme], []byte("did not report its preflight OPTIONS "+second)) {
+	if !bytes.Contains(files[FileExchangesTxt], []byte("NOT reported by the browser")) || !bytes.Contains(files[FileReadme], []byte("did not show the preflight OPTIONS "+second)) {
 		t.Errorf("the asked-again exchange is not marked in exchanges.txt and README")
 	}
 	if !bytes.Contains(files[FileServer], []byte(second)) {
