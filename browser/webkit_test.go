@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,6 +48,10 @@ func (s *wkAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if to := q.Get("redirect"); to != "" {
+		http.Redirect(w, r, to, http.StatusFound)
+		return
+	}
 	if q.Has("x") {
 		h.Set("X-Exposed", "1")
 		h.Set("X-Hidden", "2")
@@ -66,6 +71,9 @@ func (s *wkAPIServer) requests(path string) []*http.Request {
 	defer s.mu.Unlock()
 	return s.hits[path]
 }
+
+// wkAPI2 is a second API origin, same site as the app, for redirects.
+const wkAPI2 = "https://api2.example.test"
 
 // webkitUnder is what the tests need of the WebKit engine.
 type webkitUnder interface {
@@ -106,7 +114,7 @@ func TestWebKit(t *testing.T) {
 			{Name: "app", Origin: ffApp, Class: "allowed"},
 			{Name: "null", Origin: "null", Class: "null", Host: "https://sandbox.example.test", Sandboxed: true},
 		},
-		APIOrigins: []string{ffAPI},
+		APIOrigins: []string{ffAPI, wkAPI2},
 		API:        api,
 	})
 	if err != nil {
@@ -329,6 +337,18 @@ func TestWebKit(t *testing.T) {
 		}
 	})
 
+	t.Run("RedirectToOtherOrigin", func(t *testing.T) {
+		// api -> api2: the second hop has a tainted origin (Origin: null).
+		to, p2 := ffURL("acao=*")
+		to = strings.Replace(to, ffAPI, wkAPI2, 1)
+		u, p1 := ffURL("acao=*&redirect=" + url.QueryEscape(to))
+		o := fetch(t, browser.Fetch{URL: u})
+		t.Logf("first hop %v, second hop %v (Origin %q)", methods(api.requests(p1)), methods(api.requests(p2)), originOf(api.requests(p2)))
+		if !o.Allowed {
+			t.Errorf("a redirect to another origin answering ACAO * should be readable: %+v", o)
+		}
+	})
+
 	t.Run("UnmappedPageIsAnError", func(t *testing.T) {
 		// The proxy refuses names outside the topology: loading such a page
 		// is an infrastructure error, not an observation.
@@ -400,6 +420,13 @@ func TestWebKit(t *testing.T) {
 	if _, err := e.Fetch(ctx, browser.Fetch{PageURL: ffAppPage, URL: ffAPI + "/after-close"}); !errors.Is(err, browser.ErrWebKitClosed) {
 		t.Errorf("Fetch after Close = %v, want ErrWebKitClosed", err)
 	}
+}
+
+func originOf(rs []*http.Request) string {
+	if len(rs) == 0 {
+		return "(no request)"
+	}
+	return rs[0].Header.Get("Origin")
 }
 
 func methods(rs []*http.Request) []string {

@@ -11,7 +11,7 @@ import (
 )
 
 // Engines are the names LaunchEngine knows, in the order reports list them.
-var Engines = []string{"chromium", "firefox"}
+var Engines = []string{"chromium", "firefox", "webkit"}
 
 // ProfileFor is the deviation profile of an engine (spec.Standard for an
 // unknown name).
@@ -21,6 +21,8 @@ func ProfileFor(name string) spec.Profile {
 		return spec.Chromium
 	case "firefox":
 		return spec.Firefox
+	case "webkit":
+		return spec.WebKit
 	}
 	return spec.Standard
 }
@@ -44,8 +46,10 @@ func LaunchEngine(ctx context.Context, name string, topo *Topology, execPath str
 		return c, nil
 	case "firefox":
 		return LaunchFirefox(ctx, topo, execPath, logf)
+	case "webkit":
+		return LaunchWebKit(ctx, topo, execPath, logf) // engine_webkit.go
 	}
-	return nil, fmt.Errorf("unknown browser engine %q (known: chromium, firefox)", name)
+	return nil, fmt.Errorf("unknown browser engine %q (known: chromium, firefox, webkit)", name)
 }
 
 // LaunchFirefox starts Firefox behind a proxy for topo's host rules, with
