@@ -373,6 +373,33 @@ func TestWebKit(t *testing.T) {
 		t.Logf("%d preflighted PUTs in %v: %.0f fetches/s", n, d.Round(time.Millisecond), n/d.Seconds())
 	})
 
+	// Measurement only: one window per origin page, switched per fetch
+	// (the pages are loaded already), against the same-page rate above.
+	t.Run("AlternatingPagesRate", func(t *testing.T) {
+		nullPage, err := topo.PageURL("null")
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 40
+		start := time.Now()
+		for i := range n {
+			page, want := ffAppPage, ffApp
+			if i%2 == 1 {
+				page, want = nullPage, "null"
+			}
+			u, p := ffURL("acao=*")
+			o, err := e.Fetch(ctx, browser.Fetch{PageURL: page, URL: u})
+			if err != nil || !o.Allowed {
+				t.Fatalf("%v %+v", err, o)
+			}
+			if got := originOf(api.requests(p)); got != want {
+				t.Fatalf("fetch %d from %s sent Origin %q, want %q", i, page, got, want)
+			}
+		}
+		d := time.Since(start)
+		t.Logf("%d GETs alternating between two windows in %v: %.0f fetches/s", n, d.Round(time.Millisecond), n/d.Seconds())
+	})
+
 	// Leak test: Close leaves no process of the driver's group (MiniBrowser,
 	// WebKitWebProcess, WebKitNetworkProcess), no Xvfb, no temp dir and no
 	// X lock or socket.
