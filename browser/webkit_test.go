@@ -48,6 +48,10 @@ func (s *wkAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
+	if q.Has("hang") {
+		<-r.Context().Done() // until the browser gives up
+		return
+	}
 	if to := q.Get("redirect"); to != "" {
 		http.Redirect(w, r, to, http.StatusFound)
 		return
@@ -356,6 +360,28 @@ func TestWebKit(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "nowhere.test") || !strings.Contains(err.Error(), "webkit") {
 			t.Fatalf("want an error naming the page, got %v", err)
 		}
+	})
+
+	t.Run("HungFetchEndsWithCtx", func(t *testing.T) {
+		// A fetch that never settles ends with its ctx, and the engine
+		// stays usable right away.
+		u, _ := ffURL("acao=*&hang=1")
+		hctx, cancel := context.WithTimeout(ctx, time.Second)
+		defer cancel()
+		start := time.Now()
+		_, err := e.Fetch(hctx, browser.Fetch{PageURL: ffAppPage, URL: u})
+		if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("want a deadline error, got %v", err)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("the hung fetch took %v to end", d)
+		}
+		start = time.Now()
+		u, _ = ffURL("acao=*")
+		if o := fetch(t, browser.Fetch{URL: u}); !o.Allowed {
+			t.Fatalf("%+v", o)
+		}
+		t.Logf("next fetch after the hung one took %v", time.Since(start))
 	})
 
 	// Measurement only (timing goals live in benchmarks).
