@@ -84,7 +84,7 @@ func cmdRepro(e env, args []string) int {
 		e.stdout.Write(files[repro.FileReadme])
 		fmt.Fprintln(e.stdout)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run .')\n", s.ID, verdict, dir)
+	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run server.go')\n", s.ID, verdict, dir)
 	if *serve {
 		return serveRepro(e, dir)
 	}

@@ -78,7 +78,7 @@ func readme(in Input, f browser.Fetch, ex []Recorded, askNotes []string) string 
 	w("- `exchanges.txt`, `exchanges.json`: the %d exchange(s) as seen on the wire by the browser (request line and headers, status and response headers).\n", len(ex))
 	w("- `server.go` (+ `go.mod`): a standard-library server that serves `page.html` at `%s` and replays the recorded responses, header lines byte for byte, in order, duplicates included.\n\n", in.PageURL)
 	w("## Run it\n\n")
-	w("    go run .        # in this directory; flags: -page 127.0.0.1:8443 -api 127.0.0.1:9443\n\n")
+	w("    go run server.go        # in this directory (or: go run .); flags: -page 127.0.0.1:8443 -api 127.0.0.1:9443\n\n")
 	w("Origins are what CORS is about, so the page keeps its real origin `%s` and the API its real name(s). ", in.Site.Origin)
 	w("The server listens on two loopback ports with a self-signed certificate it generates at start, and prints the exact Chromium command line for this start, of this form:\n\n")
 	w("    chromium --user-data-dir=\"$(mktemp -d)\" \\\n")
