@@ -155,9 +155,11 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 			return nil, err
 		}
 	}
+	tXvfb := time.Since(start)
 	if err := w.startDriver(ctx, o.DriverPath, display); err != nil {
 		return nil, err
 	}
+	tDriver := time.Since(start)
 	args := []string{"--automation"}
 	if o.ProxyURL != "" {
 		args = append(args, "--proxy="+o.ProxyURL)
@@ -181,7 +183,8 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 		return nil, fmt.Errorf("reading the first window: %w", err)
 	}
 	w.current, w.spare = handle, handle
-	logf("webkit: %s ready in %v (display %s)", w.version, time.Since(start).Round(time.Millisecond), display)
+	logf("webkit: %s ready in %v (display %s; Xvfb %v, driver %v, session %v)", w.version, time.Since(start).Round(time.Millisecond), display,
+		tXvfb.Round(time.Millisecond), (tDriver - tXvfb).Round(time.Millisecond), (time.Since(start) - tDriver).Round(time.Millisecond))
 	return w, nil
 }
 

@@ -521,8 +521,9 @@ func TestWebKitStartErrors(t *testing.T) {
 		t.Setenv(browser.EnvWebKitDriver, "/nonexistent/WebKitWebDriver")
 		_, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{})
 		var nf *browser.NotFoundError
-		if !errors.As(err, &nf) || !strings.Contains(err.Error(), "webkit") || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") && !strings.Contains(err.Error(), browser.EnvWebKitDriver) {
-			t.Fatalf("want a NotFoundError naming webkit, got %v", err)
+		if !errors.As(err, &nf) || !strings.Contains(err.Error(), "webkit") || !strings.Contains(err.Error(), "/nonexistent/WebKitWebDriver") ||
+			!strings.Contains(err.Error(), browser.EnvWebKitDriver) || !strings.Contains(err.Error(), "apt-get install -y webkit2gtk-driver xvfb") {
+			t.Fatalf("want a NotFoundError naming webkit, the path, the variable and the install hint, got %v", err)
 		}
 		t.Setenv(browser.EnvWebKitDriver, "")
 		t.Setenv("PATH", t.TempDir())
