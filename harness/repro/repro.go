@@ -219,11 +219,22 @@ func pageHTML(in Input, f browser.Fetch) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The arguments as fetch.json has them, without the page's own URL.
+	var m map[string]any
+	raw, err := json.Marshal(f)
+	if err == nil {
+		err = json.Unmarshal(raw, &m)
+	}
+	delete(m, "page_url")
+	args, err2 := json.MarshalIndent(m, "", "  ")
+	if err = errors.Join(err, err2); err != nil {
+		return nil, fmt.Errorf("repro: page.html: %w", err)
+	}
 	var b bytes.Buffer
 	err = pageTemplate.Execute(&b, map[string]any{
 		"ID": in.Result.Scenario.ID, "Title": in.Result.Scenario.Title,
 		"Origin": in.Site.Origin, "Request": in.Result.Scenario.Request.String(),
-		"Script": template.JS(script),
+		"Script": template.JS(script), "Args": string(args),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("repro: page.html: %w", err)
