@@ -1,22 +1,24 @@
 # corsproof: `make demo` runs the catalog on the embedded mock in real
-# Chromium; `make test` runs every test. Both install Chromium when missing.
+# Chromium; `make test` runs every test in Chromium, Firefox and WebKit.
+# Both install the browsers they need (Debian packages) when missing.
 
 GO      ?= go
 GINKGO  := $(GO) tool ginkgo
 REPORTS ?= reports
 PKGS     = $(shell $(GO) list ./... | grep -v /scenarios$$)
 
-.PHONY: all demo test unit scenarios bench fuzz vet browser clean
+.PHONY: all demo test unit scenarios bench fuzz vet browsers clean
 
 all: test
 
-browser: ## install Chromium (Debian package) when missing
+browsers: ## install Chromium, Firefox ESR and WebKitGTK (Debian packages) when missing
 	@bash .ci/install-browser
 
-demo: browser ## the main job: the conformance catalog on the embedded mock
+demo: ## the main job: the conformance catalog on the embedded mock
+	@bash .ci/install-browser chromium
 	$(GO) run ./cmd/corsproof run
 
-test: browser vet unit scenarios ## every test, the browser ones included
+test: browsers vet unit scenarios ## every test, in all three engines
 
 vet:
 	$(GO) vet ./...
@@ -28,7 +30,7 @@ scenarios: ## the Ginkgo conformance suite, with JUnit and JSON reports
 	@mkdir -p $(REPORTS)
 	$(GINKGO) --junit-report=junit.xml --json-report=report.json --output-dir=$(REPORTS) ./scenarios
 
-bench: browser ## scenarios per second, full-catalog wall time, peak memory -> $(REPORTS)/bench.json
+bench: browsers ## scenarios per second, full-catalog wall time, peak memory -> $(REPORTS)/bench.json
 	@mkdir -p $(REPORTS)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./scenarios/ -args -bench-json=$(CURDIR)/$(REPORTS)/bench.json
 

@@ -138,7 +138,7 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 		ctx, cancel = context.WithTimeout(ctx, launchTimeout)
 		defer cancel()
 	}
-	dir, err := os.MkdirTemp("", webkitTmpPrefix)
+	dir, err := os.MkdirTemp("", webkitTmpDirPrefix())
 	if err != nil {
 		return nil, fmt.Errorf("browser: webkit: creating the temp dir: %w", err)
 	}
@@ -612,7 +612,11 @@ func samePage(got, want string) bool {
 }
 
 // webkitTmpGlob matches the engine's temp dirs, for leak tests.
-func webkitTmpGlob() string { return filepath.Join(os.TempDir(), webkitTmpPrefix+"*") }
+// webkitTmpDirPrefix names this process in its temp dirs, so a leak check
+// sees its own dirs and not those of another run on the machine.
+func webkitTmpDirPrefix() string { return webkitTmpPrefix + strconv.Itoa(os.Getpid()) + "-" }
+
+func webkitTmpGlob() string { return filepath.Join(os.TempDir(), webkitTmpDirPrefix()+"*") }
 
 // lineWriter calls fn for each line written to it.
 type lineWriter func(string)

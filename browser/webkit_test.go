@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,8 +132,6 @@ func TestWebKit(t *testing.T) {
 	}
 	defer proxy.Close()
 
-	dirsBefore, _ := filepath.Glob(browser.WebKitTmpGlob())
-	procsBefore := webkitProcs()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	start := time.Now()
@@ -459,14 +458,12 @@ func TestWebKit(t *testing.T) {
 			}
 		}
 	}
-	dirsAfter, _ := filepath.Glob(browser.WebKitTmpGlob())
-	for _, d := range dirsAfter {
-		if !slices.Contains(dirsBefore, d) {
-			t.Errorf("new temp dir left behind: %s", d)
-		}
-	}
-	for _, p := range webkitProcs() {
-		if !slices.Contains(procsBefore, p) {
+	// Every WebKit or Xvfb process of this engine's process groups, seen
+	// while it ran, must be gone. Other runs' processes on the machine (a
+	// parallel test binary, another user) are not this engine's business.
+	for _, p := range running {
+		pid, _, _ := strings.Cut(p, " ")
+		if g := pgidOf(pid); g != 0 && (g == dpid || g == xpid) {
 			t.Errorf("process left behind: %s", p)
 		}
 	}
@@ -491,6 +488,24 @@ func methods(rs []*http.Request) []string {
 }
 
 // webkitProcs lists "pid name" of the live processes the engine may start.
+// pgidOf is the process group of a live, non-zombie process, 0 otherwise.
+func pgidOf(pid string) int {
+	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return 0
+	}
+	i := strings.LastIndexByte(string(stat), ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(stat[i+1:])) // state ppid pgrp ...
+	if len(f) < 3 || f[0] == "Z" {
+		return 0
+	}
+	g, _ := strconv.Atoi(f[2])
+	return g
+}
+
 func webkitProcs() []string {
 	var out []string
 	ents, _ := os.ReadDir("/proc")

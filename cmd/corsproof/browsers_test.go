@@ -12,7 +12,7 @@ func TestRunBrowsersFlagUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", "-browsers", "webkit"}, `unknown browser "webkit"`},
+		{[]string{"run", "-browsers", "netscape"}, `unknown browser "netscape"`},
 		{[]string{"run", "-browsers", " , "}, "names no browser"},
 		{[]string{"run", "-browsers", "chromium,firefox", "-json", "x.json"}, "take one browser"},
 	} {

@@ -31,7 +31,7 @@ func cmdRun(e env, args []string) int {
 	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in: chromium, firefox")
+	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in: "+strings.Join(harness.Engines, ", "))
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
