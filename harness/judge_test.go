@@ -40,12 +40,12 @@ func verdictFor(t *testing.T, site Site, req Request, obs browser.Observation) R
 	t.Helper()
 	s := Scenario{ID: "t", Site: site.Name, Request: req}
 	sreq := toSpecRequest(site.Origin, itemsURL, req)
-	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath), spec.Chromium)
+	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.Chromium)
 	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
 	res := Result{Scenario: s}
 	j := judgement{site: site, req: req, policy: pol, wire: wire, obs: obs,
 		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(testPolicy, identityPath, obs, pol)
+	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(testPolicy, identityPath, obs, pol, nil)
 	judge(&res, j)
 	return res
 }
@@ -165,7 +165,7 @@ func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 	}
 	site := Site{Name: "evil", Origin: evilOrigin}
 	sreq := toSpecRequest(site.Origin, itemsURL, req)
-	pol := spec.Decide(sreq, policyServer(open, obs, identityPath), spec.Chromium)
+	pol := spec.Decide(sreq, policyServer(open, obs, identityPath, nil), spec.Chromium)
 	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
 	std := spec.Decide(sreq, wireServer(obs), spec.Standard)
 	if std.Allowed {

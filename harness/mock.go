@@ -26,6 +26,8 @@ type MockTarget struct {
 	// prefix is where the whole target is mounted in a larger handler
 	// ("/f/<fault>" in a FaultMock); "" at the root.
 	prefix string
+	// oracle answers for exchanges an engine cannot observe.
+	oracle mockOracle
 }
 
 // NewMockTarget builds the mock for policies, with fault (zero Fault: the

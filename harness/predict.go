@@ -56,7 +56,10 @@ func wireServer(obs browser.Observation) spec.Server {
 // headers replaced by the policy's. So a wrong status or a missing header
 // outside CORS is never blamed on the policy, and a live target needs no model
 // of its routes. pathOf maps a request URL to the path the policy sees.
-func policyServer(p *policy.Policy, obs browser.Observation, pathOf func(*url.URL) string) spec.Server {
+//
+// When the engine did not observe an actual exchange, unseen answers the
+// server's part of it (nil: a plain 200 is assumed).
+func policyServer(p *policy.Policy, obs browser.Observation, pathOf func(*url.URL) string, unseen spec.Server) spec.Server {
 	hop := 0
 	return func(r spec.ServerRequest) (spec.Response, bool) {
 		u, err := url.Parse(r.URL)
@@ -74,12 +77,19 @@ func policyServer(p *policy.Policy, obs browser.Observation, pathOf func(*url.UR
 			return spec.Response{Status: ans.Status, Headers: headersOf(ans.Header)}, true
 		}
 		resp := spec.Response{Status: http.StatusOK}
-		if hop < len(obs.Actual) && obs.Actual[hop].Status != 0 {
-			x := obs.Actual[hop]
-			resp.Status = x.Status
-			for _, h := range x.ResponseHeaders {
+		var server spec.Response
+		seen := hop < len(obs.Actual) && obs.Actual[hop].Status != 0
+		switch {
+		case seen:
+			server = spec.Response{Status: obs.Actual[hop].Status, Headers: specHeaders(obs.Actual[hop].ResponseHeaders)}
+		case unseen != nil:
+			server, seen = unseen(r)
+		}
+		if seen {
+			resp.Status = server.Status
+			for _, h := range server.Headers {
 				if !isCORSResponseHeader(h.Name) {
-					resp.Headers = append(resp.Headers, spec.Header{Name: h.Name, Value: h.Value})
+					resp.Headers = append(resp.Headers, h)
 				}
 			}
 		}

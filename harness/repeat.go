@@ -68,10 +68,10 @@ func (r *Runner) fetchOnce(ctx context.Context, f browser.Fetch) (browser.Observ
 // within max-age it should not, and a missing preflight on the wire is then
 // expected rather than an unanswerable question. The last decisions are
 // returned.
-func decideAll(req spec.Request, hist []fetched, pol *policy.Policy, pathOf func(*url.URL) string, p spec.Profile) (polDec, wireDec spec.Decision) {
+func decideAll(req spec.Request, hist []fetched, pol *policy.Policy, pathOf func(*url.URL) string, p spec.Profile, unseen spec.Server) (polDec, wireDec spec.Decision) {
 	pc, wc := spec.NewCache(), spec.NewCache()
 	for _, h := range hist {
-		polDec = spec.Decide(req, policyServer(pol, h.obs, pathOf), p, spec.WithCache(pc), spec.WithNow(h.at))
+		polDec = spec.Decide(req, policyServer(pol, h.obs, pathOf, unseen), p, spec.WithCache(pc), spec.WithNow(h.at))
 		wireDec = spec.Decide(req, wireServer(h.obs), p, spec.WithCache(wc), spec.WithNow(h.at))
 	}
 	return polDec, wireDec

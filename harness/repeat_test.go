@@ -46,11 +46,11 @@ func repeatVerdict(t *testing.T, p *policy.Policy, hist []fetched) Result {
 	s := Scenario{ID: "t", Site: "app", Request: req, Repeat: len(hist) - 1}
 	obs := hist[len(hist)-1].obs
 	sreq := toSpecRequest(app.Origin, putURL, req)
-	pol, wire := decideAll(sreq, hist, p, identityPath, spec.Chromium)
+	pol, wire := decideAll(sreq, hist, p, identityPath, spec.Chromium, nil)
 	res := Result{Scenario: s, Observation: &obs}
 	j := judgement{site: app, req: req, policy: pol, wire: wire, obs: obs,
 		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(p, identityPath, obs, pol)
+	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(p, identityPath, obs, pol, nil)
 	judge(&res, j)
 	judgePreflights(&res, s, wire, hist[0].obs)
 	return res
@@ -104,7 +104,7 @@ func TestRepeatsShareThePreflightCacheInTheModel(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	hist := []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")}
 	sreq := toSpecRequest(appOrigin, putURL, Request{Path: "/api/items/1", Method: "PUT"})
-	pol, wire := decideAll(sreq, hist, cachePolicy(maxAgeP(600)), identityPath, spec.Chromium)
+	pol, wire := decideAll(sreq, hist, cachePolicy(maxAgeP(600)), identityPath, spec.Chromium, nil)
 	if wire.Incomplete || wire.Preflight || !wire.PreflightCached || !wire.Allowed {
 		t.Errorf("wire decision: incomplete=%t preflight=%t cached=%t allowed=%t", wire.Incomplete, wire.Preflight, wire.PreflightCached, wire.Allowed)
 	}

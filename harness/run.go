@@ -130,18 +130,29 @@ func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
 
 	req := toSpecRequest(site.Origin, target, s.Request)
 	relevant := relevantHeaders(obs)
-	polDec, wireDec := decideAll(req, hist, pol, pathOf, r.Profile) // repeats share a preflight cache
+	unseen := r.unseenServer(s)
+	polDec, wireDec := decideAll(req, hist, pol, pathOf, r.Profile, unseen) // repeats share a preflight cache
 	res.PolicyDecision, res.WireDecision = &polDec, &wireDec
 
 	j := judgement{
 		site: site, req: s.Request, policy: polDec, wire: wireDec, obs: obs,
 		relevant: relevant, browserName: r.Engine.Name(), profile: r.Profile,
 	}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec)
+	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec, unseen)
 	judge(&res, j)
 	judgePreflights(&res, s, wireDec, hist[0].obs)
 	res.Diagnoses = append(res.Diagnoses, cookieDiagnoses(s, obs, wireDec)...)
 	return res
+}
+
+// unseenServer answers, for the target's oracle, the exchanges of s an
+// engine could not observe; nil when the target has no oracle.
+func (r *Runner) unseenServer(s Scenario) spec.Server {
+	o, ok := r.Target.(ResponseOracle)
+	if !ok {
+		return nil
+	}
+	return func(sr spec.ServerRequest) (spec.Response, bool) { return o.ServerResponse(s, sr) }
 }
 
 func (r *Runner) fetchTimeout() time.Duration {
@@ -155,8 +166,8 @@ func (r *Runner) fetchTimeout() time.Duration {
 // the preflight when it failed or was the only one, else the last response.
 // The policy's side replays the requests the model sent for the policy, so
 // it does not depend on which request headers an engine can report.
-func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision) (string, spec.Headers, spec.Headers) {
-	replay := policyServer(pol, obs, pathOf)
+func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision, unseen spec.Server) (string, spec.Headers, spec.Headers) {
+	replay := policyServer(pol, obs, pathOf, unseen)
 	var wantPreflight, wantActual spec.Headers
 	for _, sr := range polDec.Sent {
 		resp, _ := replay(sr)
