@@ -74,8 +74,12 @@ type Observation struct {
 	// NetError is a non-CORS network failure (e.g. net::ERR_CONNECTION_REFUSED).
 	NetError string `json:"net_error,omitempty"`
 
-	// Preflight is the OPTIONS exchange, nil when none was sent.
+	// Preflight is the (first) OPTIONS exchange, nil when none was sent.
 	Preflight *Exchange `json:"preflight,omitempty"`
+	// Preflights lists every preflight in order when there was more than
+	// one: a request redirected to another URL is preflighted again there.
+	// Engines that report only one leave it empty; see AllPreflights.
+	Preflights []Exchange `json:"preflights,omitempty"`
 	// Actual lists the actual request's exchanges, one per redirect hop;
 	// empty when it was never sent.
 	Actual []Exchange `json:"actual,omitempty"`
@@ -118,6 +122,17 @@ type Cookie struct {
 	Secure   bool   `json:"secure,omitempty"`
 	HTTPOnly bool   `json:"http_only,omitempty"`
 	SameSite string `json:"same_site,omitempty"` // None, Lax, Strict
+}
+
+// AllPreflights is every preflight observed, in order.
+func (o Observation) AllPreflights() []Exchange {
+	if len(o.Preflights) > 0 {
+		return o.Preflights
+	}
+	if o.Preflight != nil {
+		return []Exchange{*o.Preflight}
+	}
+	return nil
 }
 
 // HeaderValue returns the first value of name in hs (case-insensitive).

@@ -91,7 +91,10 @@ func (q *request) terminal() bool { return q.finished || q.failed != nil }
 // trace is the recorder's events grouped by request.
 type trace struct {
 	actual    *request
-	preflight *request
+	preflight *request // the first of preflights
+	// preflights are all the preflights the actual request caused, in
+	// order: one more after each redirect to a URL that needs one.
+	preflights []*request
 	// byElimination: no request had the fetch's URL as serialised here,
 	// and the only fetch-type request of the window was taken instead.
 	byElimination bool
@@ -165,17 +168,24 @@ func assemble(fetchURL string, events []any) trace {
 			t.actual, t.byElimination = cands[0], true
 		}
 	}
+	var byURL *request
 	for _, q := range order {
 		if !q.preflight {
 			continue
 		}
 		if t.actual != nil && q.initiator == t.actual.id {
-			t.preflight = q
-			break
+			t.preflights = append(t.preflights, q)
+			continue
 		}
-		if t.preflight == nil && sameURL(q.hops[0].Request, fetchURL) {
-			t.preflight = q
+		if byURL == nil && sameURL(q.hops[0].Request, fetchURL) {
+			byURL = q
 		}
+	}
+	if len(t.preflights) == 0 && byURL != nil {
+		t.preflights = []*request{byURL}
+	}
+	if len(t.preflights) > 0 {
+		t.preflight = t.preflights[0]
 	}
 	return t
 }
@@ -225,8 +235,10 @@ func (t trace) complete() bool {
 		// (seen in about 1 of 200 failed preflights under load).
 		return false
 	}
-	if t.preflight != nil && !t.preflight.wireComplete() {
-		return false
+	for _, p := range t.preflights {
+		if !p.wireComplete() {
+			return false
+		}
 	}
 	return t.actual.wireComplete()
 }

@@ -200,10 +200,16 @@ func observe(res jsResult, t trace, missing string, decodeErrs []string) Observa
 	for _, e := range decodeErrs {
 		o.Notes = append(o.Notes, "a CDP event could not be decoded and was lost: "+e)
 	}
-	if t.preflight != nil {
-		if ex := exchanges(t.preflight); len(ex) > 0 {
-			o.Preflight = &ex[0]
+	for _, p := range t.preflights {
+		if ex := exchanges(p); len(ex) > 0 {
+			o.Preflights = append(o.Preflights, ex[0])
 		}
+	}
+	if len(o.Preflights) > 0 {
+		o.Preflight = &o.Preflights[0]
+	}
+	if len(o.Preflights) < 2 {
+		o.Preflights = nil // one preflight: Preflight says it all
 	}
 	if q := t.actual; q != nil {
 		if q.failed != nil {

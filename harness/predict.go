@@ -29,17 +29,22 @@ func isCORSResponseHeader(name string) bool {
 // wireServer replays what the browser saw on the wire, so the model can say
 // what a conforming browser does with the headers the server really sent.
 func wireServer(obs browser.Observation) spec.Server {
-	hop, preflights := 0, 0
+	hop, preflights := 0, obs.AllPreflights()
+	used := make([]bool, len(preflights))
 	return func(r spec.ServerRequest) (spec.Response, bool) {
 		if r.Preflight {
-			// The observation holds one preflight, the first: after a
-			// redirect the model's second preflight (to another URL, maybe
-			// with Origin: null) was not captured, so its answer is unknown.
-			preflights++
-			if obs.Preflight == nil || obs.Preflight.Status == 0 || (preflights > 1 && r.URL != obs.Preflight.URL) {
-				return spec.Response{}, false
+			// The model's preflights in order, each matched to the first
+			// unused observed one for the same URL: after a redirect the
+			// browser preflights the new URL (maybe with Origin: null).
+			// The first preflight needs no URL match: an engine may
+			// serialise the URL differently than the model does.
+			for i, p := range preflights {
+				if !used[i] && (p.URL == r.URL || i == 0) && p.Status != 0 {
+					used[i] = true
+					return spec.Response{Status: p.Status, Headers: specHeaders(p.ResponseHeaders)}, true
+				}
 			}
-			return spec.Response{Status: obs.Preflight.Status, Headers: specHeaders(obs.Preflight.ResponseHeaders)}, true
+			return spec.Response{}, false
 		}
 		if hop >= len(obs.Actual) || obs.Actual[hop].Status == 0 {
 			return spec.Response{}, false
