@@ -6,6 +6,7 @@
 //	corsproof serve    the mock API and origin pages, for manual poking
 //	corsproof audit    a server, without a browser
 //	corsproof explain  the Fetch model's decision for one request, step by step
+//	corsproof repro    one scenario as a self-contained reproduction
 //	corsproof faults   the mock's gallery of deliberate misconfigurations
 //
 // Exit codes: 0 clean, 1 a scenario did not match, 2 usage or policy error,
