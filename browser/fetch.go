@@ -172,8 +172,9 @@ func (t trace) missing() string {
 	}
 }
 
-// observe joins the script's view and the network's view.
-func observe(res jsResult, t trace, missing string, decodeErrs []string) Observation {
+// observation is what script saw, the part of an Observation every engine
+// reports the same way (they all run fetch.js).
+func (res jsResult) observation() Observation {
 	o := Observation{
 		Allowed:       res.Allowed,
 		Error:         res.Error,
@@ -188,6 +189,12 @@ func observe(res jsResult, t trace, missing string, decodeErrs []string) Observa
 	if res.BodyError != "" {
 		o.Notes = append(o.Notes, "reading the body failed: "+res.BodyError)
 	}
+	return o
+}
+
+// observe joins the script's view and the network's view.
+func observe(res jsResult, t trace, missing string, decodeErrs []string) Observation {
+	o := res.observation()
 	if missing != "" {
 		o.Notes = append(o.Notes, "after "+eventGrace.String()+": "+missing)
 	}

@@ -215,16 +215,7 @@ func (r *ffRecorder) wait(ctx context.Context, res jsResult, grace time.Duration
 
 // observe joins what script saw with the events.
 func (r *ffRecorder) observe(fe Fetch, res jsResult, missing string) Observation {
-	o := Observation{
-		Allowed: res.Allowed, Error: res.Error, Status: res.Status, Type: res.Type,
-		Body: res.Body, BodyTruncated: res.Truncated,
-	}
-	for _, h := range res.Headers {
-		o.Headers = append(o.Headers, Header{Name: h[0], Value: h[1]})
-	}
-	if res.BodyError != "" {
-		o.Notes = append(o.Notes, "reading the body failed: "+res.BodyError)
-	}
+	o := res.observation()
 	if missing != "" {
 		o.Notes = append(o.Notes, "after "+eventGrace.String()+": "+missing)
 	}

@@ -465,20 +465,7 @@ func (w *WebKit) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 // reason, the preflight, the wire exchanges and refused cookies are
 // unavailable, never guessed from the script's error text.
 func webkitObserve(res jsResult) Observation {
-	o := Observation{
-		Allowed:       res.Allowed,
-		Error:         res.Error,
-		Status:        res.Status,
-		Type:          res.Type,
-		Body:          res.Body,
-		BodyTruncated: res.Truncated,
-	}
-	for _, h := range res.Headers {
-		o.Headers = append(o.Headers, Header{Name: h[0], Value: h[1]})
-	}
-	if res.BodyError != "" {
-		o.Notes = append(o.Notes, "reading the body failed: "+res.BodyError)
-	}
+	o := res.observation()
 	if !o.Allowed && res.Stage == "fetch" {
 		// "TypeError: Load failed" is all script sees, for a CORS block
 		// and a network failure alike.
