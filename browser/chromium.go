@@ -201,7 +201,7 @@ func chromiumFlags(o Options) ([]chromedp.ExecAllocatorOption, error) {
 		// https when that answers, so a page meant to have the http://
 		// origin would get the https:// one. Pages keep the origin asked for.
 		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades"),
-		// Never add disable-web-security or anything like it: it
+		// Never add a flag that turns web security off: it
 		// switches CORS off, which is the thing under test. Third-party
 		// cookie settings are left at their defaults for the same reason.
 	}

@@ -50,7 +50,7 @@
 // Options.HostRules map production-like names (https://app.example.test,
 // default port) to loopback listeners, and Options.SPKIPins trusts exactly
 // the test certificates. Nothing switches CORS or the cookie policy off
-// (no --disable-web-security, default third-party-cookie blocking): they
+// (no web-security switch, default third-party-cookie blocking): they
 // are what is being tested. Because every mapped host resolves to
 // loopback, Chromium's Local Network Access applies: a page with no
 // address space of its own, such as a data: URL, is blocked
