@@ -14,7 +14,6 @@ func TestRunBrowsersFlagUsageErrors(t *testing.T) {
 	}{
 		{[]string{"run", "-browsers", "netscape"}, `unknown browser "netscape"`},
 		{[]string{"run", "-browsers", " , "}, "names no browser"},
-		{[]string{"run", "-browsers", "chromium,firefox", "-json", "x.json"}, "take one browser"},
 	} {
 		var stdout, stderr bytes.Buffer
 		code := Main(context.Background(), c.args, func(string) string { return "" }, &stdout, &stderr)

@@ -31,7 +31,7 @@ func cmdRun(e env, args []string) int {
 	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in: "+strings.Join(harness.Engines, ", "))
+	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+strings.Join(harness.Engines, ", "))
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -66,16 +66,12 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
-	if len(engines) > 1 && (out.json != "" || out.junit != "" || out.html != "") {
-		fmt.Fprintln(e.stderr, "corsproof run: -json, -junit and -html take one browser; run once per browser")
-		return exitUsage
+	chromePath := firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
+	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed}
+	if len(engines) > 1 {
+		return runCross(e, engines, f, *fault, chromePath, list, o, out, *all) // run_cross.go
 	}
-	code := exitOK
-	for _, name := range engines {
-		c := runCatalog(e, name, f, *fault, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")), list, harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed}, out, *all)
-		code = max(code, c)
-	}
-	return code
+	return runCatalog(e, engines[0], f, *fault, chromePath, list, o, out, *all)
 }
 
 // parseBrowsers reads -browsers.

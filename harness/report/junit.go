@@ -42,6 +42,11 @@ type junitMessage struct {
 // mismatch or unexplained deviation is a failure, an infrastructure problem
 // an error.
 func JUnit(w io.Writer, results []harness.Result, m Meta) error {
+	return writeJUnit(w, []junitSuite{junitSuiteOf(results, m)})
+}
+
+// junitSuiteOf is one engine's run as a test suite.
+func junitSuiteOf(results []harness.Result, m Meta) junitSuite {
 	suite := junitSuite{Name: fmt.Sprintf("corsproof %s (%s, %s)", m.Command, m.Target, m.BrowserVersion)}
 	for _, r := range results {
 		c := junitCase{
@@ -62,12 +67,16 @@ func JUnit(w io.Writer, results []harness.Result, m Meta) error {
 		suite.Time += r.Duration.Seconds()
 		suite.Cases = append(suite.Cases, c)
 	}
+	return suite
+}
+
+func writeJUnit(w io.Writer, suites []junitSuite) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(junitSuites{Suites: []junitSuite{suite}}); err != nil {
+	if err := enc.Encode(junitSuites{Suites: suites}); err != nil {
 		return fmt.Errorf("junit report: %w", err)
 	}
 	_, err := io.WriteString(w, "\n")

@@ -10,7 +10,7 @@ import (
 
 // validate checks a decoded JSON value against the subset of JSON Schema
 // (draft 2020-12) that schema.json uses: type, required, properties, items,
-// enum, additionalProperties and local $ref into $defs. Any other keyword in
+// enum, additionalProperties, oneOf and local $ref into $defs. Any other keyword in
 // the schema is an error, so the schema cannot silently use more than this
 // validator checks. It returns every violation, with its JSON pointer.
 func validate(schemaJSON []byte, doc any) ([]string, error) {
@@ -32,6 +32,7 @@ type validator struct {
 var knownKeywords = map[string]bool{
 	"$schema": true, "$id": true, "$defs": true, "$ref": true, "title": true, "description": true,
 	"type": true, "required": true, "properties": true, "items": true, "enum": true, "additionalProperties": true,
+	"oneOf": true,
 }
 
 func (v *validator) fail(at, format string, args ...any) {
@@ -54,6 +55,9 @@ func (v *validator) check(schema map[string]any, val any, at string) {
 			return
 		}
 		v.check(target, val, at)
+	}
+	if alts, ok := schema["oneOf"].([]any); ok {
+		v.oneOf(alts, val, at)
 	}
 	if t, ok := schema["type"]; ok && !hasType(t, val) {
 		v.fail(at, "is %s, want %v", typeOf(val), t)
@@ -103,6 +107,37 @@ func (v *validator) check(schema map[string]any, val any, at string) {
 				v.check(items, e, fmt.Sprintf("%s/%d", at, i))
 			}
 		}
+	}
+}
+
+// oneOf: exactly one alternative must hold. When none does, the violations
+// of the closest one (the fewest) are reported, so a report with one wrong
+// field names that field.
+func (v *validator) oneOf(alts []any, val any, at string) {
+	var closest []string
+	matched := 0
+	for i, a := range alts {
+		s, ok := a.(map[string]any)
+		if !ok {
+			v.bad = fmt.Errorf("oneOf at %s: alternative %d is not a schema", at, i)
+			return
+		}
+		sub := &validator{root: v.root}
+		sub.check(s, val, at)
+		if sub.bad != nil && v.bad == nil {
+			v.bad = sub.bad
+		}
+		if len(sub.errs) == 0 {
+			matched++
+		} else if closest == nil || len(sub.errs) < len(closest) {
+			closest = sub.errs
+		}
+	}
+	switch {
+	case matched == 0:
+		v.errs = append(v.errs, closest...)
+	case matched > 1:
+		v.fail(at, "matches %d alternatives of oneOf, want exactly one", matched)
 	}
 }
 
