@@ -20,8 +20,8 @@ import (
 func crossRuns() []EngineRun {
 	mk := func(id string, v harness.Verdict, known bool, allowed bool, devs ...string) harness.Result {
 		return harness.Result{
-			Scenario:     harness.Scenario{ID: id, Title: id, Labels: []string{"policy:default"}, Policy: "default", Site: "app"},
-			Verdict:      v, Known: known, Explanation: id + " explained",
+			Scenario: harness.Scenario{ID: id, Title: id, Labels: []string{"policy:default"}, Policy: "default", Site: "app"},
+			Verdict:  v, Known: known, Explanation: id + " explained",
 			Expected:     harness.Outcome{Allowed: true, Exposed: []string{"x-total-count"}},
 			Observed:     harness.Outcome{Allowed: allowed, Exposed: []string{"x-total-count"}},
 			WireDecision: &spec.Decision{Allowed: allowed, Deviations: devs},
