@@ -73,17 +73,21 @@ var alsoSecurity = map[string]string{
 }
 
 // The mutation score: the whole catalog runs against every fault, all
-// mounted side by side in the suite's one browser, and every fault must be
-// caught with its severity. The runs of different faults go concurrently
+// mounted side by side in the suite's Chromium, and every fault must be
+// caught with its severity. It runs in Chromium only (engine:chromium),
+// whatever CORSPROOF_ENGINES says: it proves that the catalog catches
+// faults, which one engine suffices for, and it is the suite's slow part
+// (23 catalog passes); the other engines run the catalog itself. The runs of different faults go concurrently
 // on a few workers: their fetches take turns in the browser, and one
 // fault's 5.5 s wait overlaps the others' work.
-var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFailure, Label("feature:faults"), func() {
+var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFailure, Label("feature:faults", "engine:chromium"), func() {
 	catches := map[string][]faultResult{}
 
 	// faultLabels are a fault spec's labels, as the label filter sees them.
-	faultLabels := func(name string) []string { return []string{"feature:faults", "fault:" + name} }
+	faultLabels := func(name string) []string { return []string{"feature:faults", "engine:chromium", "fault:" + name} }
 
 	BeforeAll(func(ctx SpecContext) {
+		faultRun := chromium().fault
 		match := func([]string) bool { return true }
 		if f := GinkgoLabelFilter(); f != "" {
 			var err error

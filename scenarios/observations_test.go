@@ -11,12 +11,13 @@ import (
 )
 
 // These specs look past the verdict at what the browser and the server
-// really did: the journal, the cookie on the wire, the readable headers.
-var _ = Describe("what the browser and the server really did", Label("feature:observation"), func() {
+// really did: the journal, the cookie on the wire, the readable headers. They
+// read the wire, which Chromium shows in full: Chromium only.
+var _ = Describe("what the browser and the server really did", Label("feature:observation", "engine:chromium"), func() {
 	runID := func(ctx SpecContext, id string) harness.Result {
 		s, err := scenarios.ByID(id)
 		Expect(err).NotTo(HaveOccurred())
-		res := run.Runner.Run(ctx, s, 7)
+		res := chromium().runner.Run(ctx, s, 7)
 		Expect(res.Verdict).NotTo(Equal(harness.VerdictError), res.Explanation)
 		return res
 	}

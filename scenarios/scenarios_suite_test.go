@@ -3,7 +3,11 @@ package scenarios_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -14,14 +18,23 @@ import (
 	"github.com/corsproof/corsproof/scenarios"
 )
 
-// One browser and one topology for the whole suite, serving the conforming
-// mock and every fault of the gallery side by side: a new browser per fault,
-// or a new browser context per scenario, would cost far more than the
-// fetches themselves (browser-facts.md).
+// One browser per engine for the whole suite, started when the first spec
+// that needs it runs (so `--label-filter engine:firefox` starts Firefox
+// only) and closed after the suite: a new browser per scenario, or a new
+// browser context per scenario, would cost far more than the fetches
+// themselves (browser-facts.md). Chromium's topology also serves every fault
+// of the gallery side by side, for the mutation score (faults_test.go).
 var (
-	faultRun *harness.FaultRun
-	run      struct{ Runner *harness.Runner } // the conforming mock's runner
+	enginesMu sync.Mutex
+	started   = map[string]*startedEngine{}
 )
+
+type startedEngine struct {
+	runner *harness.Runner
+	fault  *harness.FaultRun // chromium only
+	close  func() error
+	err    error
+}
 
 // Environment knobs of the suite. Shuffling is Ginkgo's own:
 // `go tool ginkgo --randomize-all --seed N ./scenarios` (the seed is printed
@@ -33,6 +46,10 @@ var (
 	// CORSPROOF_REPORTS is where the fault-catch report goes (default
 	// ../reports, the Makefile's reports/ seen from the package).
 	reportsDir = envOr("CORSPROOF_REPORTS", "../reports")
+	// CORSPROOF_ENGINES is the comma-separated engines the catalog runs in
+	// (default: every engine of harness.Engines). Each engine's specs carry
+	// the label engine:<name>, so --label-filter picks one too.
+	suiteEngines, enginesErr = parseEngines(os.Getenv("CORSPROOF_ENGINES"))
 )
 
 func envOr(k, def string) string {
@@ -42,56 +59,142 @@ func envOr(k, def string) string {
 	return def
 }
 
+// parseEngines reads CORSPROOF_ENGINES; "" means all of harness.Engines.
+func parseEngines(v string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return harness.Engines, nil
+	}
+	var out []string
+	for n := range strings.SplitSeq(v, ",") {
+		n = strings.ToLower(strings.TrimSpace(n))
+		if n == "" || slices.Contains(out, n) {
+			continue
+		}
+		if !slices.Contains(harness.Engines, n) {
+			return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names unknown engine %q (known: %s)", v, n, strings.Join(harness.Engines, ", "))
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names no engine (known: %s)", v, strings.Join(harness.Engines, ", "))
+	}
+	return out, nil
+}
+
 func TestScenarios(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "corsproof conformance catalog")
 }
 
 var _ = BeforeSuite(func() {
-	var err error
-	faultRun, err = harness.StartFaultMock(context.Background(), harness.MockConfig{
-		Policies: scenarios.Policies(), ChromePath: os.Getenv("CORSPROOF_CHROME"),
-	}, nil)
-	var nf *browser.NotFoundError
-	if errors.As(err, &nf) && os.Getenv("CI") != "true" {
-		Skip("no browser: " + err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred(), "start the mock and Chromium (in CI a missing browser fails the run)")
-	DeferCleanup(func() { Expect(faultRun.Close()).To(Succeed()) })
-	var ok bool
-	run.Runner, ok = faultRun.Runner("")
-	Expect(ok).To(BeTrue())
+	Expect(enginesErr).NotTo(HaveOccurred())
+	GinkgoWriter.Printf("engines: %s (CORSPROOF_ENGINES)\n", strings.Join(suiteEngines, ", "))
 	if twice {
 		GinkgoWriter.Println("CORSPROOF_TWICE=1: every catalog scenario runs twice")
 	}
 })
 
-// Catalog specs are generated before RunSpecs, one per scenario, labelled
-// along every dimension so --label-filter selects slices.
-var _ = Describe("the catalog on the conforming mock", Label("catalog"), func() {
-	for _, s := range scenarios.Catalog() {
-		It(s.ID+": "+s.Title, Label(s.Labels...), func(ctx SpecContext) {
-			reps := 1
-			if twice {
-				reps = 2
+var _ = AfterSuite(func() {
+	enginesMu.Lock()
+	defer enginesMu.Unlock()
+	var errs []error
+	for name, e := range started {
+		if e.close != nil {
+			if err := e.close(); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", name, err))
 			}
-			for rep := range reps {
-				res := run.Runner.Run(ctx, s, rep)
-				Expect(res.Verdict).NotTo(Equal(harness.VerdictError), res.Explanation)
-				Expect(res.Failed()).To(BeFalse(), "run %d: %s: expected %s, observed %s: %s",
-					rep+1, res.VerdictLabel(), res.Expected, res.Observed, res.Explanation)
-				Expect(res.Observation).NotTo(BeNil())
-				if s.HasLabel("feature:cookie-dropped") {
-					Expect(res.Diagnoses).To(ContainElement(ContainSubstring("cookie-dropped")),
-						"a cross-site credentialed request loses its cookie, and the result says so")
-				}
-				if s.HasLabel("feature:side-effect") {
-					// The journal agrees with the model about what reached
-					// the server, blocked or not.
-					Expect(res.ReachedServer).NotTo(BeNil())
-					Expect(*res.ReachedServer).To(Equal(res.PolicyDecision.ActualSent),
-						"reached the server: journal %t, model %t", *res.ReachedServer, res.PolicyDecision.ActualSent)
-				}
+		}
+		delete(started, name)
+	}
+	Expect(errors.Join(errs...)).NotTo(HaveOccurred(), "closing the browsers")
+})
+
+// engine returns the suite's browser for name, starting it on first use.
+// A missing browser skips the spec with the install hint, or fails it
+// under CI=true; any other start-up failure fails it.
+func engine(name string) *startedEngine {
+	enginesMu.Lock()
+	e, ok := started[name]
+	if !ok {
+		e = start(name)
+		started[name] = e
+	}
+	enginesMu.Unlock()
+	var nf *browser.NotFoundError
+	if errors.As(e.err, &nf) && os.Getenv("CI") != "true" {
+		Skip("no " + name + ": " + e.err.Error())
+	}
+	Expect(e.err).NotTo(HaveOccurred(), "start the mock and %s (in CI a missing browser fails the run)", name)
+	return e
+}
+
+func start(name string) *startedEngine {
+	ctx := context.Background()
+	if name == "chromium" {
+		fr, err := harness.StartFaultMock(ctx, harness.MockConfig{
+			Policies: scenarios.Policies(), ChromePath: os.Getenv(browser.EnvChrome),
+		}, nil)
+		if err != nil {
+			return &startedEngine{err: err}
+		}
+		r, _ := fr.Runner("")
+		return &startedEngine{runner: r, fault: fr, close: fr.Close}
+	}
+	run, err := harness.StartMock(ctx, harness.MockConfig{Policies: scenarios.Policies(), Engine: name})
+	if err != nil {
+		return &startedEngine{err: err}
+	}
+	return &startedEngine{runner: run.Runner, close: run.Close}
+}
+
+// chromium is the suite's Chromium, for the Chromium-only specs (skipped
+// when CORSPROOF_ENGINES leaves Chromium out).
+func chromium() *startedEngine {
+	if !slices.Contains(suiteEngines, "chromium") {
+		Skip("CORSPROOF_ENGINES leaves out chromium, which this spec needs")
+	}
+	return engine("chromium")
+}
+
+// observable: the engine reported field (see browser.Observation.Unavailable).
+func observable(o *browser.Observation, field string) bool {
+	return o != nil && !slices.Contains(o.Unavailable, field)
+}
+
+// Catalog specs are generated before RunSpecs, one per scenario and engine,
+// labelled along every dimension and with engine:<name>, so --label-filter
+// selects slices.
+var _ = Describe("the catalog on the conforming mock", Label("catalog"), func() {
+	for _, name := range suiteEngines {
+		Context("in "+name, Label("engine:"+name), func() {
+			for _, s := range scenarios.Catalog() {
+				It(s.ID+": "+s.Title, Label(s.Labels...), func(ctx SpecContext) {
+					runner := engine(name).runner
+					reps := 1
+					if twice {
+						reps = 2
+					}
+					for rep := range reps {
+						res := runner.Run(ctx, s, rep)
+						Expect(res.Verdict).NotTo(Equal(harness.VerdictError), res.Explanation)
+						Expect(res.Failed()).To(BeFalse(), "%s, run %d: %s: expected %s, observed %s: %s",
+							name, rep+1, res.VerdictLabel(), res.Expected, res.Observed, res.Explanation)
+						Expect(res.Observation).NotTo(BeNil())
+						// The cookie on the wire is the evidence; an engine
+						// that cannot see the wire (WebKit) cannot say.
+						if s.HasLabel("feature:cookie-dropped") && observable(res.Observation, "actual") {
+							Expect(res.Diagnoses).To(ContainElement(ContainSubstring("cookie-dropped")),
+								"a cross-site credentialed request loses its cookie, and the result says so")
+						}
+						if s.HasLabel("feature:side-effect") {
+							// The journal agrees with the model about what
+							// reached the server, blocked or not.
+							Expect(res.ReachedServer).NotTo(BeNil())
+							Expect(*res.ReachedServer).To(Equal(res.PolicyDecision.ActualSent),
+								"reached the server: journal %t, model %t", *res.ReachedServer, res.PolicyDecision.ActualSent)
+						}
+					}
+				})
 			}
 		})
 	}
