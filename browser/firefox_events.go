@@ -183,17 +183,26 @@ func (r *ffRecorder) wait(ctx context.Context, res jsResult, grace time.Duration
 	for {
 		r.mu.Lock()
 		pre, actual := r.split()
-		_, hasLog := r.corsLog()
+		e, hasLog := r.corsLog()
+		// "CORS request did not succeed" (a network error) can come before
+		// the message that names the CORS check that failed; only the
+		// latter ends the wait at once.
+		verdictLog := false
+		if hasLog {
+			b, _ := parseFirefoxCORS(e.Text, r.method)
+			verdictLog = b.Reason != ""
+		}
 		r.mu.Unlock()
 		netDone := (actual != nil && actual.terminal()) || (actual == nil && pre != nil && pre.terminal() && !res.Allowed)
 		switch {
 		case res.Allowed && netDone:
 			return ""
-		case !res.Allowed && hasLog && (netDone || actual == nil && pre == nil):
+		case !res.Allowed && verdictLog && (netDone || actual == nil && pre == nil):
 			return ""
-		case !res.Allowed && netDone && logTimer == nil:
-			// A network failure has no console message; give the message of
-			// a CORS block a moment, it comes from another thread.
+		case !res.Allowed && (netDone || hasLog) && logTimer == nil:
+			// A network failure has no console message, or only the
+			// network-error one; give the message of a CORS block a moment,
+			// it comes from another thread.
 			logTimer = time.After(ffLogGrace)
 		}
 		select {
