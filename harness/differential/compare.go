@@ -93,46 +93,104 @@ func sent(c Case, names []string) []string {
 
 // Verdict is the comparison of one case.
 type Verdict struct {
+	// Engine is the browser compared ("chromium" when empty).
+	Engine                   string
 	Model, Standard, Browser Outcome
-	// Known lists the Chromium profile's deviations that explain why the
+	// Known lists the engine profile's deviations that explain why the
 	// browser departs from the standard here.
 	Known []string
+	// Unobservable names what the engine cannot report (browser.Observation
+	// .Unavailable: "cors_error", "preflight"); those parts of the outcomes
+	// were left out of the comparison, never guessed.
+	Unobservable []string
 	// Problem is empty when the case is fine, else what is wrong.
 	Problem string
 }
 
-// Judge compares the browser with the model. The browser must agree with
-// the Chromium profile. Where it departs from the standard, the Chromium
-// decision must name the deviation that explains it: a profile that agrees
-// with the browser by accident is a finding too.
+// Judge compares Chromium with the model under the Chromium profile (see
+// JudgeEngine).
 func Judge(c Case, chromium, standard spec.Decision, obs browser.Observation) Verdict {
-	v := Verdict{Model: ModelOutcome(c, chromium), Standard: ModelOutcome(c, standard), Browser: BrowserOutcome(c, obs)}
+	return JudgeEngine(c, "chromium", spec.Chromium, chromium, standard, obs)
+}
+
+// JudgeEngine compares the browser with the model. The browser must agree
+// with the engine's profile (model is spec.Decide under profile). Where it
+// departs from the standard, the profile's decision must name the deviation
+// that explains it: a profile that agrees with the browser by accident is a
+// finding too. What the engine cannot observe (a block reason, whether a
+// preflight went out) is compared on no side.
+func JudgeEngine(c Case, engine string, profile spec.Profile, model, standard spec.Decision, obs browser.Observation) Verdict {
+	v := Verdict{Engine: engine, Model: ModelOutcome(c, model), Standard: ModelOutcome(c, standard), Browser: BrowserOutcome(c, obs)}
+	for _, f := range []string{"cors_error", "preflight"} {
+		if slices.Contains(obs.Unavailable, f) {
+			v.Unobservable = append(v.Unobservable, f)
+		}
+	}
+	// Firefox's console messages name a parameter for a few reasons only
+	// (browser/firefox_reasons.go); for the others there is none to compare.
+	if engine == "firefox" && v.Browser.Reason != "" && !firefoxNamesParam[v.Browser.Reason] {
+		v.Unobservable = append(v.Unobservable, "failed_parameter")
+	}
+	for _, o := range []*Outcome{&v.Model, &v.Standard, &v.Browser} {
+		if slices.Contains(v.Unobservable, "failed_parameter") {
+			o.Param = ""
+		}
+		if slices.Contains(v.Unobservable, "cors_error") {
+			o.Reason, o.Param = "", ""
+		}
+		if slices.Contains(v.Unobservable, "preflight") {
+			o.Preflight = false
+		}
+	}
 	switch {
-	case !v.Model.Equal(v.Browser) && otherDisallowedHeader(c, chromium, v.Model, v.Browser):
+	case !v.Model.Equal(v.Browser) && otherDisallowedHeader(c, profile, model, v.Model, v.Browser):
 		v.Known = []string{spec.DevDisallowedHeaderOrder}
+	case !v.Model.Equal(v.Browser) && redirectedPreflightChecked(c, profile, v.Model, v.Browser):
+		v.Known = []string{spec.DevPreflightRedirectChecked}
+	case !v.Model.Equal(v.Browser) && methodCheckedFirst(c, profile, model, v.Model, v.Browser):
+		v.Known = []string{spec.DevPreflightMethodBeforeHeaders}
 	case !v.Model.Equal(v.Browser):
-		v.Problem = "the model (chromium profile) and Chromium disagree"
-	case !v.Standard.Equal(v.Browser) && len(chromium.Deviations) == 0:
-		v.Problem = "Chromium departs from the Fetch standard but the chromium profile names no deviation"
+		v.Problem = fmt.Sprintf("the model (%s profile) and %s disagree", profile.Name, engine)
+	case !v.Standard.Equal(v.Browser) && len(model.Deviations) == 0:
+		v.Problem = fmt.Sprintf("%s departs from the Fetch standard but the %s profile names no deviation", engine, profile.Name)
 	case !v.Standard.Equal(v.Browser):
-		v.Known = chromium.Deviations
+		v.Known = model.Deviations
 	}
 	return v
 }
 
+// firefoxNamesParam are the reasons whose Firefox message names the failed
+// parameter (a method, a header name, an invalid token).
+// parameter the way Chromium does (a method, a header name). Its messages
+// for an invalid Access-Control-Allow-Methods/-Headers name the invalid
+// token, which Chromium (and so the model) does not: not comparable either.
+var firefoxNamesParam = map[string]bool{
+	string(spec.ReasonMethodDisallowedByPreflightResponse): true,
+	string(spec.ReasonHeaderDisallowedByPreflightResponse): true,
+}
+
 // Report is the failure message for a case: enough to replay and to judge.
 func (v Verdict) Report(seed uint64, c Case, url string) string {
-	return fmt.Sprintf("seed %d case %d: %s\n    %s\n    url: %s\n    model (chromium): %s\n    model (standard): %s\n    Chromium:         %s\n    replay: CORSPROOF_DIFF_SEED=%d go test ./harness/differential/",
-		seed, c.Index, v.Problem, c, url, v.Model, v.Standard, v.Browser, seed)
+	engine := v.Engine
+	if engine == "" {
+		engine = "chromium"
+	}
+	unobs := ""
+	if len(v.Unobservable) > 0 {
+		unobs = fmt.Sprintf("\n    not observable in %s, left out: %s", engine, strings.Join(v.Unobservable, ", "))
+	}
+	return fmt.Sprintf("seed %d case %d: %s\n    %s\n    url: %s\n    model (%s): %s\n    model (standard): %s\n    %-17s %s%s\n    replay: CORSPROOF_DIFF_SEED=%d go test ./harness/differential/",
+		seed, c.Index, v.Problem, c, url, engine, v.Model, v.Standard, engine+":", v.Browser, unobs, seed)
 }
 
 // otherDisallowedHeader: both block with HeaderDisallowedByPreflightResponse
-// but name different headers, and the model confirms that the header the
-// browser named is disallowed by the preflight response too. Chromium picks
-// among several in hash order (spec.DevDisallowedHeaderOrder).
-func otherDisallowedHeader(c Case, d spec.Decision, model, browser Outcome) bool {
+// but name different headers, in an engine whose profile lists
+// spec.DevDisallowedHeaderOrder (Chromium picks among several in hash
+// order), and the model confirms that the header the browser named is
+// disallowed by the preflight response too.
+func otherDisallowedHeader(c Case, p spec.Profile, d spec.Decision, model, browser Outcome) bool {
 	const r = string(spec.ReasonHeaderDisallowedByPreflightResponse)
-	if _, listed := spec.Chromium.Deviation(spec.DevDisallowedHeaderOrder); !listed ||
+	if _, listed := p.Deviation(spec.DevDisallowedHeaderOrder); !listed ||
 		model.Reason != r || browser.Reason != r || model.Preflight != browser.Preflight || browser.Param == "" {
 		return false
 	}
@@ -142,8 +200,50 @@ func otherDisallowedHeader(c Case, d spec.Decision, model, browser Outcome) bool
 	}
 	alone := spec.ValidatePreflightResponse(c.Preflight, spec.PreflightInput{
 		Origin: c.Origin, Method: d.RequestMethod, UnsafeNames: []string{name}, Credentials: c.Credentials,
-	}, spec.Chromium)
+	}, p)
 	return alone.Reason == spec.ReasonHeaderDisallowedByPreflightResponse && alone.FailedParameter == name
+}
+
+// redirectedPreflightChecked: the model blocks a preflight answered with a
+// redirect (PreflightDisallowedRedirect), and the browser, whose profile
+// lists spec.DevPreflightRedirectChecked, reports what that engine does
+// instead: the failure of the CORS check on the redirect response
+// (Preflight-prefixed), or InvalidRedirect when that check passes. Blocked
+// either way; only the reason differs, and it must be the predicted one.
+func redirectedPreflightChecked(c Case, p spec.Profile, model, browser Outcome) bool {
+	if _, listed := p.Deviation(spec.DevPreflightRedirectChecked); !listed ||
+		model.Reason != string(spec.ReasonPreflightDisallowedRedirect) || browser.Allowed || !browser.Preflight || !model.Preflight {
+		return false
+	}
+	want := spec.ReasonInvalidRedirect
+	if r, _ := spec.CORSCheck(c.Preflight, c.Origin, c.Credentials); r != spec.ReasonNone {
+		want = spec.PreflightReason(r)
+	}
+	return browser.Reason == string(want)
+}
+
+// methodCheckedFirst: the model blocks for an unparsable
+// Access-Control-Allow-Headers, and the browser, whose profile lists
+// spec.DevPreflightMethodBeforeHeaders, reports the method that
+// Access-Control-Allow-Methods does not allow, which it checks before it
+// parses the headers list. The method must be the one the preflight
+// response, without its Access-Control-Allow-Headers, refuses.
+func methodCheckedFirst(c Case, p spec.Profile, d spec.Decision, model, browser Outcome) bool {
+	if _, listed := p.Deviation(spec.DevPreflightMethodBeforeHeaders); !listed ||
+		model.Reason != string(spec.ReasonInvalidAllowHeadersPreflightResponse) ||
+		browser.Reason != string(spec.ReasonMethodDisallowedByPreflightResponse) || !browser.Preflight || !model.Preflight {
+		return false
+	}
+	resp := spec.Response{Status: c.Preflight.Status}
+	for _, x := range c.Preflight.Headers {
+		if !strings.EqualFold(x.Name, "Access-Control-Allow-Headers") {
+			resp.Headers = append(resp.Headers, x)
+		}
+	}
+	alone := spec.ValidatePreflightResponse(resp, spec.PreflightInput{
+		Origin: c.Origin, Method: d.RequestMethod, Credentials: c.Credentials,
+	}, p)
+	return alone.Reason == spec.ReasonMethodDisallowedByPreflightResponse && strings.EqualFold(alone.FailedParameter, browser.Param)
 }
 
 // isPreflightReason: Chromium reports this CorsError only about a preflight

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -146,5 +147,70 @@ func TestJudgeAcceptsAnotherDisallowedHeaderButNotAnAllowedOne(t *testing.T) {
 	}
 	if v := judgeAgainst(c, blocked("x-never-sent")); v.Problem == "" {
 		t.Errorf("a header the request never had must be a disagreement")
+	}
+}
+
+func judgeIn(engine string, c Case, obs browser.Observation) Verdict {
+	p := harness.ProfileFor(engine)
+	req := c.Request(APIOrigin + c.Path("t"))
+	return JudgeEngine(c, engine, p, spec.Decide(req, c.Server(), p), spec.Decide(req, c.Server(), spec.Standard), obs)
+}
+
+// WebKit reports neither a block reason nor the preflight: those are left
+// out on every side, while allowed/blocked and the readable headers still
+// decide.
+func TestJudgeComparesOnlyWhatTheEngineObserves(t *testing.T) {
+	c := simpleCase()
+	c.Actual.Headers = spec.Headers{h("X-Total-Count", "3")} // no ACAO: blocked
+	noWire := []string{"cors_error", "preflight", "actual", "blocked_cookies"}
+	blocked := browser.Observation{Error: "TypeError: Load failed", Unavailable: noWire}
+	if v := judgeIn("webkit", c, blocked); v.Problem != "" || !reflect.DeepEqual(v.Unobservable, []string{"cors_error", "preflight"}) {
+		t.Errorf("a block without reason: problem %q, unobservable %v", v.Problem, v.Unobservable)
+	}
+	allowed := browser.Observation{Allowed: true, Unavailable: noWire}
+	if v := judgeIn("webkit", c, allowed); v.Problem == "" {
+		t.Error("allowed where the model blocks must be a disagreement, reason or not")
+	}
+	// Chromium observes everything: the same block without a reason is a
+	// disagreement there.
+	if v := judgeIn("chromium", c, browser.Observation{Error: "TypeError: Failed to fetch"}); v.Problem == "" {
+		t.Error("chromium: a block with no reason where the model names one must be a disagreement")
+	}
+}
+
+func TestJudgeFirefoxRedirectedPreflightReason(t *testing.T) {
+	c := simpleCase()
+	c.Method = "PUT"
+	c.Preflight = spec.Response{Status: 302, Headers: spec.Headers{h("Location", "/elsewhere"), h("Access-Control-Allow-Origin", "https://other.test")}}
+	pre := &browser.Exchange{Method: "OPTIONS", Status: 302}
+	v := judgeIn("firefox", c, browser.Observation{CorsError: "PreflightAllowOriginMismatch", Preflight: pre})
+	if v.Problem != "" || !reflect.DeepEqual(v.Known, []string{spec.DevPreflightRedirectChecked}) {
+		t.Errorf("the failed CORS check of the redirect: problem %q, known %v", v.Problem, v.Known)
+	}
+	if v := judgeIn("firefox", c, browser.Observation{CorsError: "InvalidRedirect", Preflight: pre}); v.Problem == "" {
+		t.Error("InvalidRedirect although the redirect response fails its CORS check must be a disagreement")
+	}
+	c.Preflight.Headers = spec.Headers{h("Location", "/elsewhere"), h("Access-Control-Allow-Origin", "*")}
+	if v := judgeIn("firefox", c, browser.Observation{CorsError: "InvalidRedirect", Preflight: pre}); v.Problem != "" {
+		t.Errorf("a redirect that passes the CORS check: problem %q", v.Problem)
+	}
+	if v := judgeIn("chromium", c, browser.Observation{CorsError: "InvalidRedirect", Preflight: pre}); v.Problem == "" {
+		t.Error("chromium's profile lists no such deviation: a disagreement")
+	}
+}
+
+func TestJudgeFirefoxChecksTheMethodBeforeParsingHeaders(t *testing.T) {
+	c := simpleCase()
+	c.Method = "PUT"
+	c.Preflight = spec.Response{Status: 204, Headers: spec.Headers{h("Access-Control-Allow-Origin", "*"),
+		h("Access-Control-Allow-Methods", "DELETE"), h("Access-Control-Allow-Headers", "x-a;q=1")}}
+	pre := &browser.Exchange{Method: "OPTIONS", Status: 204}
+	v := judgeIn("firefox", c, browser.Observation{CorsError: "MethodDisallowedByPreflightResponse", FailedParameter: "PUT", Preflight: pre})
+	if v.Problem != "" || !reflect.DeepEqual(v.Known, []string{spec.DevPreflightMethodBeforeHeaders}) {
+		t.Errorf("problem %q, known %v", v.Problem, v.Known)
+	}
+	c.Preflight.Headers[1] = h("Access-Control-Allow-Methods", "PUT")
+	if v := judgeIn("firefox", c, browser.Observation{CorsError: "MethodDisallowedByPreflightResponse", FailedParameter: "PUT", Preflight: pre}); v.Problem == "" {
+		t.Error("a method the response allows must not be accepted as refused")
 	}
 }
