@@ -1,6 +1,6 @@
 // Package scenarios is corsproof's conformance catalog: what a page on each
 // kind of origin does with the API, under a handful of policies (Policies),
-// and the Ginkgo suite that runs it in real Chromium.
+// and the Ginkgo suite that runs it in real Chromium, Firefox and WebKit.
 //
 // # The catalog
 //
@@ -34,16 +34,27 @@
 //
 // # The suite
 //
-// `go tool ginkgo ./scenarios` runs one spec per scenario against the
-// conforming mock, labelled along every dimension (origin:…, method:…,
+// `go tool ginkgo ./scenarios` runs one spec per scenario and engine against
+// the conforming mock, in every engine of CORSPROOF_ENGINES (comma-separated;
+// default chromium,firefox,webkit), one browser per engine for the whole
+// suite, started when its first spec runs. A missing browser skips that
+// engine's specs with the install hint, or fails them under CI=true. Every
+// spec is labelled along every dimension (engine:…, origin:…, method:…,
 // credentials:…, policy:…, feature:preflight|redirect|cache|…), so
-// --label-filter selects slices. --randomize-all shuffles (Ginkgo prints the
-// seed; --seed replays it); CORSPROOF_TWICE=1 runs every scenario twice.
+// --label-filter selects slices (--label-filter engine:webkit runs, and
+// starts, WebKit only). A scenario passes in an engine when the engine does
+// what the policy says, or does it only through a deviation its profile
+// lists (spec.Chromium, spec.Firefox, spec.WebKit). --randomize-all
+// shuffles (Ginkgo prints the seed; --seed replays it); CORSPROOF_TWICE=1
+// runs every scenario twice.
 //
-// The same browser also serves every fault of mockapi's gallery side by side
+// Chromium also serves every fault of mockapi's gallery side by side
 // (harness.FaultMock, /f/<fault>/p/<policy>/): the feature:faults specs run
 // the whole catalog against each fault and require each to be caught with
 // its expected severity; which scenarios caught which fault goes to
-// reports/fault-catches.txt. BenchmarkCatalog (`make bench`) measures the
-// full catalog's wall time, scenarios/s and peak memory.
+// reports/fault-catches.txt. They run in Chromium only (engine:chromium):
+// they prove the catalog catches faults, which one engine shows, and they
+// are the suite's slow part. So do the feature:observation specs, which read
+// the wire. BenchmarkCatalog (`make bench`) measures the full catalog's wall
+// time, scenarios/s and peak memory.
 package scenarios
