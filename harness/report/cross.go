@@ -75,7 +75,7 @@ func compareCells(runs []EngineRun, cells []*harness.Result) (bool, string) {
 		if c == nil {
 			continue // an engine that did not run differs in nothing
 		}
-		if c.Verdict != harness.VerdictPass {
+		if c.Verdict != harness.VerdictPass || len(deviationsOf(*c)) > 0 {
 			differs = true
 		}
 		if c.Verdict == harness.VerdictError {
@@ -132,24 +132,39 @@ func engineStatus(run EngineRun, c *harness.Result) string {
 		}
 		return "not run"
 	}
+	ids := deviationsOf(*c)
 	switch {
-	case c.Verdict == harness.VerdictPass:
+	case c.Verdict == harness.VerdictPass && len(ids) == 0:
 		return "as the standard"
-	case c.Verdict == harness.VerdictBrowserDeviation && c.Known:
-		var ids []string
-		if c.WireDecision != nil {
-			ids = c.WireDecision.Deviations
-		}
+	case c.Verdict == harness.VerdictPass || c.Verdict == harness.VerdictBrowserDeviation && c.Known:
 		if len(ids) == 0 {
 			return "known deviation"
 		}
-		return "known deviation " + strings.Join(ids, ", ")
+		s := "known deviation " + strings.Join(ids, ", ")
+		if c.WireDecision != nil && c.WireDecision.Incomplete {
+			s += " (by the model of the policy: the wire is not observable)"
+		}
+		return s
 	case c.Verdict == harness.VerdictBrowserDeviation:
 		return "unknown deviation: " + oneLine(c.Explanation)
 	case c.Verdict == harness.VerdictServerMismatch:
 		return fmt.Sprintf("server mismatch (%s): %s where the policy says %s", c.Severity, c.Observed, c.Expected)
 	}
 	return "error: " + oneLine(c.Err)
+}
+
+// deviationsOf are the profile deviations that decided a result: the wire
+// model's, or, where the engine cannot show the wire (WebKit) and the wire
+// check was partial, the policy model's, so an engine is never said to act
+// "as the standard" where its profile departs from it.
+func deviationsOf(r harness.Result) []string {
+	if r.WireDecision != nil && !r.WireDecision.Incomplete {
+		return r.WireDecision.Deviations
+	}
+	if r.PolicyDecision != nil {
+		return r.PolicyDecision.Deviations
+	}
+	return nil
 }
 
 // CrossText writes one table for several engines: a row per scenario, a

@@ -232,3 +232,17 @@ func TestCrossJUnitHasASuitePerEngine(t *testing.T) {
 		t.Errorf("JUnit:\n%s", out)
 	}
 }
+
+// An engine that cannot show the wire passes through a deviation its
+// profile lists: the explanation names it, never "as the standard".
+func TestCrossNamesADeviationTheWireCouldNotShow(t *testing.T) {
+	runs := crossRuns()
+	r := &runs[2].Results[0]
+	r.WireDecision = &spec.Decision{Allowed: true, Incomplete: true}
+	r.PolicyDecision = &spec.Decision{Allowed: true, Deviations: []string{spec.DevAuthorizationWildcard}}
+	row := Cross(runs)[0]
+	want := "chromium, firefox: as the standard; webkit: known deviation authorization-wildcard (by the model of the policy: the wire is not observable)"
+	if !row.Differs || row.Explanation != want {
+		t.Errorf("differs %t, %q; want true, %q", row.Differs, row.Explanation, want)
+	}
+}
