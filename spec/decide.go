@@ -62,8 +62,10 @@ type decider struct {
 	// preflightPath: this hop took R3.1 step 6, so a network error clears
 	// the cache (R5.4).
 	preflightPath bool
-	query         cacheQuery
-	dec           Decision
+	// pageSecure: the page came over https (mixed content applies).
+	pageSecure bool
+	query      cacheQuery
+	dec        Decision
 }
 
 func (d *decider) step(rule string, ok bool, format string, args ...any) {
@@ -91,6 +93,7 @@ func (d *decider) run(req Request) {
 		return
 	}
 	d.fr, d.urls, d.tainting = fr, []*url.URL{fr.url}, taintBasic
+	d.pageSecure = pageIsSecure(req)
 	d.step("R1.3", true, "the request is %s %s", fr.method, fr.url)
 	if len(fr.dropped) > 0 {
 		d.step("R1.5", true, "headers dropped silently: %s", strings.Join(fr.dropped, ", "))
@@ -117,6 +120,9 @@ func (d *decider) run(req Request) {
 func (d *decider) mainFetch() (Response, bool) {
 	cur, page := d.cur(), d.fr.page
 	d.dec.URL = cur.String()
+	if d.mixedContent() {
+		return Response{}, false
+	}
 	switch {
 	case d.tainting == taintBasic && urlOrigin(cur).sameOrigin(page):
 		d.step("R3.1.2", true, "%s is same origin with the page %s: basic fetch, no CORS", urlOrigin(cur), page)

@@ -57,6 +57,11 @@ type Profile struct {
 	CacheTokensLiteral bool `json:"cache_tokens_literal,omitempty"`
 
 	// Deviations documents every way this profile departs from Standard.
+	// LoopbackIsMixedContent: an https page's fetch of http://127.0.0.1
+	// or http://localhost is blocked as mixed content, though loopback is
+	// potentially trustworthy (WebKit).
+	LoopbackIsMixedContent bool `json:"loopback_is_mixed_content,omitempty"`
+
 	Deviations []Deviation `json:"deviations,omitempty"`
 }
 

@@ -28,10 +28,14 @@ var WebKit = Profile{
 	// m_preflightHashMap.set replaces the entry of (session, origin, URL)
 	// whole, and canSkipPreflight removes it on a miss.
 	CacheReplacesWholeEntry: true,
+	// MixedContentChecker asks SecurityOrigin::isSecure(url), which is
+	// about the scheme only: http://127.0.0.1 is as mixed as any http URL.
+	LoopbackIsMixedContent: true,
 	Deviations: []Deviation{
 		{DevAuthorizationWildcard, "R4.2.7, R14.1", "Access-Control-Allow-Headers: * covers Authorization on non-credentialed requests", webkitSeen},
 		{DevMaxAgeCap, "R5.3, R14.3", "Access-Control-Max-Age is capped at 600 s (maxPreflightCacheTimeout)", webkitSource},
 		{DevNegativeMaxAge, "R5.3, R14.8", "a negative Access-Control-Max-Age parses as an integer and caches nothing, instead of a parse failure (5 s)", webkitSeen + ", from CrossOriginPreflightResultCache.cpp"},
 		{DevCacheWholeEntry, "R5.5", "one preflight-cache entry per origin and URL: a new preflight replaces it whole, a miss erases it", webkitSource},
+		{DevMixedContentLoopback, RuleMixedContent + " (Secure Contexts §3.1)", "an https page's fetch of http://127.0.0.1 or http://localhost is blocked as mixed content before it is sent, though loopback is potentially trustworthy (Chromium and Firefox send it)", webkitSeen + ", by corsproof check against a server on 127.0.0.1 and localhost"},
 	},
 }

@@ -66,6 +66,7 @@ func TestWebKitProfileDocumented(t *testing.T) {
 		DevCacheWholeEntry:       WebKit.CacheReplacesWholeEntry,
 		DevInvalidMaxAge:         WebKit.InvalidMaxAgeMeansNoCache,
 		DevCacheKeyInitiator:     WebKit.CacheKeyUsesInitiatorOrigin,
+		DevMixedContentLoopback:  WebKit.LoopbackIsMixedContent,
 	} {
 		if on != seen[id] {
 			t.Errorf("deviation %s: flag %v but documented %v", id, on, seen[id])

@@ -82,6 +82,10 @@ type Request struct {
 	Origin string `json:"origin"`
 	// URL is the absolute URL passed to fetch().
 	URL string `json:"url"`
+	// PageURL is the calling page's URL, when known: an https page may not
+	// fetch plain-http URLs (mixed content). Empty means the page came
+	// from Origin's scheme.
+	PageURL string `json:"page_url,omitempty"`
 	// Method as the page passes it, before normalization ("" means GET).
 	Method string `json:"method,omitempty"`
 	// Headers as the page sets them, in order.
