@@ -2,9 +2,11 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/spec"
@@ -31,64 +33,146 @@ func ProfileFor(name string) spec.Profile {
 // anchor rather than SPKI pins (Firefox's certificate database).
 func (ca *CA) Certificate() *x509.Certificate { return ca.cert }
 
-// LaunchEngine starts the named browser engine for topo: Chromium with the
-// topology's host rules and the CA's pins; Firefox behind a loopback proxy
-// (StartProxy) that maps the topology's names, trusting the run's CA. The
-// engine's Close also stops what was started for it. execPath may be empty
-// (the engine's Find). Errors are *browser.NotFoundError or *InfraError.
+// EngineConfig says which engine to launch for a topology and what it may
+// reach besides the topology's names.
+type EngineConfig struct {
+	// Name is chromium, firefox or webkit.
+	Name string
+	// ExecPath is the engine's binary (WebKit: its WebDriver); empty means
+	// the engine's Find.
+	ExecPath string
+	Topology *Topology
+	// Direct are "host:port" the engine reaches at their real address (a
+	// live target): Chromium resolves them as usual; the proxy of Firefox
+	// and WebKit forwards them unmapped.
+	Direct []string
+	// Trust are CAs (or self-signed certificates) trusted for the Direct
+	// hosts besides the system's roots: Chromium pins their keys, Firefox
+	// imports them into its profile. WebKitGTK cannot be given a trust
+	// anchor, so for WebKit the proxy checks each tunnel to a Direct host
+	// with a TLS handshake of its own against the system's roots and Trust
+	// before it opens it (see Proxy.Direct).
+	Trust []*x509.Certificate
+	Logf  func(string, ...any)
+}
+
+// LaunchEngine starts the named engine for topo, reaching only the
+// topology's names (see Launch).
 func LaunchEngine(ctx context.Context, name string, topo *Topology, execPath string, logf func(string, ...any)) (browser.Engine, error) {
-	switch name {
+	return Launch(ctx, EngineConfig{Name: name, ExecPath: execPath, Topology: topo, Logf: logf})
+}
+
+// Launch starts an engine for cfg.Topology: Chromium with the topology's
+// host rules and the CA's pins; Firefox and WebKit behind a loopback proxy
+// (StartProxy) that maps the topology's names, Firefox trusting the run's
+// CA, WebKit accepting the run's certificates. The engine's Close also
+// stops what was started for it. Errors are *browser.NotFoundError or
+// *InfraError.
+func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
+	switch cfg.Name {
 	case "chromium":
-		c, err := LaunchChromium(ctx, topo, execPath, logf)
+		c, err := launchChromium(ctx, cfg)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
 		return c, nil
 	case "firefox":
-		return LaunchFirefox(ctx, topo, execPath, logf)
+		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
+			execPath := cfg.ExecPath
+			if execPath == "" {
+				p, err := browser.FindFirefox()
+				if err != nil {
+					return nil, err
+				}
+				execPath = p
+			}
+			ff, err := browser.LaunchFirefox(ctx, browser.FirefoxOptions{
+				ExecPath:   execPath,
+				ProxyURL:   proxyURL,
+				TrustedCAs: append([]*x509.Certificate{cfg.Topology.CA.Certificate()}, cfg.Trust...),
+				Logf:       cfg.Logf,
+			})
+			if err != nil {
+				return nil, err
+			}
+			return ff, nil
+		})
 	case "webkit":
-		return LaunchWebKit(ctx, topo, execPath, logf) // engine_webkit.go
+		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
+			return launchWebKit(ctx, cfg, proxyURL) // engine_webkit.go
+		})
 	}
-	return nil, fmt.Errorf("unknown browser engine %q (known: chromium, firefox, webkit)", name)
+	return nil, fmt.Errorf("unknown browser engine %q (known: %s)", cfg.Name, strings.Join(Engines, ", "))
 }
 
-// LaunchFirefox starts Firefox behind a proxy for topo's host rules, with
-// the run's CA imported into its fresh profile.
-func LaunchFirefox(ctx context.Context, topo *Topology, execPath string, logf func(string, ...any)) (browser.Engine, error) {
-	if execPath == "" {
-		p, err := browser.FindFirefox()
-		if err != nil {
+func launchChromium(ctx context.Context, cfg EngineConfig) (*browser.Chromium, error) {
+	pins := cfg.Topology.CA.SPKIPins()
+	for _, c := range cfg.Trust {
+		pins = append(pins, browser.SPKIPin(c))
+	}
+	engine, err := browser.LaunchChromium(ctx, browser.Options{
+		ExecPath:  cfg.ExecPath,
+		HostRules: cfg.Topology.HostRules(),
+		SPKIPins:  pins,
+		Logf:      cfg.Logf,
+	})
+	if err != nil {
+		var nf *browser.NotFoundError
+		if errors.As(err, &nf) {
 			return nil, err
 		}
-		execPath = p
+		return nil, &InfraError{Op: "launch chromium", Err: err}
 	}
-	proxy, err := StartProxy(topo.HostRules(), logf)
+	return engine, nil
+}
+
+// launchProxied starts the proxy for cfg (the topology's names and the
+// Direct hosts), then the engine behind it.
+func launchProxied(ctx context.Context, cfg EngineConfig, launch func(proxyURL string) (browser.Engine, error)) (browser.Engine, error) {
+	proxy, err := StartProxy(cfg.Topology.HostRules(), cfg.Logf)
 	if err != nil {
 		return nil, err
 	}
-	ff, err := browser.LaunchFirefox(ctx, browser.FirefoxOptions{
-		ExecPath:   execPath,
-		ProxyURL:   proxy.URL(),
-		TrustedCAs: []*x509.Certificate{topo.CA.Certificate()},
-		Logf:       logf,
-	})
+	var verify *tls.Config
+	if cfg.Name == "webkit" {
+		verify = trustConfig(cfg.Trust)
+	}
+	for _, hp := range cfg.Direct {
+		if err := proxy.Direct(hp, verify); err != nil {
+			proxy.Close()
+			return nil, err
+		}
+	}
+	eng, err := launch(proxy.URL())
 	if err != nil {
 		proxy.Close()
 		var nf *browser.NotFoundError
 		if errors.As(err, &nf) {
 			return nil, err
 		}
-		return nil, &InfraError{Op: "launch firefox", Err: err}
+		return nil, &InfraError{Op: "launch " + cfg.Name, Err: err}
 	}
-	return &proxiedEngine{Firefox: ff, proxy: proxy}, nil
+	return &proxied{Engine: eng, proxy: proxy}, nil
 }
 
-// proxiedEngine is a Firefox that owns its proxy.
-type proxiedEngine struct {
-	*browser.Firefox
+// trustConfig verifies servers against the system's roots and extra.
+func trustConfig(extra []*x509.Certificate) *tls.Config {
+	pool, err := x509.SystemCertPool()
+	if err != nil || pool == nil {
+		pool = x509.NewCertPool()
+	}
+	for _, c := range extra {
+		pool.AddCert(c)
+	}
+	return &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+}
+
+// proxied is an engine that owns the proxy in front of it.
+type proxied struct {
+	browser.Engine
 	proxy *Proxy
 }
 
-func (e *proxiedEngine) Close() error {
-	return errors.Join(e.Firefox.Close(), e.proxy.Close())
+func (e *proxied) Close() error {
+	return errors.Join(e.Engine.Close(), e.proxy.Close())
 }

@@ -2,6 +2,8 @@ package harness
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof/browser"
@@ -19,9 +21,15 @@ type judgement struct {
 	// policyHeaders and wireHeaders are the CORS headers of the exchange
 	// that decided: what the policy says and what the server sent.
 	policyHeaders, wireHeaders spec.Headers
-	exchange                   string // "preflight" or "response"
-	browserName                string
-	profile                    spec.Profile
+	// wireUnseen: the engine cannot show the deciding exchange and no
+	// oracle knows it, so wireHeaders are unknown (not empty).
+	wireUnseen bool
+	exchange   string // "preflight" or "response"
+	// intent is the policy's answer with mixed content set aside, when the
+	// model blocked the fetch as mixed content (nil otherwise).
+	intent      *spec.Decision
+	browserName string
+	profile     spec.Profile
 }
 
 // judge fills the verdict of r. The order matters: an unexplained browser
@@ -33,6 +41,8 @@ func judge(r *Result, j judgement) {
 	r.Observed = outcomeOfObservation(j.obs, j.relevant)
 
 	switch {
+	case j.wire.Reason == spec.ReasonMixedContent && j.intent != nil:
+		judgeMixedContent(r, j)
 	case !j.wire.Incomplete && !sameOutcome(r.Observed, r.Model) && !headerOrderOnly(r.Observed, r.Model, j.profile):
 		r.Verdict = VerdictBrowserDeviation
 		r.Explanation = deviationText(j.browserName, r.Observed, j.wire)
@@ -51,6 +61,47 @@ func judge(r *Result, j judgement) {
 	if j.wire.Incomplete && r.Verdict == VerdictPass {
 		r.Diagnoses = append(r.Diagnoses, "the browser did not send a request the model expected (a preflight served from its cache?): the wire check was partial")
 	}
+}
+
+// judgeMixedContent judges a fetch the model blocks as mixed content: an
+// https page's fetch of a plain-http URL, which never reaches the server, so
+// the server's CORS headers are not what decided. Expected is the policy's
+// answer had the browser sent it.
+func judgeMixedContent(r *Result, j judgement) {
+	r.Expected = outcomeOfDecision(*j.intent, j.relevant)
+	target := j.wire.URL
+	if u, err := url.Parse(target); err == nil {
+		target = u.Scheme + "://" + u.Host
+	}
+	sent := j.obs.Preflight != nil || len(j.obs.Actual) > 0
+	loopback := slices.Contains(j.wire.Deviations, spec.DevMixedContentLoopback)
+	switch {
+	case r.Observed.Allowed || sent:
+		r.Verdict = VerdictBrowserDeviation
+		r.Explanation = fmt.Sprintf("%s sent it (%s), but an https page's fetch of %s is mixed content, which the standard blocks before anything is sent",
+			j.browserName, r.Observed, target)
+	case loopback:
+		d, _ := j.profile.Deviation(spec.DevMixedContentLoopback)
+		r.Verdict, r.Known = VerdictBrowserDeviation, true
+		r.Explanation = fmt.Sprintf("blocked before it was sent: %s treats an https page's fetch of %s as mixed content (known deviation %s: %s [seen in %s]); "+
+			"the policy %s it, and the server's CORS headers were not tested in %s: give an https target to test them there",
+			j.browserName, target, d.ID, d.Summary, d.SeenIn, allowsOrForbids(r.Expected), j.browserName)
+	case r.Expected.Allowed:
+		r.Verdict, r.Severity = VerdictServerMismatch, SeverityBroken
+		r.Explanation = fmt.Sprintf("broken: the policy allows %s to read %s, but no browser lets an https page fetch %s: it is mixed content, blocked before it is sent; serve the API over https",
+			j.site.Origin, j.req, target)
+	default:
+		r.Verdict = VerdictPass
+		r.Explanation = fmt.Sprintf("blocked before it was sent: an https page's fetch of %s is mixed content, and the policy forbids it anyway", target)
+		r.Diagnoses = append(r.Diagnoses, "the server's CORS headers were not tested: the browser never sent this request (mixed content)")
+	}
+}
+
+func allowsOrForbids(o Outcome) string {
+	if o.Allowed {
+		return "allows"
+	}
+	return "forbids"
 }
 
 // headerOrderOnly: both blocked for a disallowed request header, naming
@@ -102,6 +153,11 @@ func contains(xs []string, x string) bool {
 func mismatchText(sev Severity, j judgement, observed, expected Outcome) string {
 	diff := headerDiff(j.policyHeaders, j.wireHeaders)
 	where := fmt.Sprintf("the server's %s", j.exchange)
+	if j.wireUnseen {
+		where = fmt.Sprintf("%s does not show the server's headers, so which of them is wrong is unknown here: "+
+			"a run in chromium or `corsproof audit` shows them; the policy's %s has", j.browserName, j.exchange)
+		diff = headerList(j.policyHeaders)
+	}
 	switch {
 	case sev == SeveritySecurity && observed.Allowed && !expected.Allowed:
 		return fmt.Sprintf("security: %s could read %s although the policy forbids it (%s); %s %s",
@@ -165,6 +221,18 @@ func passText(o Outcome, j judgement) string {
 		return "allowed, as the policy says"
 	}
 	return fmt.Sprintf("%s, as the policy says", describe(o))
+}
+
+// headerList lists CORS headers as "Name: value; ...", or "no CORS headers".
+func headerList(hs spec.Headers) string {
+	var parts []string
+	for _, h := range hs {
+		parts = append(parts, h.Name+": "+h.Value)
+	}
+	if len(parts) == 0 {
+		return "no CORS headers"
+	}
+	return strings.Join(parts, "; ")
 }
 
 // headerDiff names the CORS headers whose values differ.

@@ -43,9 +43,7 @@ func verdictFor(t *testing.T, site Site, req Request, obs browser.Observation) R
 	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.Chromium)
 	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
 	res := Result{Scenario: s}
-	j := judgement{site: site, req: req, policy: pol, wire: wire, obs: obs,
-		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(testPolicy, identityPath, obs, pol, nil)
+	j := newJudgement(site, req, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "chromium", spec.Chromium)
 	judge(&res, j)
 	return res
 }
@@ -196,5 +194,104 @@ func TestCookieDiagnosisOnlyWhenTheCookieWentMissing(t *testing.T) {
 	}
 	if d := cookieDiagnoses(Scenario{}, without, wire); d != nil {
 		t.Errorf("no session asked for, got %v", d)
+	}
+}
+
+func TestCertFailureIsNamedNotJudged(t *testing.T) {
+	for _, tt := range []struct {
+		obs  browser.Observation
+		want string
+	}{
+		{browser.Observation{NetError: "net::ERR_CERT_AUTHORITY_INVALID"}, "net::ERR_CERT_AUTHORITY_INVALID"},
+		{browser.Observation{CorsError: "CORSDidNotSucceed2", NetError: "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)"}, "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
+		{browser.Observation{NetError: "SEC_ERROR_UNKNOWN_ISSUER"}, "SEC_ERROR_UNKNOWN_ISSUER"},
+		{browser.Observation{CorsError: "MissingAllowOriginHeader", NetError: "net::ERR_FAILED"}, ""},
+		{browser.Observation{Allowed: true, NetError: "net::ERR_CERT_DATE_INVALID"}, ""},
+	} {
+		if got := certFailure(tt.obs); got != tt.want {
+			t.Errorf("certFailure(%+v) = %q, want %q", tt.obs, got, tt.want)
+		}
+	}
+}
+
+// A fetch the model blocks as mixed content never reached the server: the
+// verdict says so, and never blames (or credits) the server's headers.
+func TestMixedContentVerdicts(t *testing.T) {
+	app := Site{Name: "app", Origin: appOrigin}
+	evil := Site{Name: "evil", Origin: evilOrigin}
+	get := Request{Path: "/api/items"}
+	blocked := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
+	run := func(site Site, url string, obs browser.Observation, p spec.Profile) Result {
+		sreq := toSpecRequest(site.Origin, url, get)
+		sreq.PageURL = site.Origin + "/page"
+		pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), p)
+		wire := spec.Decide(sreq, wireServer(obs), p)
+		res := Result{Scenario: Scenario{ID: "t", Site: site.Name, Request: get}}
+		judge(&res, newJudgement(site, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, p.Name, p))
+		return res
+	}
+
+	t.Run("webkit and loopback: a known deviation that tested nothing of the server", func(t *testing.T) {
+		res := run(app, "http://127.0.0.1:8080/api/items", blocked, spec.WebKit)
+		if res.Verdict != VerdictBrowserDeviation || !res.Known || res.Failed() {
+			t.Fatalf("%s (known %v): %s", res.VerdictLabel(), res.Known, res.Explanation)
+		}
+		for _, want := range []string{"mixed content", spec.DevMixedContentLoopback, "policy allows", "not tested in webkit", "https target"} {
+			if !strings.Contains(res.Explanation, want) {
+				t.Errorf("explanation lacks %q: %s", want, res.Explanation)
+			}
+		}
+		if !res.Expected.Allowed {
+			t.Errorf("expected %v: the policy allows this origin", res.Expected)
+		}
+		if res = run(evil, "http://127.0.0.1:8080/api/items", blocked, spec.WebKit); !strings.Contains(res.Explanation, "policy forbids") {
+			t.Errorf("evil origin: %s", res.Explanation)
+		}
+	})
+	t.Run("plain http elsewhere: broken where the policy allows", func(t *testing.T) {
+		obs := browser.Observation{NetError: "net::ERR_FAILED (blocked: mixed-content)"}
+		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
+		if res.Verdict != VerdictServerMismatch || res.Severity != SeverityBroken || !strings.Contains(res.Explanation, "serve the API over https") {
+			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
+		}
+		res = run(evil, "http://api.example.test/api/items", obs, spec.Chromium)
+		if res.Verdict != VerdictPass || len(res.Diagnoses) == 0 || !strings.Contains(res.Diagnoses[0], "not tested") {
+			t.Errorf("evil: %s: %s %v", res.VerdictLabel(), res.Explanation, res.Diagnoses)
+		}
+	})
+	t.Run("a browser that sends mixed content deviates", func(t *testing.T) {
+		obs := browser.Observation{Allowed: true, Status: 200, Type: "cors",
+			Actual: []browser.Exchange{{URL: "http://api.example.test/api/items", Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin)}}}
+		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
+		if res.Verdict != VerdictBrowserDeviation || res.Known {
+			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
+		}
+	})
+	t.Run("chromium and loopback: no mixed content, the headers decide", func(t *testing.T) {
+		obs := browser.Observation{CorsError: "MissingAllowOriginHeader",
+			Actual: []browser.Exchange{{URL: "http://127.0.0.1:8080/api/items", Method: "GET", Status: 200}}}
+		res := run(app, "http://127.0.0.1:8080/api/items", obs, spec.Chromium)
+		if res.Verdict != VerdictServerMismatch || !strings.Contains(res.Explanation, "lacks Access-Control-Allow-Origin") {
+			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
+		}
+	})
+}
+
+// An engine that cannot show the server's headers gets no guess about them.
+func TestUnseenWireIsNotTakenAsEmpty(t *testing.T) {
+	app := Site{Name: "app", Origin: appOrigin}
+	get := Request{Path: "/api/items"}
+	obs := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
+	sreq := toSpecRequest(app.Origin, itemsURL, get)
+	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.WebKit)
+	wire := spec.Decide(sreq, wireServer(obs), spec.WebKit)
+	res := Result{Scenario: Scenario{ID: "t", Site: app.Name, Request: get}}
+	judge(&res, newJudgement(app, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "webkit", spec.WebKit))
+	if res.Verdict != VerdictServerMismatch || res.Severity != SeverityBroken {
+		t.Fatalf("%s: %s", res.VerdictLabel(), res.Explanation)
+	}
+	if strings.Contains(res.Explanation, "lacks") || !strings.Contains(res.Explanation, "webkit does not show the server's headers") ||
+		!strings.Contains(res.Explanation, "Access-Control-Allow-Origin: "+appOrigin) {
+		t.Errorf("explanation: %s", res.Explanation)
 	}
 }

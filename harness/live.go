@@ -16,7 +16,6 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
-	"github.com/corsproof/corsproof/spec"
 )
 
 // LiveTarget is a real API, in any language on any host, that the browser
@@ -122,6 +121,10 @@ func (t *LiveTarget) ParseCookie(nv string) (browser.Cookie, error) {
 	}
 	return c, nil
 }
+
+// Loopback: the target is on this machine (127.0.0.0/8, ::1, localhost),
+// which browsers treat as potentially trustworthy even over plain http.
+func (t *LiveTarget) Loopback() bool { return isLoopbackHost(t.base.Hostname()) }
 
 func isLoopbackHost(h string) bool {
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
@@ -249,16 +252,21 @@ type LiveConfig struct {
 	Target *LiveTarget
 	// Sites are the origin pages (see LiveSites).
 	Sites []Site
-	// SPKIPins the browser trusts besides this run's CA (--ca).
-	SPKIPins []string
+	// Engine is the browser engine (chromium when empty).
+	Engine string
+	// CAs the browser trusts for the target besides the system's roots
+	// (--ca; see EngineConfig.Trust for how each engine does it).
+	CAs []*x509.Certificate
 	// FetchTimeout bounds each fetch.
 	FetchTimeout time.Duration
-	ChromePath   string
-	Logf         func(string, ...any)
+	// ExecPath is the engine's binary; empty means the engine's Find.
+	ExecPath string
+	Logf     func(string, ...any)
 }
 
-// LiveRun is one check of a live API: origin pages on loopback, one
-// Chromium that maps only the pages' names, and a Runner. Close releases all.
+// LiveRun is one check of a live API in one engine: origin pages on
+// loopback, a browser that maps only the pages' names and reaches the
+// target at its real address, and a Runner. Close releases all.
 type LiveRun struct {
 	Topology *Topology
 	Target   *LiveTarget
@@ -266,39 +274,41 @@ type LiveRun struct {
 	Runner   *Runner
 }
 
-// StartLive serves the origin pages, launches Chromium and puts the user's
-// cookies into its jar for the target. Errors are *InfraError or
+// HostPort is the target's "host:port" (the scheme's default port when the
+// URL has none).
+func (t *LiveTarget) HostPort() string { return hostPort(t.base) }
+
+// StartLive serves the origin pages, launches the engine and puts the
+// user's cookies into its jar for the target. Errors are *InfraError or
 // *browser.NotFoundError.
 func StartLive(ctx context.Context, cfg LiveConfig) (run *LiveRun, err error) {
+	name := cfg.Engine
+	if name == "" {
+		name = "chromium"
+	}
 	topo, err := StartTopology(TopologyConfig{Sites: cfg.Sites})
 	if err != nil {
 		return nil, err
 	}
-	engine, err := browser.LaunchChromium(ctx, browser.Options{
-		ExecPath:  cfg.ChromePath,
-		HostRules: topo.HostRules(),
-		SPKIPins:  append(topo.CA.SPKIPins(), cfg.SPKIPins...),
-		Logf:      cfg.Logf,
+	engine, err := Launch(ctx, EngineConfig{
+		Name: name, ExecPath: cfg.ExecPath, Topology: topo,
+		Direct: []string{cfg.Target.HostPort()}, Trust: cfg.CAs, Logf: cfg.Logf,
 	})
 	if err != nil {
 		topo.Close()
-		var nf *browser.NotFoundError
-		if errors.As(err, &nf) {
-			return nil, err
-		}
-		return nil, &InfraError{Op: "launch chromium", Err: err}
+		return nil, err
 	}
 	run = &LiveRun{
 		Topology: topo, Target: cfg.Target, Engine: engine,
 		Runner: &Runner{
-			Engine: engine, Topology: topo, Target: cfg.Target, Profile: spec.Chromium,
+			Engine: engine, Topology: topo, Target: cfg.Target, Profile: ProfileFor(name),
 			RunID: NewRunID(), FetchTimeout: cfg.FetchTimeout,
 		},
 	}
 	for _, c := range cfg.Target.Cookies {
 		if err := engine.SetCookie(ctx, cfg.Target.Origin()+"/", c); err != nil {
 			run.Close()
-			return nil, &InfraError{Op: "set cookie " + c.Name, Err: err}
+			return nil, &InfraError{Op: "set cookie " + c.Name + " in " + name, Err: err}
 		}
 	}
 	return run, nil

@@ -199,7 +199,7 @@ func TestLiveRunInChromium(t *testing.T) {
 	defer cancel()
 	run, err := StartLive(ctx, LiveConfig{
 		Target: target, Sites: sites, FetchTimeout: 2 * time.Second,
-		SPKIPins: []string{browser.SPKIPin(tlsSrv.Certificate())},
+		CAs: []*x509.Certificate{tlsSrv.Certificate()},
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -15,11 +16,13 @@ import (
 )
 
 // Proxy is a forwarding HTTP proxy on loopback for browsers without
-// host-resolver rules (Firefox): it answers CONNECT host:port and plain-HTTP
-// absolute-URI requests by mapping "host:port" through a fixed table to a
-// loopback listener, and refuses (403) everything else, so nothing the
-// browser tries ever leaves the machine. It never looks inside a tunnel:
-// TLS is between the browser and the listener.
+// host-resolver rules (Firefox, WebKit): it answers CONNECT host:port and
+// plain-HTTP absolute-URI requests by mapping "host:port" through a fixed
+// table to a loopback listener, forwards the few Direct hosts (a live
+// target) to their real address, and refuses (403) everything else, so
+// nothing the browser tries reaches anything but the run's own listeners
+// and the target. It never looks inside a tunnel: TLS is between the
+// browser and the listener.
 type Proxy struct {
 	rules map[string]string
 	logf  func(string, ...any)
@@ -28,18 +31,20 @@ type Proxy struct {
 	rp    *httputil.ReverseProxy
 
 	mu      sync.Mutex
+	direct  map[string]*tls.Config // Direct hosts; the config verifies their tunnels (nil: not checked)
 	tunnels map[net.Conn]struct{}
 	refused []string
 }
 
 // StartProxy starts a proxy on 127.0.0.1:0 for rules ("host:port" to
-// "127.0.0.1:port", as Topology.HostRules). logf (may be nil) hears about
+// "127.0.0.1:port", as Topology.HostRules); Direct adds hosts it forwards
+// unmapped. logf (may be nil) hears about
 // refused requests.
 func StartProxy(rules map[string]string, logf func(string, ...any)) (*Proxy, error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	p := &Proxy{rules: map[string]string{}, logf: logf, tunnels: map[net.Conn]struct{}{}}
+	p := &Proxy{rules: map[string]string{}, logf: logf, direct: map[string]*tls.Config{}, tunnels: map[net.Conn]struct{}{}}
 	for k, v := range rules {
 		p.rules[strings.ToLower(k)] = v
 	}
@@ -87,9 +92,58 @@ func (p *Proxy) Refused() []string {
 	return append([]string(nil), p.refused...)
 }
 
+// Direct lets the proxy forward "host:port" to its real address, for a
+// live target outside the topology. With verify set, each CONNECT to it is
+// preceded by a TLS handshake of the proxy's own, with verify's roots and
+// the host's name, and refused (502) when the certificate does not verify:
+// for a browser that cannot be given a trust anchor and so accepts any
+// certificate (WebKit), the target's certificate is still checked as the
+// user's browsers would. Call Direct before the browser uses the proxy.
+func (p *Proxy) Direct(hostport string, verify *tls.Config) error {
+	host, port, err := net.SplitHostPort(hostport)
+	if err != nil || host == "" || port == "" {
+		return fmt.Errorf("proxy: direct host %q: want host:port", hostport)
+	}
+	key := strings.ToLower(hostport)
+	if _, ok := p.rules[key]; ok {
+		return fmt.Errorf("proxy: direct host %s is also one of the topology's names", hostport)
+	}
+	if verify != nil {
+		verify = verify.Clone()
+		verify.ServerName = host
+	}
+	p.mu.Lock()
+	p.direct[key] = verify
+	p.mu.Unlock()
+	return nil
+}
+
 func (p *Proxy) lookup(hostport string) (string, bool) {
-	to, ok := p.rules[strings.ToLower(hostport)]
-	return to, ok
+	key := strings.ToLower(hostport)
+	if to, ok := p.rules[key]; ok {
+		return to, true
+	}
+	p.mu.Lock()
+	_, ok := p.direct[key]
+	p.mu.Unlock()
+	return key, ok
+}
+
+// verifyDirect checks the certificate of a Direct host whose tunnels are
+// verified; nil for every other host.
+func (p *Proxy) verifyDirect(hostport, to string) error {
+	p.mu.Lock()
+	cfg := p.direct[strings.ToLower(hostport)]
+	p.mu.Unlock()
+	if cfg == nil {
+		return nil
+	}
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 10 * time.Second}, Config: cfg}
+	c, err := d.Dial("tcp", to)
+	if err != nil {
+		return fmt.Errorf("the certificate of %s does not verify (the browser accepts any certificate, so corsproof checks it here): %w", hostport, err)
+	}
+	return c.Close()
 }
 
 func (p *Proxy) refuse(w http.ResponseWriter, what string) {
@@ -129,6 +183,11 @@ func (p *Proxy) connect(w http.ResponseWriter, r *http.Request) {
 	to, ok := p.lookup(r.Host)
 	if !ok {
 		p.refuse(w, r.Host)
+		return
+	}
+	if err := p.verifyDirect(r.Host, to); err != nil {
+		p.logf("proxy: CONNECT %s refused: %v", r.Host, err)
+		http.Error(w, "corsproof proxy: "+err.Error(), http.StatusBadGateway)
 		return
 	}
 	up, err := net.DialTimeout("tcp", to, 10*time.Second)

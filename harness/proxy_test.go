@@ -184,3 +184,71 @@ func rawConnect(p *Proxy, target string) (int, error) {
 	resp.Body.Close()
 	return resp.StatusCode, nil
 }
+
+// A Direct host (a live target) is forwarded to its real address; with a
+// verifying config, a tunnel to a server whose certificate does not verify
+// is refused before the browser sees a byte of it.
+func TestProxyDirectHostsAndTheirCertificates(t *testing.T) {
+	topo := proxyTopology(t)
+	targetCA, err := NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := targetCA.Leaf("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{Certificates: []tls.Certificate{*leaf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "live target") }), ErrorLog: quietLog()}
+	go srv.Serve(ln)
+	defer srv.Close()
+	hostport := ln.Addr().String()
+
+	get := func(t *testing.T, verify *tls.Config) (string, error) {
+		t.Helper()
+		p, err := StartProxy(topo.HostRules(), t.Logf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer p.Close()
+		if err := p.Direct(hostport, verify); err != nil {
+			t.Fatal(err)
+		}
+		pu, _ := url.Parse(p.URL())
+		tr := &http.Transport{Proxy: http.ProxyURL(pu), TLSClientConfig: &tls.Config{RootCAs: targetCA.Pool()}}
+		defer tr.CloseIdleConnections()
+		resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Get("https://" + hostport + "/")
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return string(body), nil
+	}
+
+	if body, err := get(t, nil); err != nil || body != "live target" {
+		t.Errorf("unverified direct host: %q, %v", body, err)
+	}
+	trusting := &tls.Config{RootCAs: targetCA.Pool()}
+	if body, err := get(t, trusting); err != nil || body != "live target" {
+		t.Errorf("direct host verified against its CA: %q, %v", body, err)
+	}
+	if _, err := get(t, &tls.Config{RootCAs: topo.CA.Pool()}); err == nil || !strings.Contains(err.Error(), "Bad Gateway") {
+		t.Errorf("a direct host whose certificate does not verify was tunnelled: %v", err)
+	}
+
+	p, err := StartProxy(topo.HostRules(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if err := p.Direct("api.example.test:443", nil); err == nil {
+		t.Error("a topology name was accepted as a direct host")
+	}
+	if err := p.Direct("no-port", nil); err == nil {
+		t.Error("a direct host without a port was accepted")
+	}
+}

@@ -48,10 +48,7 @@ func repeatVerdict(t *testing.T, p *policy.Policy, hist []fetched) Result {
 	sreq := toSpecRequest(app.Origin, putURL, req)
 	pol, wire := decideAll(sreq, hist, p, identityPath, spec.Chromium, nil)
 	res := Result{Scenario: s, Observation: &obs}
-	j := judgement{site: app, req: req, policy: pol, wire: wire, obs: obs,
-		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(p, identityPath, obs, pol, nil)
-	judge(&res, j)
+	judge(&res, newJudgement(app, req, sreq, obs, relevantHeaders(obs), p, identityPath, nil, pol, wire, "chromium", spec.Chromium))
 	judgePreflights(&res, s, wire, hist[0].obs)
 	return res
 }

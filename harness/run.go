@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -127,22 +128,42 @@ func (r *Runner) Run(ctx context.Context, s Scenario, rep int) (res Result) {
 	obs := hist[len(hist)-1].obs
 	res.Observation = &obs
 	res.ReachedServer = r.Target.Reached(token)
+	if code := certFailure(obs); code != "" {
+		return errorResult(res, &InfraError{Op: "TLS with " + target, Err: fmt.Errorf(
+			"%s refused the server's certificate (%s), so no CORS header was tested; your users' %s would refuse it too",
+			r.Engine.Name(), code, r.Engine.Name())})
+	}
 
 	req := toSpecRequest(site.Origin, target, s.Request)
+	req.PageURL = pageURL
 	relevant := relevantHeaders(obs)
 	unseen := r.unseenServer(s)
 	polDec, wireDec := decideAll(req, hist, pol, pathOf, r.Profile, unseen) // repeats share a preflight cache
 	res.PolicyDecision, res.WireDecision = &polDec, &wireDec
 
-	j := judgement{
-		site: site, req: s.Request, policy: polDec, wire: wireDec, obs: obs,
-		relevant: relevant, browserName: r.Engine.Name(), profile: r.Profile,
-	}
-	j.exchange, j.policyHeaders, j.wireHeaders = decidingExchange(pol, pathOf, obs, polDec, unseen)
+	j := newJudgement(site, s.Request, req, obs, relevant, pol, pathOf, unseen, polDec, wireDec, r.Engine.Name(), r.Profile)
 	judge(&res, j)
 	judgePreflights(&res, s, wireDec, hist[0].obs)
 	res.Diagnoses = append(res.Diagnoses, cookieDiagnoses(s, obs, wireDec)...)
 	return res
+}
+
+// newJudgement gathers what judge weighs for one fetch.
+func newJudgement(site Site, sr Request, req spec.Request, obs browser.Observation, relevant []string,
+	pol *policy.Policy, pathOf func(*url.URL) string, unseen spec.Server,
+	polDec, wireDec spec.Decision, browserName string, profile spec.Profile) judgement {
+	j := judgement{
+		site: site, req: sr, policy: polDec, wire: wireDec, obs: obs,
+		relevant: relevant, browserName: browserName, profile: profile,
+	}
+	j.exchange, j.policyHeaders, j.wireHeaders, j.wireUnseen = decidingExchange(pol, pathOf, obs, polDec, unseen)
+	if wireDec.Reason == spec.ReasonMixedContent {
+		// The server's part, had the browser sent it: what the policy
+		// means for this origin.
+		intent := spec.Decide(req, policyServer(pol, obs, pathOf, unseen), profile, spec.WithoutMixedContent())
+		j.intent = &intent
+	}
+	return j
 }
 
 // unseenServer answers, for the target's oracle, the exchanges of s an
@@ -166,26 +187,44 @@ func (r *Runner) fetchTimeout() time.Duration {
 // the preflight when it failed or was the only one, else the last response.
 // The policy's side replays the requests the model sent for the policy, so
 // it does not depend on which request headers an engine can report.
-func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision, unseen spec.Server) (string, spec.Headers, spec.Headers) {
+//
+// When the engine cannot show the exchange (WebKit), the target's oracle
+// answers for the server; without one, unseen is true and the server's
+// headers are unknown, never taken as empty.
+func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision, unseen spec.Server) (exchange string, want, got spec.Headers, wireUnseen bool) {
 	replay := policyServer(pol, obs, pathOf, unseen)
 	var wantPreflight, wantActual spec.Headers
-	for _, sr := range polDec.Sent {
+	var lastPreflight, lastActual *spec.ServerRequest
+	for i, sr := range polDec.Sent {
 		resp, _ := replay(sr)
 		if sr.Preflight {
-			wantPreflight = resp.Headers
+			wantPreflight, lastPreflight = resp.Headers, &polDec.Sent[i]
 		} else {
-			wantActual = resp.Headers
+			wantActual, lastActual = resp.Headers, &polDec.Sent[i]
 		}
 	}
 	preflightFailed := strings.HasPrefix(obs.CorsError, "Preflight") || strings.HasSuffix(obs.CorsError, "PreflightResponse")
 	if obs.Preflight != nil && (len(obs.Actual) == 0 || preflightFailed) {
-		return "preflight response", corsOnly(wantPreflight), corsOnly(specHeaders(obs.Preflight.ResponseHeaders))
+		return "preflight response", corsOnly(wantPreflight), corsOnly(specHeaders(obs.Preflight.ResponseHeaders)), false
 	}
-	if len(obs.Actual) == 0 {
-		return "response", corsOnly(wantActual), nil
+	if len(obs.Actual) > 0 {
+		last := obs.Actual[len(obs.Actual)-1]
+		return "response", corsOnly(wantActual), corsOnly(specHeaders(last.ResponseHeaders)), false
 	}
-	last := obs.Actual[len(obs.Actual)-1]
-	return "response", corsOnly(wantActual), corsOnly(specHeaders(last.ResponseHeaders))
+	if !slices.Contains(obs.Unavailable, "actual") {
+		return "response", corsOnly(wantActual), nil, false
+	}
+	// Nothing on the wire is observable in this engine.
+	exchange, want, sr := "response", wantActual, lastActual
+	if lastPreflight != nil && (lastActual == nil || !obs.Allowed) {
+		exchange, want, sr = "preflight response", wantPreflight, lastPreflight
+	}
+	if unseen != nil && sr != nil {
+		if resp, ok := unseen(*sr); ok {
+			return exchange, corsOnly(want), corsOnly(resp.Headers), false
+		}
+	}
+	return exchange, corsOnly(want), nil, true
 }
 
 func corsOnly(hs spec.Headers) spec.Headers {
@@ -217,6 +256,33 @@ func cookieDiagnoses(s Scenario, obs browser.Observation, wire spec.Decision) []
 	}
 	return []string{fmt.Sprintf("cookie-dropped: the browser sent no session cookie although the request is credentialed (%s); "+
 		"the page and the API are cross-site and third-party cookies are blocked, so no CORS header can make this work", why)}
+}
+
+// certErrorMarks are what engines put in a failed fetch's error when the
+// TLS handshake failed on the certificate: Chromium's net error names,
+// Firefox's NSS and mozilla::pkix codes.
+var certErrorMarks = []string{"net::ERR_CERT_", "net::ERR_SSL_", "MOZILLA_PKIX_ERROR_", "SEC_ERROR_", "SSL_ERROR_"}
+
+// certFailure is the certificate error code a blocked fetch failed with,
+// or "" when it did not fail on a certificate.
+func certFailure(o browser.Observation) string {
+	if o.Allowed {
+		return ""
+	}
+	for _, text := range []string{o.NetError, o.CorsError, o.Error} {
+		for _, m := range certErrorMarks {
+			i := strings.Index(text, m)
+			if i < 0 {
+				continue
+			}
+			end := i
+			for end < len(text) && (text[end] == '_' || text[end] == ':' || text[end] >= 'A' && text[end] <= 'Z' || text[end] >= 'a' && text[end] <= 'z' || text[end] >= '0' && text[end] <= '9') {
+				end++
+			}
+			return text[i:end]
+		}
+	}
+	return ""
 }
 
 func errorResult(res Result, err error) Result {

@@ -73,20 +73,7 @@ func StartMock(ctx context.Context, cfg MockConfig) (run *MockRun, err error) {
 // LaunchChromium starts Chromium with the topology's host mapping and the
 // per-run CA's pins: the browser trusts exactly this run's certificates.
 func LaunchChromium(ctx context.Context, topo *Topology, execPath string, logf func(string, ...any)) (*browser.Chromium, error) {
-	engine, err := browser.LaunchChromium(ctx, browser.Options{
-		ExecPath:  execPath,
-		HostRules: topo.HostRules(),
-		SPKIPins:  topo.CA.SPKIPins(),
-		Logf:      logf,
-	})
-	if err != nil {
-		var nf *browser.NotFoundError
-		if errors.As(err, &nf) {
-			return nil, err
-		}
-		return nil, &InfraError{Op: "launch chromium", Err: err}
-	}
-	return engine, nil
+	return launchChromium(ctx, EngineConfig{Name: "chromium", ExecPath: execPath, Topology: topo, Logf: logf})
 }
 
 // Close stops the browser, then the listeners.

@@ -110,14 +110,16 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 	return t, nil
 }
 
+// hostPort is u's "host:port", with the scheme's default port when u has
+// none (IPv6 literals in brackets).
 func hostPort(u *url.URL) string {
 	if u.Port() != "" {
 		return u.Host
 	}
 	if u.Scheme == "https" {
-		return u.Hostname() + ":443"
+		return net.JoinHostPort(u.Hostname(), "443")
 	}
-	return u.Hostname() + ":80"
+	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // serve starts h on a fresh 127.0.0.1 listener and returns its address.

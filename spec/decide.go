@@ -11,9 +11,15 @@ import (
 type Option func(*options)
 
 type options struct {
-	cache *Cache
-	now   func() time.Time
+	cache   *Cache
+	now     func() time.Time
+	noMixed bool
 }
+
+// WithoutMixedContent decides as if the page could fetch any URL, mixed
+// content or not: what the server's headers alone allow, for judging a
+// server whose CORS headers a mixed-content block keeps from the browser.
+func WithoutMixedContent() Option { return func(o *options) { o.noMixed = true } }
 
 // WithCache lets Decide consult and fill a preflight cache shared across
 // calls (R5). Without it the model is a UA with no preflight cache.
@@ -93,7 +99,7 @@ func (d *decider) run(req Request) {
 		return
 	}
 	d.fr, d.urls, d.tainting = fr, []*url.URL{fr.url}, taintBasic
-	d.pageSecure = pageIsSecure(req)
+	d.pageSecure = pageIsSecure(req) && !d.o.noMixed
 	d.step("R1.3", true, "the request is %s %s", fr.method, fr.url)
 	if len(fr.dropped) > 0 {
 		d.step("R1.5", true, "headers dropped silently: %s", strings.Join(fr.dropped, ", "))

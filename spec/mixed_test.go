@@ -66,3 +66,15 @@ func TestMixedContent(t *testing.T) {
 		})
 	}
 }
+
+func TestWithoutMixedContentDecidesOnTheHeaders(t *testing.T) {
+	req := Request{Origin: pageA, URL: "http://api.example/x", Credentials: CredentialsInclude}
+	srv := func(ServerRequest) (Response, bool) { return okActual("*"), true }
+	if d := Decide(req, srv, Standard); d.Reason != ReasonMixedContent {
+		t.Fatalf("reason %q, want mixed content", d.Reason)
+	}
+	d := Decide(req, srv, Standard, WithoutMixedContent())
+	if d.Reason != ReasonWildcardOriginNotAllowed || len(d.Sent) != 1 {
+		t.Errorf("without mixed content: reason %q after %d requests, want the CORS check's %q after 1", d.Reason, len(d.Sent), ReasonWildcardOriginNotAllowed)
+	}
+}

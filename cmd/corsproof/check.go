@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -22,16 +23,16 @@ import (
 )
 
 func init() {
-	register("check", "check a live API against its policy file in real Chromium", cmdCheck)
+	register("check", "check a live API against its policy file in real browsers", cmdCheck)
 }
 
 // checkFlags are check's flags, parsed and validated.
 type checkFlags struct {
-	policyFile, target, methods, caFile, chrome string
-	plan, all                                   bool
-	timeout                                     time.Duration
-	cookies, headers                            multiFlag
-	out                                         outputs
+	policyFile, target, methods, caFile, chrome, browsers string
+	plan, all                                             bool
+	timeout                                               time.Duration
+	cookies, headers                                      multiFlag
+	out                                                   outputs
 }
 
 func cmdCheck(e env, args []string) int {
@@ -48,6 +49,7 @@ func cmdCheck(e env, args []string) int {
 	fset.StringVar(&f.caFile, "ca", "", "PEM file of a CA (or self-signed certificate) the browser should trust for the target in this run")
 	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
 	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+strings.Join(harness.Engines, ", "))
 	f.out.register(fset)
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
@@ -67,6 +69,10 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("--timeout must be positive")
 	}
 
+	engines, err := parseBrowsers(f.browsers)
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	pol, err := policy.Load(f.policyFile)
 	if err != nil {
 		var pe *fs.PathError
@@ -94,13 +100,9 @@ func cmdCheck(e env, args []string) int {
 		target.Cookies = append(target.Cookies, ck)
 	}
 	var caCerts []*x509.Certificate
-	var pins []string
 	if f.caFile != "" {
 		if caCerts, err = readCerts(f.caFile); err != nil {
 			return usageErr("--ca: %v", err)
-		}
-		for _, c := range caCerts {
-			pins = append(pins, browser.SPKIPin(c))
 		}
 	}
 	var methods []string
@@ -135,41 +137,89 @@ func cmdCheck(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof check: %v.%s\n", err, targetHint(err, f.caFile != ""))
 		return exitInfra
 	}
-	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
-	run, err := harness.StartLive(e.ctx, harness.LiveConfig{
-		Target: target, Sites: sites, SPKIPins: pins, FetchTimeout: f.timeout, ChromePath: chrome,
-	})
-	if err != nil {
-		return infraFailure(e, "check", err)
-	}
-	defer run.Close()
-	fmt.Fprintf(e.stderr, "corsproof: %d scenarios against %s from %d origin pages in %s\n",
-		len(list), target.Base(), len(sites), run.Engine.Version())
-
 	if len(target.Cookies) > 0 {
-		fmt.Fprintln(e.stderr, "corsproof check: note: Chromium blocks third-party cookies, so --cookie reaches the target only "+
+		fmt.Fprintln(e.stderr, "corsproof check: note: browsers block or partition third-party cookies, so --cookie reaches the target only "+
 			"from pages on its own site; a cookie-dropped diagnosis marks each credentialed scenario it missed")
 	}
-	progress := newProgress(e.stderr)
-	results := run.Runner.RunAll(e.ctx, list, harness.RunOptions{Progress: progress.update})
-	progress.done()
+	switch {
+	case target.Base().Scheme == "http" && !target.Loopback():
+		fmt.Fprintf(e.stderr, "corsproof check: note: browsers block an https page's fetch of plain-http %s as mixed content before sending it, "+
+			"so only the http origin pages test its CORS headers; serve the API over https to test the rest\n", target.Origin())
+	case target.Base().Scheme == "http" && slices.Contains(engines, "webkit"):
+		fmt.Fprintf(e.stderr, "corsproof check: note: WebKit blocks an https page's fetch of %s as mixed content, loopback or not, "+
+			"so in WebKit only the http origin pages test its CORS headers (Chromium and Firefox treat loopback as secure)\n", target.Origin())
+	}
+	if target.Base().Scheme == "https" && slices.Contains(engines, "webkit") {
+		fmt.Fprintln(e.stderr, "corsproof check: note: WebKitGTK cannot be given a trust anchor and accepts any certificate in this run; "+
+			"corsproof's proxy verifies the target's certificate (the system's roots and --ca) before each connection WebKit opens to it")
+	}
+	f.out.origins = origins
+	cfg := harness.LiveConfig{Target: target, Sites: sites, CAs: caCerts, FetchTimeout: f.timeout}
+	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
+	meta := report.Meta{Command: "check", Target: target.Base().String()}
+	if len(engines) > 1 {
+		var runs []report.EngineRun
+		code := exitOK
+		for _, name := range engines {
+			run, c := checkInEngine(e, name, cfg, chrome, list)
+			runs = append(runs, run)
+			code = max(code, c)
+			if e.ctx.Err() != nil {
+				fmt.Fprintln(e.stderr, "corsproof check: interrupted")
+				return exitInfra
+			}
+		}
+		if err := f.out.writeCross(runs, meta); err != nil {
+			fmt.Fprintf(e.stderr, "corsproof check: %v\n", err)
+			return exitInfra
+		}
+		report.CrossText(e.stdout, runs, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
+		return code
+	}
+
+	run, code := checkInEngine(e, engines[0], cfg, chrome, list)
+	if run.Err != "" {
+		return code
+	}
 	if e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "corsproof check: interrupted")
 		return exitInfra
 	}
-	f.out.origins = origins
-	meta := report.Meta{Command: "check", Target: target.Base().String(), Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version()}
-	if err := f.out.write(results, meta); err != nil {
+	meta.Browser, meta.BrowserVersion = run.Engine, run.Version
+	if err := f.out.write(run.Results, meta); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof check: %v\n", err)
 		return exitInfra
 	}
-	report.Text(e.stdout, results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
-	code := exitCode(results)
+	report.Text(e.stdout, run.Results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
 	if code == exitInfra {
 		fmt.Fprintf(e.stderr, "corsproof check: some fetches could not be observed (see the errors above): "+
 			"the target may have stopped answering within --timeout %s; no verdict was made for them\n", f.timeout)
 	}
 	return code
+}
+
+// checkInEngine checks the live API in one engine and returns its results,
+// or the start-up error (with the exit code it earns).
+func checkInEngine(e env, name string, cfg harness.LiveConfig, chrome string, list []harness.Scenario) (report.EngineRun, int) {
+	er := report.EngineRun{Engine: name}
+	cfg.Engine = name
+	if name == "chromium" {
+		cfg.ExecPath = chrome
+	}
+	run, err := harness.StartLive(e.ctx, cfg)
+	if err != nil {
+		er.Err = startError(name, err)
+		fmt.Fprintf(e.stderr, "corsproof check: %s\n", er.Err)
+		return er, exitInfra
+	}
+	defer run.Close()
+	er.Version = run.Engine.Version()
+	fmt.Fprintf(e.stderr, "corsproof: %d scenarios against %s from %d origin pages in %s\n",
+		len(list), cfg.Target.Base(), len(cfg.Sites), er.Version)
+	progress := newProgress(e.stderr)
+	er.Results = run.Runner.RunAll(e.ctx, list, harness.RunOptions{Progress: progress.update})
+	progress.done()
+	return er, exitCode(er.Results)
 }
 
 // targetHint is what to do about a target that failed its reachability check.
@@ -180,7 +230,7 @@ func targetHint(err error, hasCA bool) string {
 	}
 	switch te.Kind {
 	case harness.TargetTLS:
-		h := " corsproof never weakens the browser's certificate checks: Chromium must trust the target as it would for your users." +
+		h := " corsproof never weakens the browser's certificate checks: the browser must trust the target as it would for your users." +
 			" Give the target a certificate from a CA the system trusts, or pass --ca FILE with the PEM certificate of the CA" +
 			" that signed it (or the self-signed certificate itself) to trust exactly that key for this run."
 		if hasCA {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/harness"
+)
+
+// checkNeedAllEngines skips without the three engines, except in CI where
+// it fails: `make browsers` installs them.
+func checkNeedAllEngines(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("launches three browsers")
+	}
+	for name, find := range map[string]func() (string, error){
+		"chromium": browser.FindChromium, "firefox": browser.FindFirefox, "webkit": browser.FindWebKit,
+	} {
+		if _, err := find(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("CI=true and no %s: %v", name, err)
+			}
+			t.Skipf("no %s (install the engines with 'make browsers'): %v", name, err)
+		}
+	}
+}
+
+type crossReport struct {
+	Engines []struct {
+		Browser struct{ Name, Version string }
+		Error   string
+		Results []struct {
+			ID, Verdict, Severity, Explanation, Origin string
+			Known                                      bool `json:"known_deviation"`
+		}
+	}
+	Comparison []struct {
+		ID      string
+		Differs bool
+		Engines map[string]struct {
+			Observed, Verdict string
+			Known             bool `json:"known_deviation"`
+		}
+	}
+}
+
+func readCrossReport(t *testing.T, path string) crossReport {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("no JSON report: %v", err)
+	}
+	var r crossReport
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatalf("JSON report: %v\n%.2000s", err, data)
+	}
+	return r
+}
+
+// startTLSAPI serves h over https on 127.0.0.1 with a certificate of a CA
+// of its own, and returns the URL and a PEM file of that CA for --ca.
+func startTLSAPI(t *testing.T, h checkAPI) (target, caFile string) {
+	t.Helper()
+	ca, err := harness.NewCA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := ca.Leaf("127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{*leaf}} // else httptest's own
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caDER := leaf.Certificate[len(leaf.Certificate)-1]
+	return srv.URL, checkWriteFile(t, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})))
+}
+
+// check --browsers runs the same scenarios against the same live API in
+// each engine, one after the other, and reports one column per engine.
+func TestCheckInThreeEngines(t *testing.T) {
+	checkNeedAllEngines(t)
+	pol := checkWriteFile(t, "policy.yaml", checkPolicy)
+
+	t.Run("an https API that reflects any origin is a security hole in every engine", func(t *testing.T) {
+		target, caFile := startTLSAPI(t, checkAPI{reflectAny: true})
+		report := filepath.Join(t.TempDir(), "report.json")
+		code, stdout, stderr := checkCLI(t, nil, "check", "--policy", pol, "--target", target, "--ca", caFile,
+			"--browsers", "chromium,firefox,webkit", "--json", report)
+		if code != exitMismatch {
+			t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		for _, want := range []string{"CHROMIUM", "FIREFOX", "WEBKIT", "get-api-items-evil-cred"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+		if !strings.Contains(stderr, "verifies the target's certificate") {
+			t.Errorf("stderr does not say how WebKit's certificate check is kept:\n%s", stderr)
+		}
+		r := readCrossReport(t, report)
+		if len(r.Engines) != 3 {
+			t.Fatalf("%d engines in the report, want 3", len(r.Engines))
+		}
+		for _, eng := range r.Engines {
+			if eng.Error != "" {
+				t.Errorf("%s did not run: %s", eng.Browser.Name, eng.Error)
+			}
+			found := false
+			for _, res := range eng.Results {
+				if res.Verdict == "error" {
+					t.Errorf("%s: %s: error: %s", eng.Browser.Name, res.ID, res.Explanation)
+				}
+				if res.ID == "get-api-items-evil-cred" {
+					found = true
+					if res.Verdict != "server-mismatch" || res.Severity != "security" {
+						t.Errorf("%s: %s is %s (%s), want a security mismatch: %s", eng.Browser.Name, res.ID, res.Verdict, res.Severity, res.Explanation)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s has no result for get-api-items-evil-cred", eng.Browser.Name)
+			}
+		}
+	})
+
+	t.Run("a plain-http API on loopback: WebKit's mixed-content block is a known deviation, never the server's fault", func(t *testing.T) {
+		target := checkStartAPI(t, checkAPI{})
+		report := filepath.Join(t.TempDir(), "report.json")
+		code, stdout, stderr := checkCLI(t, nil, "check", "--policy", pol, "--target", target,
+			"--browsers", "chromium,firefox,webkit", "--json", report)
+		if code != exitOK {
+			t.Fatalf("exit %d, want 0\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+		}
+		if !strings.Contains(stderr, "WebKit blocks an https page's fetch") {
+			t.Errorf("stderr does not warn about WebKit's mixed content:\n%s", stderr)
+		}
+		r := readCrossReport(t, report)
+		for _, eng := range r.Engines {
+			mixed, tested := 0, 0
+			for _, res := range eng.Results {
+				switch {
+				case res.Verdict == "pass":
+					tested++
+				case eng.Browser.Name == "webkit" && res.Verdict == "browser-deviation" && res.Known &&
+					strings.Contains(res.Explanation, "mixed content") && !strings.HasPrefix(res.Origin, "http://"):
+					mixed++
+				default:
+					t.Errorf("%s: %s: %s: %s", eng.Browser.Name, res.ID, res.Verdict, res.Explanation)
+				}
+			}
+			if eng.Browser.Name == "webkit" && (mixed == 0 || tested == 0) {
+				t.Errorf("webkit: %d mixed-content deviations and %d passes from http pages, want both", mixed, tested)
+			}
+			if eng.Browser.Name != "webkit" && mixed != 0 {
+				t.Errorf("%s: mixed content on loopback", eng.Browser.Name)
+			}
+		}
+	})
+}
+
+// An engine that cannot start is named with how to install it; the others'
+// results still come out and the check exits 3.
+func TestCheckInSeveralEnginesSurvivesOneThatCannotStart(t *testing.T) {
+	checkNeedChromium(t)
+	if testing.Short() {
+		t.Skip("launches Chromium")
+	}
+	t.Setenv(browser.EnvFirefox, "/nonexistent/firefox")
+	pol := checkWriteFile(t, "policy.yaml", checkPolicy)
+	target := checkStartAPI(t, checkAPI{})
+	report := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := checkCLI(t, nil, "check", "--policy", pol, "--target", target, "--methods", "GET",
+		"--browsers", "firefox,chromium", "--json", report)
+	if code != exitInfra {
+		t.Fatalf("exit %d, want 3\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"firefox cannot start", "/nonexistent/firefox", "install"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stdout, "firefox: did not run") {
+		t.Errorf("stdout does not say firefox did not run:\n%s", stdout)
+	}
+	r := readCrossReport(t, report)
+	if len(r.Engines) != 2 || r.Engines[0].Error == "" || r.Engines[1].Error != "" || len(r.Engines[1].Results) == 0 {
+		t.Fatalf("engines: %+v", r.Engines)
+	}
+	for _, res := range r.Engines[1].Results {
+		if res.Verdict != "pass" {
+			t.Errorf("chromium: %s: %s: %s", res.ID, res.Verdict, res.Explanation)
+		}
+	}
+}
