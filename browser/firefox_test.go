@@ -117,7 +117,7 @@ func TestFirefox(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s started in %v", e.Version(), time.Since(start).Round(time.Millisecond))
-	ff := e.(firefoxUnder)
+	ff := harness.Unwrap(e).(firefoxUnder) // closed through e, which also stops the proxy
 	closed := false
 	defer func() {
 		if !closed {

@@ -78,24 +78,7 @@ func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
 		return c, nil
 	case "firefox":
 		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
-			execPath := cfg.ExecPath
-			if execPath == "" {
-				p, err := browser.FindFirefox()
-				if err != nil {
-					return nil, err
-				}
-				execPath = p
-			}
-			ff, err := browser.LaunchFirefox(ctx, browser.FirefoxOptions{
-				ExecPath:   execPath,
-				ProxyURL:   proxyURL,
-				TrustedCAs: append([]*x509.Certificate{cfg.Topology.CA.Certificate()}, cfg.Trust...),
-				Logf:       cfg.Logf,
-			})
-			if err != nil {
-				return nil, err
-			}
-			return ff, nil
+			return launchFirefox(ctx, cfg, proxyURL)
 		})
 	case "webkit":
 		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
@@ -103,6 +86,33 @@ func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
 		})
 	}
 	return nil, fmt.Errorf("unknown browser engine %q (known: %s)", cfg.Name, strings.Join(Engines, ", "))
+}
+
+// launchFirefox starts Firefox behind the proxy at proxyURL, trusting the
+// run's CA and cfg.Trust in its fresh profile.
+func launchFirefox(ctx context.Context, cfg EngineConfig, proxyURL string) (browser.Engine, error) {
+	execPath, err := execOr(cfg.ExecPath, browser.FindFirefox)
+	if err != nil {
+		return nil, err
+	}
+	ff, err := browser.LaunchFirefox(ctx, browser.FirefoxOptions{
+		ExecPath:   execPath,
+		ProxyURL:   proxyURL,
+		TrustedCAs: append([]*x509.Certificate{cfg.Topology.CA.Certificate()}, cfg.Trust...),
+		Logf:       cfg.Logf,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ff, nil
+}
+
+// execOr is path, or where find finds the engine.
+func execOr(path string, find func() (string, error)) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	return find()
 }
 
 func launchChromium(ctx context.Context, cfg EngineConfig) (*browser.Chromium, error) {
@@ -175,4 +185,16 @@ type proxied struct {
 
 func (e *proxied) Close() error {
 	return errors.Join(e.Engine.Close(), e.proxy.Close())
+}
+
+// Unwrap is the engine behind the proxy (*browser.Firefox or
+// *browser.WebKit), for what only that engine has (its process ids).
+func (e *proxied) Unwrap() browser.Engine { return e.Engine }
+
+// Unwrap is the concrete engine behind e, as Launch wraps it.
+func Unwrap(e browser.Engine) browser.Engine {
+	if u, ok := e.(interface{ Unwrap() browser.Engine }); ok {
+		return u.Unwrap()
+	}
+	return e
 }

@@ -13,13 +13,9 @@ import (
 // the certificates of a live target are checked by the proxy instead (see
 // EngineConfig.Trust).
 func launchWebKit(ctx context.Context, cfg EngineConfig, proxyURL string) (browser.Engine, error) {
-	driverPath := cfg.ExecPath
-	if driverPath == "" {
-		p, err := browser.FindWebKit()
-		if err != nil {
-			return nil, err
-		}
-		driverPath = p
+	driverPath, err := execOr(cfg.ExecPath, browser.FindWebKit)
+	if err != nil {
+		return nil, err
 	}
 	wk, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{
 		DriverPath:          driverPath,

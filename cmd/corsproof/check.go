@@ -201,25 +201,18 @@ func cmdCheck(e env, args []string) int {
 // checkInEngine checks the live API in one engine and returns its results,
 // or the start-up error (with the exit code it earns).
 func checkInEngine(e env, name string, cfg harness.LiveConfig, chrome string, list []harness.Scenario) (report.EngineRun, int) {
-	er := report.EngineRun{Engine: name}
 	cfg.Engine = name
 	if name == "chromium" {
 		cfg.ExecPath = chrome
 	}
-	run, err := harness.StartLive(e.ctx, cfg)
-	if err != nil {
-		er.Err = startError(name, err)
-		fmt.Fprintf(e.stderr, "corsproof check: %s\n", er.Err)
-		return er, exitInfra
-	}
-	defer run.Close()
-	er.Version = run.Engine.Version()
-	fmt.Fprintf(e.stderr, "corsproof: %d scenarios against %s from %d origin pages in %s\n",
-		len(list), cfg.Target.Base(), len(cfg.Sites), er.Version)
-	progress := newProgress(e.stderr)
-	er.Results = run.Runner.RunAll(e.ctx, list, harness.RunOptions{Progress: progress.update})
-	progress.done()
-	return er, exitCode(er.Results)
+	banner := fmt.Sprintf("corsproof: %d scenarios against %s from %d origin pages in %%s", len(list), cfg.Target.Base(), len(cfg.Sites))
+	return inEngine(e, "check", name, func() (startedRun, error) {
+		run, err := harness.StartLive(e.ctx, cfg)
+		if err != nil {
+			return startedRun{}, err
+		}
+		return startedRun{run.Runner, run.Engine, run.Close}, nil
+	}, banner, list, harness.RunOptions{})
 }
 
 // targetHint is what to do about a target that failed its reachability check.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"encoding/pem"
 	"io"
 	"log"
@@ -13,7 +12,6 @@ import (
 	"testing"
 
 	"github.com/corsproof/corsproof/browser"
-	"github.com/corsproof/corsproof/harness"
 )
 
 // checkNeedAllEngines skips without the three engines, except in CI where
@@ -54,37 +52,16 @@ type crossReport struct {
 	}
 }
 
-func readCrossReport(t *testing.T, path string) crossReport {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no JSON report: %v", err)
-	}
-	var r crossReport
-	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("JSON report: %v\n%.2000s", err, data)
-	}
-	return r
-}
-
 // startTLSAPI serves h over https on 127.0.0.1 with a certificate of a CA
 // of its own, and returns the URL and a PEM file of that CA for --ca.
 func startTLSAPI(t *testing.T, h checkAPI) (target, caFile string) {
 	t.Helper()
-	ca, err := harness.NewCA()
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := ca.Leaf("127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaf, caDER := newTestCA(t)
 	srv := httptest.NewUnstartedServer(h)
 	srv.TLS = &tls.Config{Certificates: []tls.Certificate{*leaf}} // else httptest's own
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	caDER := leaf.Certificate[len(leaf.Certificate)-1]
 	return srv.URL, checkWriteFile(t, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER})))
 }
 
@@ -110,7 +87,7 @@ func TestCheckInThreeEngines(t *testing.T) {
 		if !strings.Contains(stderr, "verifies the target's certificate") {
 			t.Errorf("stderr does not say how WebKit's certificate check is kept:\n%s", stderr)
 		}
-		r := readCrossReport(t, report)
+		r := readJSONReport[crossReport](t, report)
 		if len(r.Engines) != 3 {
 			t.Fatalf("%d engines in the report, want 3", len(r.Engines))
 		}
@@ -147,7 +124,7 @@ func TestCheckInThreeEngines(t *testing.T) {
 		if !strings.Contains(stderr, "WebKit blocks an https page's fetch") {
 			t.Errorf("stderr does not warn about WebKit's mixed content:\n%s", stderr)
 		}
-		r := readCrossReport(t, report)
+		r := readJSONReport[crossReport](t, report)
 		for _, eng := range r.Engines {
 			mixed, tested := 0, 0
 			for _, res := range eng.Results {
@@ -195,7 +172,7 @@ func TestCheckInSeveralEnginesSurvivesOneThatCannotStart(t *testing.T) {
 	if !strings.Contains(stdout, "firefox: did not run") {
 		t.Errorf("stdout does not say firefox did not run:\n%s", stdout)
 	}
-	r := readCrossReport(t, report)
+	r := readJSONReport[crossReport](t, report)
 	if len(r.Engines) != 2 || r.Engines[0].Error == "" || r.Engines[1].Error != "" || len(r.Engines[1].Results) == 0 {
 		t.Fatalf("engines: %+v", r.Engines)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"encoding/pem"
 	"io"
@@ -141,16 +142,23 @@ type checkReport struct {
 
 func checkReadReport(t *testing.T, path string) checkReport {
 	t.Helper()
+	r := readJSONReport[checkReport](t, path)
+	if len(r.Results) == 0 {
+		t.Fatalf("JSON report %s has no results", path)
+	}
+	return r
+}
+
+// readJSONReport decodes a JSON report file into T.
+func readJSONReport[T any](t *testing.T, path string) T {
+	t.Helper()
+	var r T
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("no JSON report: %v", err)
 	}
-	var r checkReport
 	if err := json.Unmarshal(data, &r); err != nil {
-		t.Fatalf("JSON report: %v\n%s", err, data)
-	}
-	if len(r.Results) == 0 {
-		t.Fatalf("JSON report has no results:\n%.2000s", data)
+		t.Fatalf("JSON report: %v\n%.2000s", err, data)
 	}
 	return r
 }
@@ -405,16 +413,24 @@ func TestCheckBadInput(t *testing.T) {
 	}
 }
 
-// mustOtherCert is the certificate of an unrelated CA.
+// checkOtherCert is the certificate of an unrelated CA.
 func checkOtherCert(t *testing.T) []byte {
+	t.Helper()
+	_, caDER := newTestCA(t)
+	return caDER
+}
+
+// newTestCA makes a CA of its own and its leaf certificate for 127.0.0.1;
+// caDER is the CA's certificate.
+func newTestCA(t *testing.T) (leaf *tls.Certificate, caDER []byte) {
 	t.Helper()
 	ca, err := harness.NewCA()
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf, err := ca.Leaf("127.0.0.1")
+	leaf, err = ca.Leaf("127.0.0.1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return leaf.Certificate[len(leaf.Certificate)-1]
+	return leaf, leaf.Certificate[len(leaf.Certificate)-1]
 }

@@ -27,28 +27,46 @@ func (o *outputs) write(results []harness.Result, m report.Meta) error {
 	if m.Started.IsZero() {
 		m.Started = time.Now().UTC()
 	}
-	writers := []struct {
-		path  string
-		write func(io.Writer) error
-	}{
+	return writeReports([]reportFile{
 		{o.json, func(w io.Writer) error { return report.JSON(w, results, m, o.origins) }},
 		{o.junit, func(w io.Writer) error { return report.JUnit(w, results, m) }},
 		{o.html, func(w io.Writer) error { return report.HTML(w, results, m, o.origins) }},
+	})
+}
+
+// writeCross writes the report files of a run in several engines.
+func (o *outputs) writeCross(runs []report.EngineRun, m report.Meta) error {
+	if m.Started.IsZero() {
+		m.Started = time.Now().UTC()
 	}
-	for _, wr := range writers {
-		if wr.path == "" {
+	return writeReports([]reportFile{
+		{o.json, func(w io.Writer) error { return report.CrossJSON(w, runs, m, o.origins) }},
+		{o.junit, func(w io.Writer) error { return report.CrossJUnit(w, runs, m) }},
+		{o.html, func(w io.Writer) error { return report.CrossHTML(w, runs, m) }},
+	})
+}
+
+// reportFile is one report to write, skipped when path is empty.
+type reportFile struct {
+	path  string
+	write func(io.Writer) error
+}
+
+func writeReports(files []reportFile) error {
+	for _, rf := range files {
+		if rf.path == "" {
 			continue
 		}
-		f, err := os.Create(wr.path)
+		f, err := os.Create(rf.path)
 		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
-		err = wr.write(f)
+		err = rf.write(f)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
-			return err
+			return fmt.Errorf("report %s: %w", rf.path, err)
 		}
 	}
 	return nil

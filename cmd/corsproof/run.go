@@ -97,38 +97,24 @@ func parseBrowsers(v string) ([]string, error) {
 
 // runCatalog runs the catalog in one engine and prints its report.
 func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions, out outputs, all bool) int {
-	run, err := harness.StartMock(e.ctx, harness.MockConfig{
-		Policies: scenarios.Policies(), Fault: f, ChromePath: chrome, Engine: engine,
-	})
-	if err != nil {
-		return infraFailure(e, "run", err)
+	run, code := runInEngine(e, engine, f, fault, chrome, list, o)
+	if run.Err != "" {
+		return code
 	}
-	defer run.Close()
-	fmt.Fprintf(e.stderr, "corsproof: %d scenarios in %s against the embedded mock", len(list), run.Engine.Version())
-	if fault != "" {
-		fmt.Fprintf(e.stderr, " serving fault %s", fault)
-	}
-	fmt.Fprintln(e.stderr)
-
-	progress := newProgress(e.stderr)
-	results := run.Runner.RunAll(e.ctx, list, harness.RunOptions{
-		Twice: o.Twice, Shuffle: o.Shuffle, Seed: o.Seed, Progress: progress.update,
-	})
-	progress.done()
 	if e.ctx.Err() != nil {
 		fmt.Fprintln(e.stderr, "corsproof run: interrupted")
 		return exitInfra
 	}
-	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version(), Seed: o.Seed}
-	if err := out.write(results, meta); err != nil {
+	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Browser: run.Engine, BrowserVersion: run.Version, Seed: o.Seed}
+	if err := out.write(run.Results, meta); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitInfra
 	}
-	report.Text(e.stdout, results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
+	report.Text(e.stdout, run.Results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
 	if fault != "" {
-		report.Catches(e.stdout, results)
+		report.Catches(e.stdout, run.Results)
 	}
-	return exitCode(results)
+	return code
 }
 
 // exitCode: 3 when any scenario hit an infrastructure error, else 1 when

@@ -3,10 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"time"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
@@ -51,26 +48,45 @@ func runCross(e env, engines []string, f mockapi.Fault, fault, chrome string, li
 // runInEngine runs the catalog in one engine and returns its results, or
 // the start-up error (with the exit code it earns).
 func runInEngine(e env, name string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions) (report.EngineRun, int) {
+	banner := fmt.Sprintf("corsproof: %d scenarios in %%s against the embedded mock", len(list))
+	if fault != "" {
+		banner += " serving fault " + fault
+	}
+	return inEngine(e, "run", name, func() (startedRun, error) {
+		run, err := harness.StartMock(e.ctx, harness.MockConfig{
+			Policies: scenarios.Policies(), Fault: f, ChromePath: chrome, Engine: name,
+		})
+		if err != nil {
+			return startedRun{}, err
+		}
+		return startedRun{run.Runner, run.Engine, run.Close}, nil
+	}, banner, list, o)
+}
+
+// startedRun is a run started in one engine (a harness.MockRun or LiveRun).
+type startedRun struct {
+	runner *harness.Runner
+	engine browser.Engine
+	close  func() error
+}
+
+// inEngine starts a run in the named engine, prints banner (%s: the
+// engine's version), runs list and returns the results, or the start-up
+// error (with the exit code it earns).
+func inEngine(e env, cmd, name string, start func() (startedRun, error), banner string, list []harness.Scenario, o harness.RunOptions) (report.EngineRun, int) {
 	er := report.EngineRun{Engine: name}
-	run, err := harness.StartMock(e.ctx, harness.MockConfig{
-		Policies: scenarios.Policies(), Fault: f, ChromePath: chrome, Engine: name,
-	})
+	run, err := start()
 	if err != nil {
 		er.Err = startError(name, err)
-		fmt.Fprintf(e.stderr, "corsproof run: %s\n", er.Err)
+		fmt.Fprintf(e.stderr, "corsproof %s: %s\n", cmd, er.Err)
 		return er, exitInfra
 	}
-	defer run.Close()
-	er.Version = run.Engine.Version()
-	fmt.Fprintf(e.stderr, "corsproof: %d scenarios in %s against the embedded mock", len(list), er.Version)
-	if fault != "" {
-		fmt.Fprintf(e.stderr, " serving fault %s", fault)
-	}
-	fmt.Fprintln(e.stderr)
+	defer run.close()
+	er.Version = run.engine.Version()
+	fmt.Fprintf(e.stderr, banner+"\n", er.Version)
 	progress := newProgress(e.stderr)
-	er.Results = run.Runner.RunAll(e.ctx, list, harness.RunOptions{
-		Twice: o.Twice, Shuffle: o.Shuffle, Seed: o.Seed, Progress: progress.update,
-	})
+	o.Progress = progress.update
+	er.Results = run.runner.RunAll(e.ctx, list, o)
 	progress.done()
 	return er, exitCode(er.Results)
 }
@@ -85,36 +101,4 @@ func startError(name string, err error) string {
 		return msg
 	}
 	return msg + fmt.Sprintf("; to install %s: `bash .ci/install-browser %s` (Debian packages; `make browsers` installs all three engines)", name, name)
-}
-
-// writeCross writes the report files of a run in several engines.
-func (o *outputs) writeCross(runs []report.EngineRun, m report.Meta) error {
-	if m.Started.IsZero() {
-		m.Started = time.Now().UTC()
-	}
-	writers := []struct {
-		path  string
-		write func(io.Writer) error
-	}{
-		{o.json, func(w io.Writer) error { return report.CrossJSON(w, runs, m, o.origins) }},
-		{o.junit, func(w io.Writer) error { return report.CrossJUnit(w, runs, m) }},
-		{o.html, func(w io.Writer) error { return report.CrossHTML(w, runs, m) }},
-	}
-	for _, wr := range writers {
-		if wr.path == "" {
-			continue
-		}
-		f, err := os.Create(wr.path)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
-		}
-		err = wr.write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
 }
