@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof/harness"
@@ -69,7 +70,7 @@ func cmdExplain(e env, args []string) int {
 		redirect    = fs.String("redirect", "", "redirect mode: follow (default), error or manual")
 		status      = fs.Int("status", 200, "the actual response's status")
 		pfStatus    = fs.Int("preflight-status", 0, "the preflight response's status (default 200)")
-		profileName = fs.String("profile", "chromium", "the model's profile: standard (the Fetch standard) or chromium")
+		profileName = fs.String("profile", "chromium", "the model's profile: standard (the Fetch standard), chromium, firefox or webkit")
 		file        = fs.String("file", "", "read a captured exchange from this JSON file (see above)")
 		id          = fs.String("id", "", "with --file holding a whole report: the scenario id to explain")
 		headers     multiFlag
@@ -94,7 +95,7 @@ func cmdExplain(e env, args []string) int {
 	}
 	profile, other, ok := explainProfiles(*profileName)
 	if !ok {
-		return usageErr("unknown profile %q: use standard or chromium", *profileName)
+		return usageErr("unknown profile %q: use standard, chromium, firefox or webkit", *profileName)
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -149,14 +150,16 @@ func cmdExplain(e env, args []string) int {
 	return exitOK
 }
 
+// explainProfiles is the profile to explain with and the one to compare
+// against: a browser's with the standard, the standard with Chromium.
 func explainProfiles(name string) (p, other spec.Profile, ok bool) {
-	switch name {
-	case "standard":
+	if name == "standard" {
 		return spec.Standard, spec.Chromium, true
-	case "chromium":
-		return spec.Chromium, spec.Standard, true
 	}
-	return spec.Profile{}, spec.Profile{}, false
+	if !slices.Contains(harness.Engines, name) {
+		return spec.Profile{}, spec.Profile{}, false
+	}
+	return harness.ProfileFor(name), spec.Standard, true
 }
 
 // exchange is one fetch and the server's answers to it.

@@ -227,7 +227,7 @@ func TestExplainRejectsMalformedInput(t *testing.T) {
 		{name: "bad preflight header", args: explainArgs("--preflight-header", "Acao"), want: "--preflight-header"},
 		{name: "unknown credentials mode", args: explainArgs("--credentials", "always"), want: `unknown credentials mode "always"`},
 		{name: "unknown mode", args: explainArgs("--mode", "navigate"), want: `unknown mode "navigate"`},
-		{name: "unknown profile", args: explainArgs("--profile", "firefox"), want: `unknown profile "firefox"`},
+		{name: "unknown profile", args: explainArgs("--profile", "opera"), want: `unknown profile "opera"`},
 		{name: "relative URL", args: []string{"explain", "--origin", appOrigin, "--url", "/api/items"}, want: `url "/api/items" is not an absolute URL`},
 		{name: "unparsable URL", args: []string{"explain", "--origin", appOrigin, "--url", "https://[::1"}, want: "is not an absolute URL"},
 		{name: "no URL", args: []string{"explain", "--origin", appOrigin}, want: "--url is required"},
@@ -268,6 +268,21 @@ func TestExplainHelpDocumentsTheFileFormat(t *testing.T) {
 	for _, want := range []string{`"preflight"`, `"responses"`, "--json", "-preflight-header"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("help lacks %q", want)
+		}
+	}
+}
+
+// Each engine's profile explains what that engine does: WebKit blocks an
+// https page's fetch of http://localhost, which the standard allows.
+func TestExplainWithAnEngineProfile(t *testing.T) {
+	code, stdout, stderr := cli(t, "explain", "--profile", "webkit", "--origin", "https://app.example.com",
+		"--url", "http://localhost:8080/x", "--response-header", "Access-Control-Allow-Origin: *")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"model profile webkit", "MIX", "blocked: MixedContent", "deviation mixed-content-loopback", "note: the standard profile decides otherwise: allowed"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
 		}
 	}
 }
