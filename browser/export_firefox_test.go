@@ -11,7 +11,7 @@ import (
 // SetFirefoxTraceHook sets the hook that sees each fetch's raw BiDi events.
 func SetFirefoxTraceHook(f func(url string, events []string)) { ffTraceHook = f }
 
-// FirefoxProfileGlob matches Firefox profile dirs.
+// FirefoxProfileGlob matches the Firefox profile dirs of this process.
 func FirefoxProfileGlob() string { return firefoxProfileGlob() }
 
 // FirefoxGroupAlive counts live processes of a process group.

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,7 +97,7 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 		ctx, cancel = context.WithTimeout(ctx, launchTimeout)
 		defer cancel()
 	}
-	dir, err := os.MkdirTemp("", firefoxProfilePrefix)
+	dir, err := os.MkdirTemp("", firefoxProfileDirPrefix())
 	if err != nil {
 		return nil, fmt.Errorf("browser: firefox: creating the profile dir: %w", err)
 	}
@@ -466,4 +467,10 @@ func (f *Firefox) stopHard() {
 var ffTraceHook func(url string, events []string)
 
 // firefoxProfileGlob matches our profile dirs, for leak tests.
-func firefoxProfileGlob() string { return filepath.Join(os.TempDir(), firefoxProfilePrefix+"*") }
+// firefoxProfileDirPrefix names this process in its profile dirs, so that
+// what one process leaves is told apart from another's (tests of several
+// packages run at once).
+func firefoxProfileDirPrefix() string { return firefoxProfilePrefix + strconv.Itoa(os.Getpid()) + "-" }
+
+// firefoxProfileGlob matches this process's profile dirs.
+func firefoxProfileGlob() string { return filepath.Join(os.TempDir(), firefoxProfileDirPrefix()+"*") }

@@ -53,7 +53,14 @@ func judge(r *Result, j judgement) {
 	case len(j.wire.Deviations) > 0:
 		r.Verdict = VerdictBrowserDeviation
 		r.Known = true
-		r.Explanation = knownDeviationText(r.Observed, j)
+		r.Explanation = knownDeviationText(r.Observed, j, j.wire.Deviations)
+	case j.wire.Incomplete && slices.Contains(j.obs.Unavailable, "actual") && len(j.policy.Deviations) > 0:
+		// No wire to go by (WebKit): the policy's own answers reach this
+		// outcome only through a deviation, so say so rather than pass.
+		r.Verdict = VerdictBrowserDeviation
+		r.Known = true
+		r.Explanation = knownDeviationText(r.Observed, j, j.policy.Deviations) +
+			fmt.Sprintf(" (%s shows no wire: this is how the policy's answers fare in it)", j.browserName)
 	default:
 		r.Verdict = VerdictPass
 		r.Explanation = passText(r.Observed, j)
@@ -203,9 +210,9 @@ func deviationText(browserName string, observed Outcome, model spec.Decision) st
 
 // knownDeviationText names the deviations that decided the outcome, with
 // what they are and where they were seen.
-func knownDeviationText(o Outcome, j judgement) string {
+func knownDeviationText(o Outcome, j judgement, ids []string) string {
 	var parts []string
-	for _, id := range j.wire.Deviations {
+	for _, id := range ids {
 		if d, ok := j.profile.Deviation(id); ok {
 			parts = append(parts, fmt.Sprintf("%s: %s [%s; seen in %s]", d.ID, d.Summary, d.Rule, d.SeenIn))
 		} else {

@@ -295,3 +295,30 @@ func TestUnseenWireIsNotTakenAsEmpty(t *testing.T) {
 		t.Errorf("explanation: %s", res.Explanation)
 	}
 }
+
+// Without a wire (WebKit), an outcome the policy's own answers reach only
+// through a profile deviation is that known deviation, not a plain pass.
+func TestNoWireOutcomeThroughADeviationIsKnown(t *testing.T) {
+	app := Site{Name: "app", Origin: appOrigin}
+	withAuth := Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer x"}}}
+	pol := &policy.Policy{Rules: policy.Rules{Origins: []string{"*"}, RequestHeaders: []string{"*"}}}
+	obs := browser.Observation{Allowed: true, Status: 200, Type: "cors", Unavailable: []string{"cors_error", "preflight", "actual"}}
+	sreq := toSpecRequest(app.Origin, itemsURL, withAuth)
+	judgeIn := func(p spec.Profile) Result {
+		polDec := spec.Decide(sreq, policyServer(pol, obs, identityPath, nil), p)
+		wire := spec.Decide(sreq, wireServer(obs), p)
+		res := Result{Scenario: Scenario{ID: "t", Site: app.Name, Request: withAuth}}
+		judge(&res, newJudgement(app, withAuth, sreq, obs, relevantHeaders(obs), pol, identityPath, nil, polDec, wire, p.Name, p))
+		return res
+	}
+	res := judgeIn(spec.WebKit)
+	if res.Verdict != VerdictBrowserDeviation || !res.Known || !strings.Contains(res.Explanation, spec.DevAuthorizationWildcard) ||
+		!strings.Contains(res.Explanation, "webkit shows no wire") {
+		t.Errorf("webkit: %s: %s", res.VerdictLabel(), res.Explanation)
+	}
+	// The standard blocks Authorization under *: the same observation is then
+	// a mismatch, so the test above is not a pass in disguise.
+	if res := judgeIn(spec.Standard); !res.Failed() {
+		t.Errorf("standard: %s: %s", res.VerdictLabel(), res.Explanation)
+	}
+}
