@@ -2,74 +2,18 @@ package browser_test
 
 import (
 	"context"
-	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 )
-
-const (
-	ffApp     = "https://app.example.test"
-	ffAPI     = "https://api.example.test"
-	ffAppPage = ffApp + "/"
-)
-
-// ffAPIServer answers as the query says (the same language as the Chromium
-// tests' API): acao, acac, acam, acah, aceh set the CORS headers; x adds
-// X-Exposed and X-Hidden. It records what reached it, by path.
-type ffAPIServer struct {
-	mu   sync.Mutex
-	hits map[string][]*http.Request
-}
-
-func (s *ffAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.hits[r.URL.Path] = append(s.hits[r.URL.Path], r)
-	s.mu.Unlock()
-	q, h := r.URL.Query(), w.Header()
-	for param, name := range map[string]string{
-		"acao": "Access-Control-Allow-Origin", "acac": "Access-Control-Allow-Credentials",
-		"acam": "Access-Control-Allow-Methods", "acah": "Access-Control-Allow-Headers",
-		"aceh": "Access-Control-Expose-Headers",
-	} {
-		if v, ok := q[param]; ok {
-			h.Set(name, v[0])
-		}
-	}
-	if r.Method == http.MethodOptions {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if q.Has("x") {
-		h.Set("X-Exposed", "1")
-		h.Set("X-Hidden", "2")
-	}
-	h.Set("Content-Type", "text/plain")
-	fmt.Fprintf(w, "hello %s %s", r.Method, r.URL.Path)
-}
-
-func (s *ffAPIServer) requests(path string) []*http.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hits[path]
-}
-
-var ffCount atomic.Int64
-
-func ffURL(query string) (url, path string) {
-	path = fmt.Sprintf("/ff/%d-%d", os.Getpid(), ffCount.Add(1))
-	return ffAPI + path + "?" + query, path
-}
 
 // firefoxUnder is what the tests need of the harness's Firefox engine.
 type firefoxUnder interface {
@@ -94,7 +38,7 @@ func TestFirefox(t *testing.T) {
 			log.Printf(f, a...)
 		}
 	}
-	api := &ffAPIServer{hits: map[string][]*http.Request{}}
+	api := newQueryAPI()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
 		Sites: []harness.Site{
 			{Name: "app", Origin: ffApp, Class: "allowed"},
@@ -134,18 +78,7 @@ func TestFirefox(t *testing.T) {
 		t.Errorf("Name/Version = %q/%q", e.Name(), e.Version())
 	}
 
-	fetch := func(t *testing.T, f browser.Fetch) browser.Observation {
-		t.Helper()
-		if f.PageURL == "" {
-			f.PageURL = ffAppPage
-		}
-		o, err := e.Fetch(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("observation: %+v", o)
-		return o
-	}
+	fetch := fetcher(ctx, e, ffAppPage)
 
 	t.Run("SimpleGETAllowed", func(t *testing.T) {
 		u, p := ffURL("acao=" + ffApp)

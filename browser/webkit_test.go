@@ -3,7 +3,6 @@ package browser_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log"
 	"net/http"
 	"net/url"
@@ -13,69 +12,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 )
-
-// wkAPIServer answers as the query says: acao, acac, acam, acah, aceh and
-// max-age set the CORS headers (preflight and actual alike); x adds
-// X-Exposed and X-Hidden; setcookie adds a Set-Cookie. The actual
-// response echoes the sid cookie in X-Got-Cookie. It records what reached
-// it, by path.
-type wkAPIServer struct {
-	mu   sync.Mutex
-	hits map[string][]*http.Request
-}
-
-func (s *wkAPIServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	s.hits[r.URL.Path] = append(s.hits[r.URL.Path], r)
-	s.mu.Unlock()
-	q, h := r.URL.Query(), w.Header()
-	for param, name := range map[string]string{
-		"acao": "Access-Control-Allow-Origin", "acac": "Access-Control-Allow-Credentials",
-		"acam": "Access-Control-Allow-Methods", "acah": "Access-Control-Allow-Headers",
-		"aceh": "Access-Control-Expose-Headers", "max-age": "Access-Control-Max-Age",
-	} {
-		if v, ok := q[param]; ok {
-			h.Set(name, v[0])
-		}
-	}
-	if r.Method == http.MethodOptions {
-		w.WriteHeader(http.StatusNoContent)
-		return
-	}
-	if q.Has("hang") {
-		<-r.Context().Done() // until the browser gives up
-		return
-	}
-	if to := q.Get("redirect"); to != "" {
-		http.Redirect(w, r, to, http.StatusFound)
-		return
-	}
-	if q.Has("x") {
-		h.Set("X-Exposed", "1")
-		h.Set("X-Hidden", "2")
-	}
-	if v := q.Get("setcookie"); v != "" {
-		h.Add("Set-Cookie", v)
-	}
-	if c, err := r.Cookie("sid"); err == nil {
-		h.Set("X-Got-Cookie", c.Value)
-	}
-	h.Set("Content-Type", "text/plain")
-	fmt.Fprintf(w, "hello %s %s", r.Method, r.URL.Path)
-}
-
-func (s *wkAPIServer) requests(path string) []*http.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hits[path]
-}
 
 // wkAPI2 is a second API origin, same site as the app, for redirects.
 const wkAPI2 = "https://api2.example.test"
@@ -113,7 +55,7 @@ func TestWebKit(t *testing.T) {
 			log.Printf(f, a...)
 		}
 	}
-	api := &wkAPIServer{hits: map[string][]*http.Request{}}
+	api := newQueryAPI()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
 		Sites: []harness.Site{
 			{Name: "app", Origin: ffApp, Class: "allowed"},
@@ -154,18 +96,7 @@ func TestWebKit(t *testing.T) {
 		t.Errorf("Name/Version = %q/%q", e.Name(), e.Version())
 	}
 
-	fetch := func(t *testing.T, f browser.Fetch) browser.Observation {
-		t.Helper()
-		if f.PageURL == "" {
-			f.PageURL = ffAppPage
-		}
-		o, err := e.Fetch(ctx, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("observation: %+v", o)
-		return o
-	}
+	fetch := fetcher(ctx, e, ffAppPage)
 	noNetworkView := func(t *testing.T, o browser.Observation) {
 		t.Helper()
 		for _, f := range []string{"preflight", "actual", "blocked_cookies"} {
