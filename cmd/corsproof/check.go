@@ -158,22 +158,9 @@ func cmdCheck(e env, args []string) int {
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
 	meta := report.Meta{Command: "check", Target: target.Base().String()}
 	if len(engines) > 1 {
-		var runs []report.EngineRun
-		code := exitOK
-		for _, name := range engines {
-			run, c := checkInEngine(e, name, cfg, chrome, list)
-			runs = append(runs, run)
-			code = max(code, c)
-			if e.ctx.Err() != nil {
-				fmt.Fprintln(e.stderr, "corsproof check: interrupted")
-				return exitInfra
-			}
-		}
-		if err := f.out.writeCross(runs, meta); err != nil {
-			fmt.Fprintf(e.stderr, "corsproof check: %v\n", err)
-			return exitInfra
-		}
-		report.CrossText(e.stdout, runs, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
+		_, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name string) (report.EngineRun, int) {
+			return checkInEngine(e, name, cfg, chrome, list)
+		})
 		return code
 	}
 

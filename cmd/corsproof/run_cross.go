@@ -17,24 +17,11 @@ import (
 // is reported, by name and with how to install it, and the others still
 // run; the exit code is then 3.
 func runCross(e env, engines []string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions, out outputs, all bool) int {
-	var runs []report.EngineRun
-	code := exitOK
-	for _, name := range engines {
-		run, c := runInEngine(e, name, f, fault, chrome, list, o)
-		runs = append(runs, run)
-		code = max(code, c)
-		if e.ctx.Err() != nil {
-			fmt.Fprintln(e.stderr, "corsproof run: interrupted")
-			return exitInfra
-		}
-	}
 	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed}
-	if err := out.writeCross(runs, meta); err != nil {
-		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
-		return exitInfra
-	}
-	report.CrossText(e.stdout, runs, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
-	if fault != "" {
+	runs, code := inEngines(e, "run", engines, out, meta, all, func(name string) (report.EngineRun, int) {
+		return runInEngine(e, name, f, fault, chrome, list, o)
+	})
+	if runs != nil && fault != "" {
 		for _, r := range runs {
 			if r.Err == "" {
 				fmt.Fprintf(e.stdout, "\nin %s: ", r.Engine)
@@ -43,6 +30,30 @@ func runCross(e env, engines []string, f mockapi.Fault, fault, chrome string, li
 		}
 	}
 	return code
+}
+
+// inEngines runs each engine in turn, writes the report files and prints
+// the table with a column per engine. It returns the runs and the worst
+// exit code; runs is nil when nothing more is to be printed (interrupted,
+// or a report file could not be written).
+func inEngines(e env, cmd string, engines []string, out outputs, meta report.Meta, all bool, runOne func(name string) (report.EngineRun, int)) ([]report.EngineRun, int) {
+	var runs []report.EngineRun
+	code := exitOK
+	for _, name := range engines {
+		run, c := runOne(name)
+		runs = append(runs, run)
+		code = max(code, c)
+		if e.ctx.Err() != nil {
+			fmt.Fprintf(e.stderr, "corsproof %s: interrupted\n", cmd)
+			return nil, exitInfra
+		}
+	}
+	if err := out.writeCross(runs, meta); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof %s: %v\n", cmd, err)
+		return nil, exitInfra
+	}
+	report.CrossText(e.stdout, runs, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
+	return runs, code
 }
 
 // runInEngine runs the catalog in one engine and returns its results, or
