@@ -34,6 +34,10 @@ type ServeAddrs struct {
 	CAPEM    string         `json:"ca_pem"`
 	// CAFile is the CA in a file that lives as long as serve runs.
 	CAFile string `json:"ca_file"`
+	// Proxy is an HTTP proxy ("http://127.0.0.1:port") that maps every
+	// name above to its loopback address, for browsers without host
+	// resolver rules (Firefox, WebKit) and for curl.
+	Proxy string `json:"proxy"`
 }
 
 // ServedOrigin is one origin and the loopback address serving it.
@@ -103,6 +107,14 @@ func cmdServe(e env, args []string) int {
 	if err != nil {
 		return infraFailure(e, "serve", err)
 	}
+	proxy, err := harness.StartProxy(topo.HostRules(), func(format string, a ...any) {
+		fmt.Fprintf(out, "  "+strings.TrimRight(format, "\n")+"\n", a...)
+	})
+	if err != nil {
+		return infraFailure(e, "serve", err)
+	}
+	defer proxy.Close()
+	addrs.Proxy = proxy.URL()
 	if *addrFile != "" {
 		if err := writeJSONFile(*addrFile, addrs); err != nil {
 			return infraFailure(e, "serve", err)
@@ -206,9 +218,13 @@ func printServe(w io.Writer, a ServeAddrs, rules map[string]string, policyName, 
 	}
 	fmt.Fprintln(w, "\nopen them by hand in Chromium (a throwaway profile; trusts this run's certificates only):")
 	fmt.Fprintf(w, "  %s %s\n", strings.Join(flags, " "), harness.MockAppOrigin+"/")
+	fmt.Fprintf(w, "\nor in Firefox or WebKit: set %s as the HTTP and HTTPS proxy (it maps the names above and\n"+
+		"refuses everything else) and trust the CA in %s for this session only\n", a.Proxy, a.CAFile)
 	fmt.Fprintln(w, "\nor ask the API directly:")
 	fmt.Fprintf(w, "  curl -i --cacert %s --connect-to api.example.test:443:%s -H 'Origin: %s' %s\n",
 		shellQuote(a.CAFile), a.API.Addr, harness.MockAppOrigin, a.API.URL)
+	fmt.Fprintf(w, "  curl -i --cacert %s --proxy %s -H 'Origin: %s' %s\n",
+		shellQuote(a.CAFile), a.Proxy, harness.MockAppOrigin, a.API.URL)
 	fmt.Fprintln(w, "\nrequests as they arrive:")
 }
 

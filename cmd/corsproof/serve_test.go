@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -137,6 +138,29 @@ func TestServeAnswersCORSAtThePrintedAddressAndStops(t *testing.T) {
 		t.Errorf("the printed CA file does not exist while serving: %v", err)
 	}
 
+	// The same through the printed proxy, as Firefox or WebKit would go.
+	if !strings.HasPrefix(addrs.Proxy, "http://127.0.0.1:") || !strings.Contains(out, "--proxy "+addrs.Proxy) {
+		t.Fatalf("proxy %q is not on loopback or not printed:\n%s", addrs.Proxy, out)
+	}
+	proxyURL, _ := url.Parse(addrs.Proxy)
+	viaProxy := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
+		Proxy: http.ProxyURL(proxyURL), TLSClientConfig: &tls.Config{RootCAs: pool},
+	}}
+	resp, err = viaProxy.Get("https://app.example.test/")
+	if err != nil {
+		t.Fatalf("GET the app page through the proxy: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the app page through the proxy: %s", resp.Status)
+	}
+	if resp, err = viaProxy.Get("http://elsewhere.example/"); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a name outside the run through the proxy: %s, want 403", resp.Status)
+		}
+	}
+
 	// The request is printed as it arrives.
 	deadline := time.Now().Add(3 * time.Second)
 	for !strings.Contains(stdout.String()[len(out):], "/api/items") {
@@ -152,6 +176,10 @@ func TestServeAnswersCORSAtThePrintedAddressAndStops(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", apiAddr, time.Second); err == nil {
 		c.Close()
 		t.Errorf("the API still listens on %s after serve stopped", apiAddr)
+	}
+	if c, err := net.DialTimeout("tcp", proxyURL.Host, time.Second); err == nil {
+		c.Close()
+		t.Errorf("the proxy still listens on %s after serve stopped", proxyURL.Host)
 	}
 	for _, p := range addrs.Pages {
 		if c, err := net.DialTimeout("tcp", p.Addr, time.Second); err == nil {
