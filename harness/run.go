@@ -188,19 +188,18 @@ func (r *Runner) fetchTimeout() time.Duration {
 // The policy's side replays the requests the model sent for the policy, so
 // it does not depend on which request headers an engine can report.
 //
-// When the engine cannot show the exchange (WebKit), the target's oracle
-// answers for the server; without one, unseen is true and the server's
-// headers are unknown, never taken as empty.
+// When the engine cannot show the exchange (WebKit), wireUnseen is true:
+// the server's headers are unknown, never taken as empty.
 func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs browser.Observation, polDec spec.Decision, unseen spec.Server) (exchange string, want, got spec.Headers, wireUnseen bool) {
 	replay := policyServer(pol, obs, pathOf, unseen)
 	var wantPreflight, wantActual spec.Headers
-	var lastPreflight, lastActual *spec.ServerRequest
-	for i, sr := range polDec.Sent {
+	var sentPreflight, sentActual bool
+	for _, sr := range polDec.Sent {
 		resp, _ := replay(sr)
 		if sr.Preflight {
-			wantPreflight, lastPreflight = resp.Headers, &polDec.Sent[i]
+			wantPreflight, sentPreflight = resp.Headers, true
 		} else {
-			wantActual, lastActual = resp.Headers, &polDec.Sent[i]
+			wantActual, sentActual = resp.Headers, true
 		}
 	}
 	preflightFailed := strings.HasPrefix(obs.CorsError, "Preflight") || strings.HasSuffix(obs.CorsError, "PreflightResponse")
@@ -214,17 +213,14 @@ func decidingExchange(pol *policy.Policy, pathOf func(*url.URL) string, obs brow
 	if !slices.Contains(obs.Unavailable, "actual") {
 		return "response", corsOnly(wantActual), nil, false
 	}
-	// Nothing on the wire is observable in this engine.
-	exchange, want, sr := "response", wantActual, lastActual
-	if lastPreflight != nil && (lastActual == nil || !obs.Allowed) {
-		exchange, want, sr = "preflight response", wantPreflight, lastPreflight
+	// Nothing on the wire is observable in this engine. The target's
+	// oracle knows only the non-CORS part of a response (it answers as the
+	// conforming server, whatever fault is served), so the server's CORS
+	// headers stay unknown.
+	if sentPreflight && (!sentActual || !obs.Allowed) {
+		return "preflight response", corsOnly(wantPreflight), nil, true
 	}
-	if unseen != nil && sr != nil {
-		if resp, ok := unseen(*sr); ok {
-			return exchange, corsOnly(want), corsOnly(resp.Headers), false
-		}
-	}
-	return exchange, corsOnly(want), nil, true
+	return "response", corsOnly(wantActual), nil, true
 }
 
 func corsOnly(hs spec.Headers) spec.Headers {
