@@ -21,8 +21,8 @@ type judgement struct {
 	// policyHeaders and wireHeaders are the CORS headers of the exchange
 	// that decided: what the policy says and what the server sent.
 	policyHeaders, wireHeaders spec.Headers
-	// wireUnseen: the engine cannot show the deciding exchange and no
-	// oracle knows it, so wireHeaders are unknown (not empty).
+	// wireUnseen: the engine cannot show the deciding exchange, so
+	// wireHeaders are unknown (not empty).
 	wireUnseen bool
 	exchange   string // "preflight" or "response"
 	// intent is the policy's answer with mixed content set aside, when the

@@ -16,6 +16,7 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
 )
 
 // LiveTarget is a real API, in any language on any host, that the browser
@@ -116,7 +117,7 @@ func (t *LiveTarget) ParseCookie(nv string) (browser.Cookie, error) {
 		return browser.Cookie{}, fmt.Errorf("cookie %q: want name=value", nv)
 	}
 	c := browser.Cookie{Name: name, Value: value, Path: "/", HTTPOnly: true}
-	if t.base.Scheme == "https" || isLoopbackHost(t.base.Hostname()) {
+	if t.base.Scheme == "https" || t.Loopback() {
 		c.Secure, c.SameSite = true, "None"
 	}
 	return c, nil
@@ -124,15 +125,7 @@ func (t *LiveTarget) ParseCookie(nv string) (browser.Cookie, error) {
 
 // Loopback: the target is on this machine (127.0.0.0/8, ::1, localhost),
 // which browsers treat as potentially trustworthy even over plain http.
-func (t *LiveTarget) Loopback() bool { return isLoopbackHost(t.base.Hostname()) }
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
+func (t *LiveTarget) Loopback() bool { return spec.IsLoopbackHost(t.base.Hostname()) }
 
 // TargetError says why a live target cannot be checked at all, before any
 // browser starts. Kind is one of the TargetUnreachable... constants.
@@ -174,17 +167,10 @@ func (e *TargetError) Unwrap() error { return e.Err }
 // CAs to trust besides the system's (nil: the system's only); no proxy is
 // used and redirects are not followed.
 func ProbeTarget(ctx context.Context, t *LiveTarget, timeout time.Duration, roots []*x509.Certificate) error {
-	pool, err := x509.SystemCertPool()
-	if err != nil || pool == nil {
-		pool = x509.NewCertPool()
-	}
-	for _, c := range roots {
-		pool.AddCert(c)
-	}
 	tr := &http.Transport{
 		Proxy:               nil,
 		DialContext:         (&net.Dialer{Timeout: timeout}).DialContext,
-		TLSClientConfig:     &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12},
+		TLSClientConfig:     trustConfig(roots),
 		TLSHandshakeTimeout: timeout,
 		DisableKeepAlives:   true,
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -254,10 +255,10 @@ func cookieDiagnoses(s Scenario, obs browser.Observation, wire spec.Decision) []
 		"the page and the API are cross-site and third-party cookies are blocked, so no CORS header can make this work", why)}
 }
 
-// certErrorMarks are what engines put in a failed fetch's error when the
+// certErrorCode matches what engines put in a failed fetch's error when the
 // TLS handshake failed on the certificate: Chromium's net error names,
 // Firefox's NSS and mozilla::pkix codes.
-var certErrorMarks = []string{"net::ERR_CERT_", "net::ERR_SSL_", "MOZILLA_PKIX_ERROR_", "SEC_ERROR_", "SSL_ERROR_"}
+var certErrorCode = regexp.MustCompile(`(net::ERR_CERT_|net::ERR_SSL_|MOZILLA_PKIX_ERROR_|SEC_ERROR_|SSL_ERROR_)[A-Za-z0-9_]*`)
 
 // certFailure is the certificate error code a blocked fetch failed with,
 // or "" when it did not fail on a certificate.
@@ -266,16 +267,8 @@ func certFailure(o browser.Observation) string {
 		return ""
 	}
 	for _, text := range []string{o.NetError, o.CorsError, o.Error} {
-		for _, m := range certErrorMarks {
-			i := strings.Index(text, m)
-			if i < 0 {
-				continue
-			}
-			end := i
-			for end < len(text) && (text[end] == '_' || text[end] == ':' || text[end] >= 'A' && text[end] <= 'Z' || text[end] >= 'a' && text[end] <= 'z' || text[end] >= '0' && text[end] <= '9') {
-				end++
-			}
-			return text[i:end]
+		if code := certErrorCode.FindString(text); code != "" {
+			return code
 		}
 	}
 	return ""

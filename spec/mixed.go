@@ -38,10 +38,11 @@ func pageIsSecure(r Request) bool {
 	return strings.HasPrefix(strings.ToLower(r.Origin), "https://")
 }
 
-// isLoopbackURLHost: the host is potentially trustworthy because it is the
-// machine itself (Secure Contexts §3.1 steps 4 and 5).
-func isLoopbackURLHost(u *url.URL) bool {
-	h := strings.ToLower(strings.TrimSuffix(u.Hostname(), "."))
+// IsLoopbackHost: a URL host (without brackets) is potentially trustworthy
+// because it is the machine itself: 127.0.0.0/8, ::1, localhost and
+// *.localhost (Secure Contexts §3.1 steps 4 and 5).
+func IsLoopbackHost(host string) bool {
+	h := strings.ToLower(strings.TrimSuffix(host, "."))
 	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
 		return true
 	}
@@ -56,7 +57,7 @@ func (d *decider) mixedContent() bool {
 	if !d.pageSecure || !strings.EqualFold(cur.Scheme, "http") {
 		return false
 	}
-	if isLoopbackURLHost(cur) {
+	if IsLoopbackHost(cur.Hostname()) {
 		if !d.p.LoopbackIsMixedContent {
 			d.step(RuleMixedContent, true, "%s is loopback, which is potentially trustworthy: an https page may fetch it (not mixed content)", urlOrigin(cur))
 			return false
