@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
@@ -263,7 +265,7 @@ func SPKIPin(cert *x509.Certificate) string {
 }
 
 // Name implements Engine.
-func (c *Chromium) Name() string { return "chromium" }
+func (c *Chromium) Name() corsproof.Engine { return corsproof.Chromium }
 
 // Version implements Engine: Browser.getVersion's product, e.g.
 // "Chromium/156.0.8078.108".

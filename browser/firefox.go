@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser/bidi"
 )
 
@@ -217,7 +219,7 @@ func (t *tailBuf) String() string {
 }
 
 // Name implements Engine.
-func (f *Firefox) Name() string { return "firefox" }
+func (f *Firefox) Name() corsproof.Engine { return corsproof.Firefox }
 
 // Version implements Engine, e.g. "Firefox/153.7.0esr".
 func (f *Firefox) Version() string { return f.version }

@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"github.com/corsproof/corsproof"
 	"context"
 	"log"
 	"net/http"
@@ -40,7 +41,7 @@ func TestFirefox(t *testing.T) {
 	}
 	api := newQueryAPI()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
-		Sites: []harness.Site{
+		Sites: []corsproof.Site{
 			{Name: "app", Origin: ffApp, Class: "allowed"},
 			{Name: "null", Origin: "null", Class: "null", Host: "https://sandbox.example.test", Sandboxed: true},
 		},

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/corsproof/corsproof"
 )
 
 // WebKitOptions configure LaunchWebKit.
@@ -338,7 +340,7 @@ func withoutProxyEnv(env []string) []string {
 }
 
 // Name implements Engine.
-func (w *WebKit) Name() string { return "webkit" }
+func (w *WebKit) Name() corsproof.Engine { return corsproof.WebKit }
 
 // Version implements Engine, e.g. "WebKitGTK/2.50.6".
 func (w *WebKit) Version() string { return w.version }

@@ -1,6 +1,7 @@
 package browser_test
 
 import (
+	"github.com/corsproof/corsproof"
 	"context"
 	"errors"
 	"log"
@@ -57,7 +58,7 @@ func TestWebKit(t *testing.T) {
 	}
 	api := newQueryAPI()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
-		Sites: []harness.Site{
+		Sites: []corsproof.Site{
 			{Name: "app", Origin: ffApp, Class: "allowed"},
 			{Name: "null", Origin: "null", Class: "null", Host: "https://sandbox.example.test", Sandboxed: true},
 		},

@@ -6,28 +6,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/corsproof/corsproof"
 
 	"github.com/corsproof/corsproof/browser"
-	"github.com/corsproof/corsproof/spec"
 )
-
-// Engines are the names LaunchEngine knows, in the order reports list them.
-var Engines = []string{"chromium", "firefox", "webkit"}
-
-// ProfileFor is the deviation profile of an engine (spec.Standard for an
-// unknown name).
-func ProfileFor(name string) spec.Profile {
-	switch name {
-	case "chromium":
-		return spec.Chromium
-	case "firefox":
-		return spec.Firefox
-	case "webkit":
-		return spec.WebKit
-	}
-	return spec.Standard
-}
 
 // Certificate is the CA's own certificate, for browsers that take a trust
 // anchor rather than SPKI pins (Firefox's certificate database).
@@ -36,8 +19,8 @@ func (ca *CA) Certificate() *x509.Certificate { return ca.cert }
 // EngineConfig says which engine to launch for a topology and what it may
 // reach besides the topology's names.
 type EngineConfig struct {
-	// Name is chromium, firefox or webkit.
-	Name string
+	// Engine is chromium (the default), firefox or webkit.
+	Engine corsproof.Engine
 	// ExecPath is the engine's binary (WebKit: its WebDriver); empty means
 	// the engine's Find.
 	ExecPath string
@@ -56,12 +39,6 @@ type EngineConfig struct {
 	Logf  func(string, ...any)
 }
 
-// LaunchEngine starts the named engine for topo, reaching only the
-// topology's names (see Launch).
-func LaunchEngine(ctx context.Context, name string, topo *Topology, execPath string, logf func(string, ...any)) (browser.Engine, error) {
-	return Launch(ctx, EngineConfig{Name: name, ExecPath: execPath, Topology: topo, Logf: logf})
-}
-
 // Launch starts an engine for cfg.Topology: Chromium with the topology's
 // host rules and the CA's pins; Firefox and WebKit behind a loopback proxy
 // (StartProxy) that maps the topology's names, Firefox trusting the run's
@@ -69,23 +46,23 @@ func LaunchEngine(ctx context.Context, name string, topo *Topology, execPath str
 // stops what was started for it. Errors are *browser.NotFoundError or
 // *InfraError.
 func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
-	switch cfg.Name {
-	case "chromium":
+	switch cfg.Engine {
+	case corsproof.Chromium, "":
 		c, err := launchChromium(ctx, cfg)
 		if err != nil {
 			return nil, err // not a typed nil in the interface
 		}
 		return c, nil
-	case "firefox":
+	case corsproof.Firefox:
 		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
 			return launchFirefox(ctx, cfg, proxyURL)
 		})
-	case "webkit":
+	case corsproof.WebKit:
 		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
 			return launchWebKit(ctx, cfg, proxyURL) // engine_webkit.go
 		})
 	}
-	return nil, fmt.Errorf("unknown browser engine %q (known: %s)", cfg.Name, strings.Join(Engines, ", "))
+	return nil, fmt.Errorf("unknown browser engine %q (known: %s)", cfg.Engine, corsproof.EngineNames())
 }
 
 // launchFirefox starts Firefox behind the proxy at proxyURL, trusting the
@@ -144,7 +121,7 @@ func launchProxied(ctx context.Context, cfg EngineConfig, launch func(proxyURL s
 		return nil, err
 	}
 	var verify *tls.Config
-	if cfg.Name == "webkit" {
+	if cfg.Engine == corsproof.WebKit {
 		verify = trustConfig(cfg.Trust)
 	}
 	for _, hp := range cfg.Direct {
@@ -160,7 +137,7 @@ func launchProxied(ctx context.Context, cfg EngineConfig, launch func(proxyURL s
 		if errors.As(err, &nf) {
 			return nil, err
 		}
-		return nil, &InfraError{Op: "launch " + cfg.Name, Err: err}
+		return nil, &InfraError{Op: "launch " + string(cfg.Engine), Err: err}
 	}
 	return &proxied{Engine: eng, proxy: proxy}, nil
 }

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"sort"
 	"sync"
@@ -10,7 +9,6 @@ import (
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
-	"github.com/corsproof/corsproof/spec"
 )
 
 // FaultMock is the embedded mock serving, side by side in one handler, the
@@ -60,62 +58,6 @@ func (fm *FaultMock) Faults() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// FaultRun is one browser and one topology in front of a FaultMock.
-type FaultRun struct {
-	Topology *Topology
-	Mock     *FaultMock
-	Engine   browser.Engine
-	runID    string
-}
-
-// StartFaultMock starts the topology serving every fault of faults (all of
-// the gallery when nil) and one Chromium. cfg.Fault is ignored.
-func StartFaultMock(ctx context.Context, cfg MockConfig, faults []mockapi.Fault) (*FaultRun, error) {
-	if faults == nil {
-		faults = mockapi.Faults()
-	}
-	sites := cfg.Sites
-	if sites == nil {
-		sites = MockSites()
-	}
-	fm := NewFaultMock(cfg.Policies, faults, cfg.RequestLog)
-	topo, err := StartTopology(TopologyConfig{
-		Sites:      sites,
-		APIOrigins: []string{MockAPIOrigin, MockAPI2Origin, MockAPIOtherOrigin},
-		API:        fm.Handler(),
-	})
-	if err != nil {
-		return nil, err
-	}
-	engine, err := LaunchChromium(ctx, topo, cfg.ChromePath, cfg.Logf)
-	if err != nil {
-		topo.Close()
-		return nil, err
-	}
-	return &FaultRun{Topology: topo, Mock: fm, Engine: &serialEngine{Engine: engine}, runID: NewRunID()}, nil
-}
-
-// Runner runs scenarios against one fault's mock ("" for the conforming
-// one). Runners of different faults may run concurrently: their fetches
-// take turns in the one browser, while one runner's wait (a scenario's
-// RepeatAfter) lets the others go on.
-func (fr *FaultRun) Runner(fault string) (*Runner, bool) {
-	t, ok := fr.Mock.Target(fault)
-	if !ok {
-		return nil, false
-	}
-	id := fr.runID
-	if fault != "" {
-		id += "-" + fault
-	}
-	return &Runner{Engine: fr.Engine, Topology: fr.Topology, Target: t, Profile: spec.Chromium, RunID: id}, true
-}
-
-// Close stops the browser, then the listeners.
-func (fr *FaultRun) Close() error {
-	return errors.Join(fr.Engine.Close(), fr.Topology.Close())
 }
 
 // serialEngine makes an Engine safe for concurrent callers by running one

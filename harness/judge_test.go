@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
@@ -36,32 +38,32 @@ func bh(kv ...string) []browser.Header {
 }
 
 // verdictFor runs the same steps as Runner.Run after the fetch.
-func verdictFor(t *testing.T, site Site, req Request, obs browser.Observation) Result {
+func verdictFor(t *testing.T, site corsproof.Site, req corsproof.Request, obs browser.Observation) corsproof.Result {
 	t.Helper()
-	s := Scenario{ID: "t", Site: site.Name, Request: req}
+	s := corsproof.Scenario{ID: "t", Site: site.Name, Request: req}
 	sreq := toSpecRequest(site.Origin, itemsURL, req)
 	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.Chromium)
 	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
-	res := Result{Scenario: s}
+	res := corsproof.Result{Scenario: s}
 	j := newJudgement(site, req, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "chromium", spec.Chromium)
 	judge(&res, j)
 	return res
 }
 
 func TestVerdicts(t *testing.T) {
-	app := Site{Name: "app", Origin: appOrigin}
-	evil := Site{Name: "evil", Origin: evilOrigin}
-	get := Request{Path: "/api/items"}
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	evil := corsproof.Site{Name: "evil", Origin: evilOrigin}
+	get := corsproof.Request{Path: "/api/items"}
 	actual := func(hs ...string) []browser.Exchange {
 		return []browser.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh(hs...)}}
 	}
 	tests := []struct {
 		name         string
-		site         Site
-		req          Request
+		site         corsproof.Site
+		req          corsproof.Request
 		obs          browser.Observation
-		wantVerdict  Verdict
-		wantSeverity Severity
+		wantVerdict  corsproof.Verdict
+		wantSeverity corsproof.Severity
 		wantKnown    bool
 		wantInText   []string
 	}{
@@ -71,46 +73,46 @@ func TestVerdicts(t *testing.T) {
 			obs: browser.Observation{Allowed: true, Status: 200, Headers: bh("content-type", "application/json", "x-total-count", "3"),
 				Actual: actual("Content-Type", "application/json", "X-Total-Count", "3", "Access-Control-Allow-Origin", appOrigin,
 					"Access-Control-Expose-Headers", "X-Total-Count", "Vary", "Origin")},
-			wantVerdict: VerdictPass, wantInText: []string{"allowed, as the policy says"},
+			wantVerdict: corsproof.VerdictPass, wantInText: []string{"allowed, as the policy says"},
 		},
 		{
 			name: "conforming server, attacker blocked",
 			site: evil, req: get,
 			obs:         browser.Observation{CorsError: "MissingAllowOriginHeader", Error: "TypeError: Failed to fetch", Actual: actual("Vary", "Origin")},
-			wantVerdict: VerdictPass, wantInText: []string{"no Access-Control-Allow-Origin", "as the policy says"},
+			wantVerdict: corsproof.VerdictPass, wantInText: []string{"no Access-Control-Allow-Origin", "as the policy says"},
 		},
 		{
 			name: "reflected origin: the attacker reads what the policy forbids",
 			site: evil, req: get,
 			obs:         browser.Observation{Allowed: true, Status: 200, Actual: actual("Access-Control-Allow-Origin", evilOrigin)},
-			wantVerdict: VerdictServerMismatch, wantSeverity: SeveritySecurity,
+			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeveritySecurity,
 			wantInText: []string{"security:", evilOrigin, "could read", "sent Access-Control-Allow-Origin: " + evilOrigin},
 		},
 		{
 			name: "missing ACAO for an allowed origin: broken access",
 			site: app, req: get,
 			obs:         browser.Observation{CorsError: "MissingAllowOriginHeader", Actual: actual("X-Total-Count", "3")},
-			wantVerdict: VerdictServerMismatch, wantSeverity: SeverityBroken,
+			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeverityBroken,
 			wantInText: []string{"broken:", "lacks Access-Control-Allow-Origin"},
 		},
 		{
 			name: "preflight lacks a listed header: broken, and the explanation names it",
-			site: app, req: Request{Path: "/api/items", Method: "PUT", Headers: spec.Headers{{Name: "X-Request-Id", Value: "1"}}},
+			site: app, req: corsproof.Request{Path: "/api/items", Method: "PUT", Headers: spec.Headers{{Name: "X-Request-Id", Value: "1"}}},
 			obs: browser.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-request-id",
 				Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 					RequestHeaders:  bh("Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-request-id"),
 					ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT")}},
-			wantVerdict: VerdictServerMismatch, wantSeverity: SeverityBroken,
+			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeverityBroken,
 			wantInText: []string{"Access-Control-Allow-Headers lacks x-request-id", "preflight response", `the policy says "X-Request-Id"`},
 		},
 		{
 			name: "two disallowed headers: Chromium names another one than the standard's order, still a pass",
-			site: app, req: Request{Path: "/api/items", Headers: spec.Headers{{Name: "X-A", Value: "1"}, {Name: "X-Z", Value: "1"}}},
+			site: app, req: corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "X-A", Value: "1"}, {Name: "X-Z", Value: "1"}}},
 			obs: browser.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-z",
 				Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 					ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT",
 						"Access-Control-Allow-Headers", "X-Request-Id")}},
-			wantVerdict: VerdictPass, wantInText: []string{"as the policy says"},
+			wantVerdict: corsproof.VerdictPass, wantInText: []string{"as the policy says"},
 		},
 		{
 			name: "exposure: the server exposes a header the policy keeps private",
@@ -118,19 +120,19 @@ func TestVerdicts(t *testing.T) {
 			obs: browser.Observation{Allowed: true, Status: 200, Headers: bh("x-secret", "1", "x-total-count", "3"),
 				Actual: actual("X-Secret", "1", "X-Total-Count", "3", "Access-Control-Allow-Origin", appOrigin,
 					"Access-Control-Expose-Headers", "X-Total-Count, X-Secret")},
-			wantVerdict: VerdictServerMismatch, wantSeverity: SeveritySecurity, wantInText: []string{"x-secret"},
+			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeveritySecurity, wantInText: []string{"x-secret"},
 		},
 		{
 			name: "the browser allows what the headers it received forbid: unknown deviation",
 			site: evil, req: get,
 			obs:         browser.Observation{Allowed: true, Status: 200, Actual: actual("Vary", "Origin")},
-			wantVerdict: VerdictBrowserDeviation, wantInText: []string{"chromium allowed it", "Fetch standard blocks"},
+			wantVerdict: corsproof.VerdictBrowserDeviation, wantInText: []string{"chromium allowed it", "Fetch standard blocks"},
 		},
 		{
 			name: "the browser blocks what the headers it received allow: unknown deviation",
 			site: app, req: get,
 			obs:         browser.Observation{CorsError: "AllowOriginMismatch", Actual: actual("Access-Control-Allow-Origin", appOrigin)},
-			wantVerdict: VerdictBrowserDeviation, wantInText: []string{"chromium blocked it", "pass every Fetch standard check"},
+			wantVerdict: corsproof.VerdictBrowserDeviation, wantInText: []string{"chromium blocked it", "pass every Fetch standard check"},
 		},
 	}
 	for _, tt := range tests {
@@ -145,7 +147,7 @@ func TestVerdicts(t *testing.T) {
 					t.Errorf("explanation lacks %q:\n  %s", want, res.Explanation)
 				}
 			}
-			if res.Failed() != (tt.wantVerdict != VerdictPass && !tt.wantKnown) {
+			if res.Failed() != (tt.wantVerdict != corsproof.VerdictPass && !tt.wantKnown) {
 				t.Errorf("Failed() = %v for %s", res.Failed(), res.VerdictLabel())
 			}
 		})
@@ -154,14 +156,14 @@ func TestVerdicts(t *testing.T) {
 
 func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 	open := &policy.Policy{Rules: policy.Rules{Origins: []string{"*"}, RequestHeaders: []string{"*"}}}
-	req := Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer t"}}}
+	req := corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer t"}}}
 	obs := browser.Observation{Allowed: true, Status: 200,
 		Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 			RequestHeaders:  bh("Origin", evilOrigin, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"),
 			ResponseHeaders: bh("Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "*")},
 		Actual: []browser.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", "*")}},
 	}
-	site := Site{Name: "evil", Origin: evilOrigin}
+	site := corsproof.Site{Name: "evil", Origin: evilOrigin}
 	sreq := toSpecRequest(site.Origin, itemsURL, req)
 	pol := spec.Decide(sreq, policyServer(open, obs, identityPath, nil), spec.Chromium)
 	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
@@ -169,10 +171,10 @@ func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 	if std.Allowed {
 		t.Fatal("the standard must block Authorization under ACAH *; the test premise is wrong")
 	}
-	var res Result
+	var res corsproof.Result
 	judge(&res, judgement{site: site, req: req, policy: pol, wire: wire, obs: obs,
 		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium})
-	if res.Verdict != VerdictBrowserDeviation || !res.Known || res.Failed() {
+	if res.Verdict != corsproof.VerdictBrowserDeviation || !res.Known || res.Failed() {
 		t.Fatalf("got %s (failed=%v): %s", res.VerdictLabel(), res.Failed(), res.Explanation)
 	}
 	if !strings.Contains(res.Explanation, spec.DevAuthorizationWildcard) || !strings.Contains(res.Explanation, "seen in Chromium") {
@@ -181,7 +183,7 @@ func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 }
 
 func TestCookieDiagnosisOnlyWhenTheCookieWentMissing(t *testing.T) {
-	s := Scenario{Session: true}
+	s := corsproof.Scenario{Session: true}
 	wire := spec.Decision{CookiesSent: true}
 	withCookie := browser.Observation{Actual: []browser.Exchange{{RequestHeaders: bh("Cookie", "sid=1")}}}
 	if d := cookieDiagnoses(s, withCookie, wire); d != nil {
@@ -192,7 +194,7 @@ func TestCookieDiagnosisOnlyWhenTheCookieWentMissing(t *testing.T) {
 	if len(d) != 1 || !strings.Contains(d[0], "cookie-dropped") || !strings.Contains(d[0], "UserPreferences") {
 		t.Errorf("diagnosis = %v", d)
 	}
-	if d := cookieDiagnoses(Scenario{}, without, wire); d != nil {
+	if d := cookieDiagnoses(corsproof.Scenario{}, without, wire); d != nil {
 		t.Errorf("no session asked for, got %v", d)
 	}
 }
@@ -217,23 +219,23 @@ func TestCertFailureIsNamedNotJudged(t *testing.T) {
 // A fetch the model blocks as mixed content never reached the server: the
 // verdict says so, and never blames (or credits) the server's headers.
 func TestMixedContentVerdicts(t *testing.T) {
-	app := Site{Name: "app", Origin: appOrigin}
-	evil := Site{Name: "evil", Origin: evilOrigin}
-	get := Request{Path: "/api/items"}
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	evil := corsproof.Site{Name: "evil", Origin: evilOrigin}
+	get := corsproof.Request{Path: "/api/items"}
 	blocked := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
-	run := func(site Site, url string, obs browser.Observation, p spec.Profile) Result {
+	run := func(site corsproof.Site, url string, obs browser.Observation, p spec.Profile) corsproof.Result {
 		sreq := toSpecRequest(site.Origin, url, get)
 		sreq.PageURL = site.Origin + "/page"
 		pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), p)
 		wire := spec.Decide(sreq, wireServer(obs), p)
-		res := Result{Scenario: Scenario{ID: "t", Site: site.Name, Request: get}}
+		res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: site.Name, Request: get}}
 		judge(&res, newJudgement(site, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, p.Name, p))
 		return res
 	}
 
 	t.Run("webkit and loopback: a known deviation that tested nothing of the server", func(t *testing.T) {
 		res := run(app, "http://127.0.0.1:8080/api/items", blocked, spec.WebKit)
-		if res.Verdict != VerdictBrowserDeviation || !res.Known || res.Failed() {
+		if res.Verdict != corsproof.VerdictBrowserDeviation || !res.Known || res.Failed() {
 			t.Fatalf("%s (known %v): %s", res.VerdictLabel(), res.Known, res.Explanation)
 		}
 		for _, want := range []string{"mixed content", spec.DevMixedContentLoopback, "policy allows", "not tested in webkit", "https target"} {
@@ -241,8 +243,8 @@ func TestMixedContentVerdicts(t *testing.T) {
 				t.Errorf("explanation lacks %q: %s", want, res.Explanation)
 			}
 		}
-		if !res.Expected.Allowed {
-			t.Errorf("expected %v: the policy allows this origin", res.Expected)
+		if !res.Policy.Allowed {
+			t.Errorf("expected %v: the policy allows this origin", res.Policy)
 		}
 		if res = run(evil, "http://127.0.0.1:8080/api/items", blocked, spec.WebKit); !strings.Contains(res.Explanation, "policy forbids") {
 			t.Errorf("evil origin: %s", res.Explanation)
@@ -251,11 +253,11 @@ func TestMixedContentVerdicts(t *testing.T) {
 	t.Run("plain http elsewhere: broken where the policy allows", func(t *testing.T) {
 		obs := browser.Observation{NetError: "net::ERR_FAILED (blocked: mixed-content)"}
 		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
-		if res.Verdict != VerdictServerMismatch || res.Severity != SeverityBroken || !strings.Contains(res.Explanation, "serve the API over https") {
+		if res.Verdict != corsproof.VerdictServerMismatch || res.Severity != corsproof.SeverityBroken || !strings.Contains(res.Explanation, "serve the API over https") {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
 		}
 		res = run(evil, "http://api.example.test/api/items", obs, spec.Chromium)
-		if res.Verdict != VerdictPass || len(res.Diagnoses) == 0 || !strings.Contains(res.Diagnoses[0], "not tested") {
+		if res.Verdict != corsproof.VerdictPass || len(res.Diagnoses) == 0 || !strings.Contains(res.Diagnoses[0], "not tested") {
 			t.Errorf("evil: %s: %s %v", res.VerdictLabel(), res.Explanation, res.Diagnoses)
 		}
 	})
@@ -263,7 +265,7 @@ func TestMixedContentVerdicts(t *testing.T) {
 		obs := browser.Observation{Allowed: true, Status: 200, Type: "cors",
 			Actual: []browser.Exchange{{URL: "http://api.example.test/api/items", Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin)}}}
 		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
-		if res.Verdict != VerdictBrowserDeviation || res.Known {
+		if res.Verdict != corsproof.VerdictBrowserDeviation || res.Known {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
 		}
 	})
@@ -271,7 +273,7 @@ func TestMixedContentVerdicts(t *testing.T) {
 		obs := browser.Observation{CorsError: "MissingAllowOriginHeader",
 			Actual: []browser.Exchange{{URL: "http://127.0.0.1:8080/api/items", Method: "GET", Status: 200}}}
 		res := run(app, "http://127.0.0.1:8080/api/items", obs, spec.Chromium)
-		if res.Verdict != VerdictServerMismatch || !strings.Contains(res.Explanation, "lacks Access-Control-Allow-Origin") {
+		if res.Verdict != corsproof.VerdictServerMismatch || !strings.Contains(res.Explanation, "lacks Access-Control-Allow-Origin") {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
 		}
 	})
@@ -279,15 +281,15 @@ func TestMixedContentVerdicts(t *testing.T) {
 
 // An engine that cannot show the server's headers gets no guess about them.
 func TestUnseenWireIsNotTakenAsEmpty(t *testing.T) {
-	app := Site{Name: "app", Origin: appOrigin}
-	get := Request{Path: "/api/items"}
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	get := corsproof.Request{Path: "/api/items"}
 	obs := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
 	sreq := toSpecRequest(app.Origin, itemsURL, get)
 	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.WebKit)
 	wire := spec.Decide(sreq, wireServer(obs), spec.WebKit)
-	res := Result{Scenario: Scenario{ID: "t", Site: app.Name, Request: get}}
+	res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: get}}
 	judge(&res, newJudgement(app, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "webkit", spec.WebKit))
-	if res.Verdict != VerdictServerMismatch || res.Severity != SeverityBroken {
+	if res.Verdict != corsproof.VerdictServerMismatch || res.Severity != corsproof.SeverityBroken {
 		t.Fatalf("%s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	if strings.Contains(res.Explanation, "lacks") || !strings.Contains(res.Explanation, "webkit does not show the server's headers") ||
@@ -299,20 +301,20 @@ func TestUnseenWireIsNotTakenAsEmpty(t *testing.T) {
 // Without a wire (WebKit), an outcome the policy's own answers reach only
 // through a profile deviation is that known deviation, not a plain pass.
 func TestNoWireOutcomeThroughADeviationIsKnown(t *testing.T) {
-	app := Site{Name: "app", Origin: appOrigin}
-	withAuth := Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer x"}}}
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	withAuth := corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer x"}}}
 	pol := &policy.Policy{Rules: policy.Rules{Origins: []string{"*"}, RequestHeaders: []string{"*"}}}
 	obs := browser.Observation{Allowed: true, Status: 200, Type: "cors", Unavailable: []string{"cors_error", "preflight", "actual"}}
 	sreq := toSpecRequest(app.Origin, itemsURL, withAuth)
-	judgeIn := func(p spec.Profile) Result {
+	judgeIn := func(p spec.Profile) corsproof.Result {
 		polDec := spec.Decide(sreq, policyServer(pol, obs, identityPath, nil), p)
 		wire := spec.Decide(sreq, wireServer(obs), p)
-		res := Result{Scenario: Scenario{ID: "t", Site: app.Name, Request: withAuth}}
+		res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: withAuth}}
 		judge(&res, newJudgement(app, withAuth, sreq, obs, relevantHeaders(obs), pol, identityPath, nil, polDec, wire, p.Name, p))
 		return res
 	}
 	res := judgeIn(spec.WebKit)
-	if res.Verdict != VerdictBrowserDeviation || !res.Known || !strings.Contains(res.Explanation, spec.DevAuthorizationWildcard) ||
+	if res.Verdict != corsproof.VerdictBrowserDeviation || !res.Known || !strings.Contains(res.Explanation, spec.DevAuthorizationWildcard) ||
 		!strings.Contains(res.Explanation, "webkit shows no wire") {
 		t.Errorf("webkit: %s: %s", res.VerdictLabel(), res.Explanation)
 	}

@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
@@ -70,7 +72,7 @@ func (t *LiveTarget) Base() *url.URL { c := *t.base; return &c }
 func (t *LiveTarget) Origin() string { return t.base.Scheme + "://" + t.base.Host }
 
 // URL implements Target: base + path + a query token unique to the run.
-func (t *LiveTarget) URL(s Scenario, token string) (string, error) {
+func (t *LiveTarget) URL(s corsproof.Scenario, token string) (string, error) {
 	path := s.Request.Path
 	if !strings.HasPrefix(path, "/") {
 		path = "/" + path
@@ -84,7 +86,7 @@ func (t *LiveTarget) URL(s Scenario, token string) (string, error) {
 
 // Policy implements Target: the path the policy sees is the URL's path
 // under the target's base path.
-func (t *LiveTarget) Policy(Scenario) (*policy.Policy, func(*url.URL) string, error) {
+func (t *LiveTarget) Policy(corsproof.Scenario) (*policy.Policy, func(*url.URL) string, error) {
 	base := t.basePath
 	return t.policy, func(u *url.URL) string {
 		p := strings.TrimPrefix(u.Path, base)
@@ -97,7 +99,7 @@ func (t *LiveTarget) Policy(Scenario) (*policy.Policy, func(*url.URL) string, er
 
 // Session implements Target: the first of the user's cookies (all of them
 // are in the jar from the start of the run; see StartLive).
-func (t *LiveTarget) Session(Scenario) (string, browser.Cookie, bool, error) {
+func (t *LiveTarget) Session(corsproof.Scenario) (string, browser.Cookie, bool, error) {
 	if len(t.Cookies) == 0 {
 		return "", browser.Cookie{}, false, nil
 	}
@@ -233,74 +235,6 @@ func classifyProbeError(target string, timeout time.Duration, err error) error {
 	return &TargetError{Target: target, Kind: TargetUnreachable, Err: errors.New(msg)}
 }
 
-// LiveConfig configures a check of a live API.
-type LiveConfig struct {
-	Target *LiveTarget
-	// Sites are the origin pages (see LiveSites).
-	Sites []Site
-	// Engine is the browser engine (chromium when empty).
-	Engine string
-	// CAs the browser trusts for the target besides the system's roots
-	// (--ca; see EngineConfig.Trust for how each engine does it).
-	CAs []*x509.Certificate
-	// FetchTimeout bounds each fetch.
-	FetchTimeout time.Duration
-	// ExecPath is the engine's binary; empty means the engine's Find.
-	ExecPath string
-	Logf     func(string, ...any)
-}
-
-// LiveRun is one check of a live API in one engine: origin pages on
-// loopback, a browser that maps only the pages' names and reaches the
-// target at its real address, and a Runner. Close releases all.
-type LiveRun struct {
-	Topology *Topology
-	Target   *LiveTarget
-	Engine   browser.Engine
-	Runner   *Runner
-}
-
 // HostPort is the target's "host:port" (the scheme's default port when the
 // URL has none).
-func (t *LiveTarget) HostPort() string { return hostPort(t.base) }
-
-// StartLive serves the origin pages, launches the engine and puts the
-// user's cookies into its jar for the target. Errors are *InfraError or
-// *browser.NotFoundError.
-func StartLive(ctx context.Context, cfg LiveConfig) (run *LiveRun, err error) {
-	name := cfg.Engine
-	if name == "" {
-		name = "chromium"
-	}
-	topo, err := StartTopology(TopologyConfig{Sites: cfg.Sites})
-	if err != nil {
-		return nil, err
-	}
-	engine, err := Launch(ctx, EngineConfig{
-		Name: name, ExecPath: cfg.ExecPath, Topology: topo,
-		Direct: []string{cfg.Target.HostPort()}, Trust: cfg.CAs, Logf: cfg.Logf,
-	})
-	if err != nil {
-		topo.Close()
-		return nil, err
-	}
-	run = &LiveRun{
-		Topology: topo, Target: cfg.Target, Engine: engine,
-		Runner: &Runner{
-			Engine: engine, Topology: topo, Target: cfg.Target, Profile: ProfileFor(name),
-			RunID: NewRunID(), FetchTimeout: cfg.FetchTimeout,
-		},
-	}
-	for _, c := range cfg.Target.Cookies {
-		if err := engine.SetCookie(ctx, cfg.Target.Origin()+"/", c); err != nil {
-			run.Close()
-			return nil, &InfraError{Op: "set cookie " + c.Name + " in " + name, Err: err}
-		}
-	}
-	return run, nil
-}
-
-// Close stops the browser, then the listeners.
-func (r *LiveRun) Close() error {
-	return errors.Join(r.Engine.Close(), r.Topology.Close())
-}
+func (t *LiveTarget) HostPort() string { return corsproof.HostPort(t.base) }

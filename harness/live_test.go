@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -39,7 +41,7 @@ func TestLiveTargetURLsAndThePathThePolicySees(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			s := Scenario{ID: "x", Request: Request{Path: tt.path}}
+			s := corsproof.Scenario{ID: "x", Request: corsproof.Request{Path: tt.path}}
 			got, _ := lt.URL(s, "tok")
 			if got != tt.wantURL {
 				t.Errorf("URL = %q, want %q", got, tt.wantURL)
@@ -191,9 +193,9 @@ func TestLiveRunInChromium(t *testing.T) {
 	}
 	c, _ := target.ParseCookie("sid=s3cret")
 	target.Cookies = []browser.Cookie{c}
-	sites := []Site{
-		{Name: "app", Class: ClassAllowed, Origin: "https://app.example.com"},
-		{Name: "evil", Class: ClassCrossSite, Origin: LiveEvilOrigin},
+	sites := []corsproof.Site{
+		{Name: "app", Class: corsproof.ClassAllowed, Origin: "https://app.example.com"},
+		{Name: "evil", Class: corsproof.ClassCrossSite, Origin: LiveEvilOrigin},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
@@ -209,23 +211,23 @@ func TestLiveRunInChromium(t *testing.T) {
 		t.Errorf("host rules = %v, want exactly the two pages", rules)
 	}
 
-	get := func(site, path string, cred spec.CredentialsMode) Scenario {
-		return Scenario{ID: site + path + string(cred), Site: site, Session: cred == spec.CredentialsInclude,
-			Request: Request{Path: path, Method: "GET", Credentials: cred}}
+	get := func(site, path string, cred spec.CredentialsMode) corsproof.Scenario {
+		return corsproof.Scenario{ID: site + path + string(cred), Site: site, Session: cred == spec.CredentialsInclude,
+			Request: corsproof.Request{Path: path, Method: "GET", Credentials: cred}}
 	}
 
 	// An https page may fetch http://127.0.0.1: it is potentially
 	// trustworthy, so no mixed-content block, and loopback to loopback
 	// is no Local Network Access request.
 	res := run.Runner.Run(ctx, get("app", "/items", ""), 0)
-	if res.Verdict != VerdictPass || !res.Observed.Allowed {
+	if res.Verdict != corsproof.VerdictPass || !res.Browser.Allowed {
 		t.Errorf("https page → http://127.0.0.1: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	if res.Observation != nil && (res.Observation.NetError != "" || res.Observation.CorsError != "") {
 		t.Errorf("blocked by the network or CORS: %+v", res.Observation)
 	}
 	res = run.Runner.Run(ctx, get("evil", "/items", ""), 0)
-	if res.Verdict != VerdictPass || res.Observed.Allowed {
+	if res.Verdict != corsproof.VerdictPass || res.Browser.Allowed {
 		t.Errorf("evil page: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 
@@ -233,21 +235,21 @@ func TestLiveRunInChromium(t *testing.T) {
 	// a verdict, and the browser goes on working.
 	start := time.Now()
 	res = run.Runner.Run(ctx, get("app", "/slow", ""), 0)
-	if res.Verdict != VerdictError {
+	if res.Verdict != corsproof.VerdictError {
 		t.Errorf("hanging target: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the hanging fetch took %v with a 2 s timeout", d)
 	}
 	res = run.Runner.Run(ctx, get("app", "/items", ""), 1)
-	if res.Verdict != VerdictPass {
+	if res.Verdict != corsproof.VerdictPass {
 		t.Errorf("after a hang: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 
 	// The user's cookie rides on credentialed fetches to the target.
 	s := get("app", "/me", spec.CredentialsInclude)
 	res = run.Runner.Run(ctx, s, 0)
-	if res.Verdict != VerdictPass {
+	if res.Verdict != corsproof.VerdictPass {
 		t.Errorf("credentialed: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	u, _ := url.Parse(res.URL)
@@ -267,7 +269,7 @@ func TestLiveRunInChromium(t *testing.T) {
 	tlsRunner := *run.Runner
 	tlsRunner.Target = tlsTarget
 	res = tlsRunner.Run(ctx, get("app", "/items", ""), 0)
-	if res.Verdict != VerdictPass || !res.Observed.Allowed {
+	if res.Verdict != corsproof.VerdictPass || !res.Browser.Allowed {
 		t.Errorf("pinned https target: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 }

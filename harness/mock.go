@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
@@ -34,7 +36,7 @@ type MockTarget struct {
 // conforming server). logf, when set, prints each request.
 func NewMockTarget(policies map[string]*policy.Policy, fault mockapi.Fault, logf func(string, ...any)) *MockTarget {
 	m := &MockTarget{
-		APIOrigin: MockAPIOrigin,
+		APIOrigin: corsproof.MockAPIOrigin,
 		journal:   mockapi.NewJournal(0),
 		policies:  policies,
 		servers:   map[string]*mockapi.Server{},
@@ -78,7 +80,7 @@ func (m *MockTarget) Server(policyName string) (*mockapi.Server, bool) {
 }
 
 // URL implements Target.
-func (m *MockTarget) URL(s Scenario, token string) (string, error) {
+func (m *MockTarget) URL(s corsproof.Scenario, token string) (string, error) {
 	if _, ok := m.policies[s.Policy]; !ok {
 		return "", fmt.Errorf("scenario %s: no policy %q", s.ID, s.Policy)
 	}
@@ -96,7 +98,7 @@ func (m *MockTarget) URL(s Scenario, token string) (string, error) {
 }
 
 // Policy implements Target.
-func (m *MockTarget) Policy(s Scenario) (*policy.Policy, func(*url.URL) string, error) {
+func (m *MockTarget) Policy(s corsproof.Scenario) (*policy.Policy, func(*url.URL) string, error) {
 	p, ok := m.policies[s.Policy]
 	if !ok {
 		return nil, nil, fmt.Errorf("scenario %s: no policy %q", s.ID, s.Policy)
@@ -106,7 +108,7 @@ func (m *MockTarget) Policy(s Scenario) (*policy.Policy, func(*url.URL) string, 
 }
 
 // Session implements Target: the policy's mock knows this session.
-func (m *MockTarget) Session(s Scenario) (string, browser.Cookie, bool, error) {
+func (m *MockTarget) Session(s corsproof.Scenario) (string, browser.Cookie, bool, error) {
 	sid, ok := m.sessions[s.Policy]
 	if !ok {
 		return "", browser.Cookie{}, false, nil

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -19,7 +21,7 @@ import (
 // blamed on the server. A live target has no oracle: there an unobservable
 // exchange stays unknown.
 type ResponseOracle interface {
-	ServerResponse(s Scenario, r spec.ServerRequest) (spec.Response, bool)
+	ServerResponse(s corsproof.Scenario, r spec.ServerRequest) (spec.Response, bool)
 }
 
 // mockOracle answers like the conforming mock, in process, with a server of
@@ -32,7 +34,7 @@ type mockOracle struct {
 }
 
 // ServerResponse implements ResponseOracle for the embedded mock.
-func (m *MockTarget) ServerResponse(s Scenario, r spec.ServerRequest) (spec.Response, bool) {
+func (m *MockTarget) ServerResponse(s corsproof.Scenario, r spec.ServerRequest) (spec.Response, bool) {
 	p, ok := m.policies[s.Policy]
 	if !ok {
 		return spec.Response{}, false
@@ -67,5 +69,5 @@ func (m *MockTarget) ServerResponse(s Scenario, r spec.ServerRequest) (spec.Resp
 	}
 	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, req)
-	return spec.Response{Status: rec.Code, Headers: headersOf(rec.Header())}, true
+	return spec.Response{Status: rec.Code, Headers: spec.HeadersOf(rec.Header())}, true
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
@@ -17,8 +19,8 @@ func oracleTarget() *MockTarget {
 
 func TestMockOracleAnswersLikeTheConformingMock(t *testing.T) {
 	m := oracleTarget()
-	s := Scenario{ID: "o", Policy: "default", Session: true}
-	base := MockAPIOrigin + "/p/default"
+	s := corsproof.Scenario{ID: "o", Policy: "default", Session: true}
+	base := corsproof.MockAPIOrigin + "/p/default"
 	tests := []struct {
 		name         string
 		req          spec.ServerRequest
@@ -26,8 +28,8 @@ func TestMockOracleAnswersLikeTheConformingMock(t *testing.T) {
 		wantLocation string
 	}{
 		{name: "a redirect keeps its status and Location",
-			req:        spec.ServerRequest{Method: "GET", URL: base + "/api/redirect/307?to=" + url.QueryEscape(MockAPI2Origin+"/x")},
-			wantStatus: 307, wantLocation: MockAPI2Origin + "/x"},
+			req:        spec.ServerRequest{Method: "GET", URL: base + "/api/redirect/307?to=" + url.QueryEscape(corsproof.MockAPI2Origin+"/x")},
+			wantStatus: 307, wantLocation: corsproof.MockAPI2Origin + "/x"},
 		{name: "the session endpoint without cookies is 401",
 			req: spec.ServerRequest{Method: "GET", URL: base + "/api/me"}, wantStatus: 401},
 		{name: "the session endpoint with the scenario's cookie is 200",
@@ -58,10 +60,10 @@ func TestMockOracleAnswersLikeTheConformingMock(t *testing.T) {
 // browser did, where the Origin is null and the policy grants nothing.
 func TestUnseenRedirectIsAnsweredByTheOracleNotAssumedAway(t *testing.T) {
 	m := oracleTarget()
-	s := Scenario{ID: "o", Policy: "default", Site: "app"}
-	url0 := MockAPIOrigin + "/p/default/api/redirect/307?to=" +
-		url.QueryEscape(MockAPIOtherOrigin+"/p/default/api/items")
-	req := spec.Request{Origin: MockAppOrigin, URL: url0}
+	s := corsproof.Scenario{ID: "o", Policy: "default", Site: "app"}
+	url0 := corsproof.MockAPIOrigin + "/p/default/api/redirect/307?to=" +
+		url.QueryEscape(corsproof.MockAPIOtherOrigin+"/p/default/api/items")
+	req := spec.Request{Origin: corsproof.MockAppOrigin, URL: url0}
 	obs := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
 	p, pathOf, _ := m.Policy(s)
 	oracle := func(sr spec.ServerRequest) (spec.Response, bool) { return m.ServerResponse(s, sr) }

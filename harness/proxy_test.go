@@ -12,13 +12,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/corsproof/corsproof"
 )
 
 // proxyTopology serves an https and an http origin page and an API.
 func proxyTopology(t *testing.T) *Topology {
 	t.Helper()
 	topo, err := StartTopology(TopologyConfig{
-		Sites: []Site{
+		Sites: []corsproof.Site{
 			{Name: "app", Origin: "https://app.example.test", Class: "allowed"},
 			{Name: "plain", Origin: "http://plain.example.test", Class: "downgrade"},
 		},

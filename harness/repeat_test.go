@@ -4,6 +4,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
@@ -39,15 +41,15 @@ func putFetch(at time.Time, preflight bool, maxAge string) fetched {
 }
 
 // repeatVerdict runs Runner.Run's steps after the fetches.
-func repeatVerdict(t *testing.T, p *policy.Policy, hist []fetched) Result {
+func repeatVerdict(t *testing.T, p *policy.Policy, hist []fetched) corsproof.Result {
 	t.Helper()
-	app := Site{Name: "app", Origin: appOrigin}
-	req := Request{Path: "/api/items/1", Method: "PUT"}
-	s := Scenario{ID: "t", Site: "app", Request: req, Repeat: len(hist) - 1}
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	req := corsproof.Request{Path: "/api/items/1", Method: "PUT"}
+	s := corsproof.Scenario{ID: "t", Site: "app", Request: req, Repeat: len(hist) - 1}
 	obs := hist[len(hist)-1].obs
 	sreq := toSpecRequest(app.Origin, putURL, req)
 	pol, wire := decideAll(sreq, hist, p, identityPath, spec.Chromium, nil)
-	res := Result{Scenario: s, Observation: &obs}
+	res := corsproof.Result{Scenario: s, Observation: &obs}
 	judge(&res, newJudgement(app, req, sreq, obs, relevantHeaders(obs), p, identityPath, nil, pol, wire, "chromium", spec.Chromium))
 	judgePreflights(&res, s, wire, hist[0].obs)
 	return res
@@ -60,35 +62,35 @@ func TestRepeatedFetchVerdicts(t *testing.T) {
 		name     string
 		maxAge   *int
 		hist     []fetched
-		verdict  Verdict
-		severity Severity
+		verdict  corsproof.Verdict
+		severity corsproof.Severity
 	}{
 		{name: "max-age 600 sent, the repeat uses the cached preflight: pass",
 			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")},
-			verdict: VerdictPass},
+			verdict: corsproof.VerdictPass},
 		{name: "no max-age, repeat within 5 s uses the cache: pass",
 			maxAge: nil, hist: []fetched{putFetch(t0, true, ""), putFetch(t0.Add(time.Second), false, "")},
-			verdict: VerdictPass},
+			verdict: corsproof.VerdictPass},
 		{name: "max-age 0 sent, the repeat preflights again: pass",
 			maxAge: maxAgeP(0), hist: []fetched{putFetch(t0, true, "0"), putFetch(t0.Add(time.Millisecond), true, "0")},
-			verdict: VerdictPass},
+			verdict: corsproof.VerdictPass},
 		{name: "policy max-age 600, server sent none, the repeat after 6 s preflights again: broken",
 			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, ""), putFetch(six, true, "")},
-			verdict: VerdictServerMismatch, severity: SeverityBroken},
+			verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeverityBroken},
 		{name: "policy max-age 0, server sent none, the repeat skips the preflight: security",
 			maxAge: maxAgeP(0), hist: []fetched{putFetch(t0, true, ""), putFetch(t0.Add(time.Millisecond), false, "")},
-			verdict: VerdictServerMismatch, severity: SeveritySecurity},
+			verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeveritySecurity},
 		{name: "max-age 600 sent, yet the browser preflights again at once: unknown browser deviation",
 			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), true, "600")},
-			verdict: VerdictBrowserDeviation},
+			verdict: corsproof.VerdictBrowserDeviation},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := repeatVerdict(t, cachePolicy(tt.maxAge), tt.hist)
-			if res.Verdict != tt.verdict || res.Severity != tt.severity || (tt.verdict == VerdictBrowserDeviation && res.Known) {
+			if res.Verdict != tt.verdict || res.Severity != tt.severity || (tt.verdict == corsproof.VerdictBrowserDeviation && res.Known) {
 				t.Fatalf("verdict = %s, want %s %s: %s", res.VerdictLabel(), tt.verdict, tt.severity, res.Explanation)
 			}
-			if res.Verdict == VerdictPass && len(res.Diagnoses) > 0 {
+			if res.Verdict == corsproof.VerdictPass && len(res.Diagnoses) > 0 {
 				t.Errorf("a cached preflight must not make the wire check partial: %v", res.Diagnoses)
 			}
 		})
@@ -100,7 +102,7 @@ func TestRepeatedFetchVerdicts(t *testing.T) {
 func TestRepeatsShareThePreflightCacheInTheModel(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	hist := []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")}
-	sreq := toSpecRequest(appOrigin, putURL, Request{Path: "/api/items/1", Method: "PUT"})
+	sreq := toSpecRequest(appOrigin, putURL, corsproof.Request{Path: "/api/items/1", Method: "PUT"})
 	pol, wire := decideAll(sreq, hist, cachePolicy(maxAgeP(600)), identityPath, spec.Chromium, nil)
 	if wire.Incomplete || wire.Preflight || !wire.PreflightCached || !wire.Allowed {
 		t.Errorf("wire decision: incomplete=%t preflight=%t cached=%t allowed=%t", wire.Incomplete, wire.Preflight, wire.PreflightCached, wire.Allowed)

@@ -12,40 +12,16 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/corsproof/corsproof"
 )
-
-// Site is an origin a page is served from. Pages are tiny: they only run
-// what the browser package injects.
-type Site struct {
-	// Name identifies the site in scenarios and reports ("app", "evil").
-	Name string `json:"name"`
-	// Origin is the serialized origin the page has, as the server sees it
-	// in the Origin header: "https://app.example.test", or "null".
-	Origin string `json:"origin"`
-	// Class says why the site is there: allowed, same-site, cross-site,
-	// downgrade, other-port, null, or a crafted-origin class.
-	Class string `json:"class"`
-	// Host is the origin the page is really served from; for a null site
-	// the sandboxed document's URL origin. Empty means Origin.
-	Host string `json:"host,omitempty"`
-	// Sandboxed pages have an opaque origin (CSP sandbox).
-	Sandboxed bool `json:"sandboxed,omitempty"`
-}
-
-// served is the origin the page is loaded from.
-func (s Site) served() string {
-	if s.Host != "" {
-		return s.Host
-	}
-	return s.Origin
-}
 
 // Topology is the per-run network: a CA, HTTPS (and HTTP) listeners on
 // 127.0.0.1:0 for the origin pages and the API, and the browser host mapping
 // that gives each its real name on its default port.
 type Topology struct {
 	CA    *CA
-	sites map[string]Site
+	sites map[string]corsproof.Site
 
 	servers   []*http.Server
 	hostRules map[string]string
@@ -54,7 +30,7 @@ type Topology struct {
 
 // TopologyConfig says what to serve.
 type TopologyConfig struct {
-	Sites []Site
+	Sites []corsproof.Site
 	// APIOrigins are the origins the API is served under
 	// ("https://api.example.test"); all reach API. Empty when the target is
 	// a live server the browser reaches directly.
@@ -68,7 +44,7 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 	if err != nil {
 		return nil, err
 	}
-	t = &Topology{CA: ca, sites: map[string]Site{}, hostRules: map[string]string{}}
+	t = &Topology{CA: ca, sites: map[string]corsproof.Site{}, hostRules: map[string]string{}}
 	defer func() {
 		if err != nil {
 			t.Close()
@@ -80,9 +56,9 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 			return nil, fmt.Errorf("topology: two sites named %q", s.Name)
 		}
 		t.sites[s.Name] = s
-		u, err := url.Parse(s.served())
+		u, err := url.Parse(s.Served())
 		if err != nil || u.Host == "" {
-			return nil, fmt.Errorf("topology: site %s: bad origin %q", s.Name, s.served())
+			return nil, fmt.Errorf("topology: site %s: bad origin %q", s.Name, s.Served())
 		}
 		addr := &pageHTTP
 		if u.Scheme == "https" {
@@ -93,7 +69,7 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 				return nil, err
 			}
 		}
-		t.hostRules[hostPort(u)] = *addr
+		t.hostRules[corsproof.HostPort(u)] = *addr
 	}
 	if cfg.API != nil {
 		if t.apiAddr, err = t.serve(cfg.API, true); err != nil {
@@ -104,22 +80,10 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 			if err != nil || u.Scheme != "https" {
 				return nil, fmt.Errorf("topology: API origin %q must be https", o)
 			}
-			t.hostRules[hostPort(u)] = t.apiAddr
+			t.hostRules[corsproof.HostPort(u)] = t.apiAddr
 		}
 	}
 	return t, nil
-}
-
-// hostPort is u's "host:port", with the scheme's default port when u has
-// none (IPv6 literals in brackets).
-func hostPort(u *url.URL) string {
-	if u.Port() != "" {
-		return u.Host
-	}
-	if u.Scheme == "https" {
-		return net.JoinHostPort(u.Hostname(), "443")
-	}
-	return net.JoinHostPort(u.Hostname(), "80")
 }
 
 // serve starts h on a fresh 127.0.0.1 listener and returns its address.
@@ -147,14 +111,14 @@ func (t *Topology) serve(h http.Handler, useTLS bool) (string, error) {
 func (t *Topology) HostRules() map[string]string { return t.hostRules }
 
 // Site returns a site by name.
-func (t *Topology) Site(name string) (Site, bool) {
+func (t *Topology) Site(name string) (corsproof.Site, bool) {
 	s, ok := t.sites[name]
 	return s, ok
 }
 
 // Sites lists the sites sorted by name.
-func (t *Topology) Sites() []Site {
-	out := make([]Site, 0, len(t.sites))
+func (t *Topology) Sites() []corsproof.Site {
+	out := make([]corsproof.Site, 0, len(t.sites))
 	for _, s := range t.sites {
 		out = append(out, s)
 	}
@@ -169,9 +133,9 @@ func (t *Topology) PageURL(name string) (string, error) {
 		return "", fmt.Errorf("no site %q", name)
 	}
 	if s.Sandboxed {
-		return s.served() + sandboxedPath, nil
+		return s.Served() + sandboxedPath, nil
 	}
-	return s.served() + "/", nil
+	return s.Served() + "/", nil
 }
 
 // APIAddr is the API listener's loopback address ("" without an API).

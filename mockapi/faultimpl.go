@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/corsproof/corsproof/spec"
+
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -170,44 +172,44 @@ func alternate(st *faultState, _ policy.Rules, origin string, allowed bool) bool
 // --- header rewrites ---
 
 func wildcardWithCredentials(sv *served) {
-	if sv.header.Get(policy.HeaderAllowOrigin) != "" {
-		sv.header.Set(policy.HeaderAllowOrigin, policy.Wildcard)
-		sv.header.Set(policy.HeaderAllowCredentials, "true")
+	if sv.header.Get(spec.HeaderAllowOrigin) != "" {
+		sv.header.Set(spec.HeaderAllowOrigin, policy.Wildcard)
+		sv.header.Set(spec.HeaderAllowCredentials, "true")
 	}
 }
 
 func duplicateACAO(sv *served) {
-	if v := sv.header.Get(policy.HeaderAllowOrigin); v != "" {
-		sv.header.Add(policy.HeaderAllowOrigin, v)
+	if v := sv.header.Get(spec.HeaderAllowOrigin); v != "" {
+		sv.header.Add(spec.HeaderAllowOrigin, v)
 	}
 }
 
 func trailingSlashACAO(sv *served) {
-	if v := sv.header.Get(policy.HeaderAllowOrigin); v != "" && v != policy.Wildcard {
-		sv.header.Set(policy.HeaderAllowOrigin, v+"/")
+	if v := sv.header.Get(spec.HeaderAllowOrigin); v != "" && v != policy.Wildcard {
+		sv.header.Set(spec.HeaderAllowOrigin, v+"/")
 	}
 }
 
 func capitalizeACAC(sv *served) {
-	if sv.header.Get(policy.HeaderAllowCredentials) != "" {
-		sv.header.Set(policy.HeaderAllowCredentials, "True")
+	if sv.header.Get(spec.HeaderAllowCredentials) != "" {
+		sv.header.Set(spec.HeaderAllowCredentials, "True")
 	}
 }
 
 func lowercaseACAM(sv *served) {
-	if v := sv.header.Get(policy.HeaderAllowMethods); v != "" {
-		sv.header.Set(policy.HeaderAllowMethods, strings.ToLower(v))
+	if v := sv.header.Get(spec.HeaderAllowMethods); v != "" {
+		sv.header.Set(spec.HeaderAllowMethods, strings.ToLower(v))
 	}
 }
 
 func dropLastAllowedHeader(sv *served) {
-	if sv.header.Get(policy.HeaderAllowHeaders) == "" {
+	if sv.header.Get(spec.HeaderAllowHeaders) == "" {
 		return
 	}
 	if list := sv.rules.RequestHeaders; len(list) > 1 {
-		sv.header.Set(policy.HeaderAllowHeaders, strings.Join(list[:len(list)-1], ", "))
+		sv.header.Set(spec.HeaderAllowHeaders, strings.Join(list[:len(list)-1], ", "))
 	} else {
-		sv.header.Del(policy.HeaderAllowHeaders)
+		sv.header.Del(spec.HeaderAllowHeaders)
 	}
 }
 
@@ -222,8 +224,8 @@ func dropHeaders(names ...string) func(*served) {
 // corsResponseHeaders are what no-cors-on-errors loses: everything a CORS
 // layer adds, Vary aside.
 var corsResponseHeaders = []string{
-	policy.HeaderAllowOrigin, policy.HeaderAllowCredentials, policy.HeaderAllowMethods,
-	policy.HeaderAllowHeaders, policy.HeaderExposeHeaders, policy.HeaderMaxAge,
+	spec.HeaderAllowOrigin, spec.HeaderAllowCredentials, spec.HeaderAllowMethods,
+	spec.HeaderAllowHeaders, spec.HeaderExposeHeaders, spec.HeaderMaxAge,
 }
 
 func stripOnErrors(sv *served) {

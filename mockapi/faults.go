@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/corsproof/corsproof/spec"
+
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -222,7 +224,7 @@ var gallery = []Fault{
 			"pagination in X-Total-Count is invisible to it though the request succeeds. A common omission " +
 			"that no origin-probing scanner can notice.",
 		Reveals: "An allowed actual response has no Access-Control-Expose-Headers.",
-		rewrite: dropHeaders(policy.HeaderExposeHeaders),
+		rewrite: dropHeaders(spec.HeaderExposeHeaders),
 	},
 	{
 		Name:    "max-age-ignored",
@@ -231,7 +233,7 @@ var gallery = []Fault{
 			"each preflight for the default 5 seconds and send one before nearly every request: a cost " +
 			"rather than a hole, visible only by counting preflights.",
 		Reveals: "A preflight has no Access-Control-Max-Age.",
-		rewrite: dropHeaders(policy.HeaderMaxAge),
+		rewrite: dropHeaders(spec.HeaderMaxAge),
 	},
 	{
 		Name:    "missing-vary",
@@ -241,7 +243,7 @@ var gallery = []Fault{
 			"first. gin-contrib/cors#8, prometheus/prometheus#15406, vert-x3/vertx-web#2880; CORStest flags a " +
 			"dynamic Access-Control-Allow-Origin without it.",
 		Reveals: "Responses have no Vary header.",
-		rewrite: dropHeaders(policy.HeaderVary),
+		rewrite: dropHeaders(spec.HeaderVary),
 	},
 	{
 		Name:    "no-cors-on-errors",

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof/spec"
+
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -58,7 +60,7 @@ type exchange struct {
 }
 
 func get(path, origin string) exchange {
-	return exchange{"GET", path, []string{policy.HeaderOrigin, origin}}
+	return exchange{"GET", path, []string{spec.HeaderOrigin, origin}}
 }
 
 func pre(path, origin, method, headers string) exchange {
@@ -79,10 +81,10 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 			fault:    "reflect-origin",
 			requests: []exchange{get("/api/items", evilOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, evilOrigin)
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "")
-				wantHeader(t, f[0], policy.HeaderVary, "Origin")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, evilOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "")
+				wantHeader(t, f[0], spec.HeaderVary, "Origin")
 			},
 		},
 		{
@@ -90,46 +92,46 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 			requests: []exchange{get("/api/items", evilOrigin), pre("/api/items/1", evilOrigin, "PUT", "")},
 			check: func(t *testing.T, c, f []reply) {
 				for i := range f {
-					wantHeader(t, c[i], policy.HeaderAllowOrigin, "")
-					wantHeader(t, f[i], policy.HeaderAllowOrigin, evilOrigin)
-					wantHeader(t, f[i], policy.HeaderAllowCredentials, "true")
+					wantHeader(t, c[i], spec.HeaderAllowOrigin, "")
+					wantHeader(t, f[i], spec.HeaderAllowOrigin, evilOrigin)
+					wantHeader(t, f[i], spec.HeaderAllowCredentials, "true")
 				}
-				wantHeader(t, f[1], policy.HeaderAllowMethods, "PUT, DELETE, PATCH")
+				wantHeader(t, f[1], spec.HeaderAllowMethods, "PUT, DELETE, PATCH")
 			},
 		},
 		{
 			fault:    "allow-null",
 			requests: []exchange{get("/api/items", "null")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "null")
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "true")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "null")
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "true")
 			},
 		},
 		{
 			fault:    "suffix-match",
 			requests: []exchange{get("/api/items", "https://evilapp.example.test"), get("/api/items", "https://evil.partner.test.x")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "https://evilapp.example.test")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "") // a suffix, not a substring
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "https://evilapp.example.test")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "") // a suffix, not a substring
 			},
 		},
 		{
 			fault:    "prefix-match",
 			requests: []exchange{get("/api/items", "https://app.example.test.evil.test")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "https://app.example.test.evil.test")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "https://app.example.test.evil.test")
 			},
 		},
 		{
 			fault:    "unescaped-dot",
 			requests: []exchange{get("/api/items", "https://appxexample.test"), get("/api/items", "https://app.example.test.evil.test")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "https://appxexample.test")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "") // anchored
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "https://appxexample.test")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "") // anchored
 			},
 		},
 		{
@@ -140,20 +142,20 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 				get("/api/items", "http://other.example.test"),
 			},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, c[1], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "https://evilexample.test")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "https://other.example.test")
-				wantHeader(t, f[2], policy.HeaderAllowOrigin, "") // the scheme still counts
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, c[1], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "https://evilexample.test")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "https://other.example.test")
+				wantHeader(t, f[2], spec.HeaderAllowOrigin, "") // the scheme still counts
 			},
 		},
 		{
 			fault:    "http-origin-accepted",
 			requests: []exchange{get("/api/items", "http://app.example.test"), get("/api/items", "http://shop.partner.test")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "http://app.example.test")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "http://shop.partner.test")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "http://app.example.test")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "http://shop.partner.test")
 			},
 		},
 		{
@@ -161,91 +163,91 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 			requests: []exchange{get("/api/items", appOrigin), get("/api/items", appOrigin), get("/api/items", appOrigin), get("/api/items", evilOrigin)},
 			check: func(t *testing.T, c, f []reply) {
 				for i := range 3 {
-					wantHeader(t, c[i], policy.HeaderAllowOrigin, appOrigin)
+					wantHeader(t, c[i], spec.HeaderAllowOrigin, appOrigin)
 				}
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[1], policy.HeaderAllowCredentials, "")
-				wantHeader(t, f[2], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[3], policy.HeaderAllowOrigin, "") // never allows what the policy refuses
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[1], spec.HeaderAllowCredentials, "")
+				wantHeader(t, f[2], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[3], spec.HeaderAllowOrigin, "") // never allows what the policy refuses
 			},
 		},
 		{
 			fault:    "wildcard-credentials",
 			requests: []exchange{get("/api/items", appOrigin), get("/api/items", evilOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "*")
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "true")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "*")
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "true")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "")
 			},
 		},
 		{
 			fault:    "duplicate-acao",
 			requests: []exchange{get("/api/items", appOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin+" | "+appOrigin)
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin+" | "+appOrigin)
 			},
 		},
 		{
 			fault:    "trailing-slash-acao",
 			requests: []exchange{get("/api/items", appOrigin), get("/api/status/200", appOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin+"/")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, "*") // the wildcard route is left alone
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin+"/")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, "*") // the wildcard route is left alone
 			},
 		},
 		{
 			fault:    "acac-capitalized",
 			requests: []exchange{get("/api/items", appOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowCredentials, "true")
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "True")
+				wantHeader(t, c[0], spec.HeaderAllowCredentials, "true")
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "True")
 			},
 		},
 		{
 			fault:    "acam-case-mismatch",
 			requests: []exchange{pre("/api/items/1", appOrigin, "PUT", "")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowMethods, "PUT, DELETE, PATCH")
-				wantHeader(t, f[0], policy.HeaderAllowMethods, "put, delete, patch")
+				wantHeader(t, c[0], spec.HeaderAllowMethods, "PUT, DELETE, PATCH")
+				wantHeader(t, f[0], spec.HeaderAllowMethods, "put, delete, patch")
 			},
 		},
 		{
 			fault:    "acah-missing-header",
 			requests: []exchange{pre("/api/items/1", appOrigin, "PUT", "content-type,x-api-key")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderAllowHeaders, "Content-Type, X-Api-Key")
-				wantHeader(t, f[0], policy.HeaderAllowHeaders, "Content-Type")
+				wantHeader(t, c[0], spec.HeaderAllowHeaders, "Content-Type, X-Api-Key")
+				wantHeader(t, f[0], spec.HeaderAllowHeaders, "Content-Type")
 			},
 		},
 		{
 			fault:    "aceh-missing",
 			requests: []exchange{get("/api/items", appOrigin)},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderExposeHeaders, HeaderTotalCount+", "+HeaderRequestID)
-				wantHeader(t, f[0], policy.HeaderExposeHeaders, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, c[0], spec.HeaderExposeHeaders, HeaderTotalCount+", "+HeaderRequestID)
+				wantHeader(t, f[0], spec.HeaderExposeHeaders, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin)
 			},
 		},
 		{
 			fault:    "max-age-ignored",
 			requests: []exchange{pre("/api/items/1", appOrigin, "PUT", "")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderMaxAge, "600")
-				wantHeader(t, f[0], policy.HeaderMaxAge, "")
-				wantHeader(t, f[0], policy.HeaderAllowMethods, "PUT, DELETE, PATCH")
+				wantHeader(t, c[0], spec.HeaderMaxAge, "600")
+				wantHeader(t, f[0], spec.HeaderMaxAge, "")
+				wantHeader(t, f[0], spec.HeaderAllowMethods, "PUT, DELETE, PATCH")
 			},
 		},
 		{
 			fault:    "missing-vary",
 			requests: []exchange{get("/api/items", appOrigin), pre("/api/items/1", appOrigin, "PUT", "")},
 			check: func(t *testing.T, c, f []reply) {
-				wantHeader(t, c[0], policy.HeaderVary, "Origin")
-				wantHeader(t, f[0], policy.HeaderVary, "")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[1], policy.HeaderVary, "")
+				wantHeader(t, c[0], spec.HeaderVary, "Origin")
+				wantHeader(t, f[0], spec.HeaderVary, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[1], spec.HeaderVary, "")
 			},
 		},
 		{
@@ -253,11 +255,11 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 			requests: []exchange{get("/api/me", appOrigin), get("/api/items", appOrigin), get("/nowhere", appOrigin)},
 			check: func(t *testing.T, c, f []reply) {
 				wantStatus(t, f[0], 401)
-				wantHeader(t, c[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "")
-				wantHeader(t, f[1], policy.HeaderAllowOrigin, appOrigin) // successes keep them
-				wantHeader(t, f[2], policy.HeaderAllowOrigin, "")
+				wantHeader(t, c[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "")
+				wantHeader(t, f[1], spec.HeaderAllowOrigin, appOrigin) // successes keep them
+				wantHeader(t, f[2], spec.HeaderAllowOrigin, "")
 			},
 		},
 		{
@@ -266,8 +268,8 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 			check: func(t *testing.T, c, f []reply) {
 				wantStatus(t, c[0], 204)
 				wantStatus(t, f[0], 404)
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "")
-				wantHeader(t, f[0], policy.HeaderAllowMethods, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowMethods, "")
 			},
 		},
 		{
@@ -277,7 +279,7 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 				wantStatus(t, c[0], 204)
 				wantStatus(t, f[0], 405)
 				wantHeader(t, f[0], "Allow", "GET, HEAD, POST, OPTIONS")
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, "")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, "")
 			},
 		},
 		{
@@ -289,11 +291,11 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 				if !strings.Contains(f[0].body, `"method":"OPTIONS"`) {
 					t.Errorf("body = %q, want the handler's JSON", f[0].body)
 				}
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin)
-				wantHeader(t, f[0], policy.HeaderAllowCredentials, "true")
-				wantHeader(t, f[0], policy.HeaderAllowMethods, "")
-				wantHeader(t, f[0], policy.HeaderAllowHeaders, "")
-				wantHeader(t, f[0], policy.HeaderVary, "Origin")
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowCredentials, "true")
+				wantHeader(t, f[0], spec.HeaderAllowMethods, "")
+				wantHeader(t, f[0], spec.HeaderAllowHeaders, "")
+				wantHeader(t, f[0], spec.HeaderVary, "Origin")
 				if c[0].entry.Route != "" || f[0].entry.Route != "/api/items/{id}" {
 					t.Errorf("journal routes: conforming %q, faulty %q; want the fault's preflight to reach the handler", c[0].entry.Route, f[0].entry.Route)
 				}
@@ -307,7 +309,7 @@ func TestEachFaultShowsItsCharacteristicDifference(t *testing.T) {
 				wantStatus(t, c[0], 204)
 				wantStatus(t, f[0], 307)
 				wantHeader(t, f[0], "Location", "/api/items/1?tok=r&"+redirectMarker)
-				wantHeader(t, f[0], policy.HeaderAllowOrigin, appOrigin)
+				wantHeader(t, f[0], spec.HeaderAllowOrigin, appOrigin)
 			},
 		},
 	}
@@ -380,10 +382,10 @@ func TestWithFaultSelectsByNameAndTheServerSaysWhichFault(t *testing.T) {
 func TestAcahMissingHeaderWithASingleAllowedHeaderDropsTheHeader(t *testing.T) {
 	sv := &served{
 		rules:  policy.Rules{RequestHeaders: []string{"X-Api-Key"}},
-		header: map[string][]string{policy.HeaderAllowHeaders: {"X-Api-Key"}},
+		header: map[string][]string{spec.HeaderAllowHeaders: {"X-Api-Key"}},
 	}
 	dropLastAllowedHeader(sv)
-	if _, ok := sv.header[policy.HeaderAllowHeaders]; ok {
-		t.Errorf("Access-Control-Allow-Headers = %q, want it absent", sv.header.Get(policy.HeaderAllowHeaders))
+	if _, ok := sv.header[spec.HeaderAllowHeaders]; ok {
+		t.Errorf("Access-Control-Allow-Headers = %q, want it absent", sv.header.Get(spec.HeaderAllowHeaders))
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof/spec"
+
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -108,9 +110,9 @@ func (a *testApp) doBody(t *testing.T, method, target string, body io.Reader, he
 }
 
 func preflight(origin, method, headers string) []string {
-	h := []string{policy.HeaderOrigin, origin, policy.HeaderRequestMethod, method}
+	h := []string{spec.HeaderOrigin, origin, spec.HeaderRequestMethod, method}
 	if headers != "" {
-		h = append(h, policy.HeaderRequestHeaders, headers)
+		h = append(h, spec.HeaderRequestHeaders, headers)
 	}
 	return h
 }

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
 )
 
 func TestHostileHeadersGetAnHTTPAnswerOverTheWire(t *testing.T) {
@@ -23,12 +23,12 @@ func TestHostileHeadersGetAnHTTPAnswerOverTheWire(t *testing.T) {
 		headers []string
 		status  int
 	}{
-		{desc: "header block over net/http's limit", method: "GET", headers: []string{policy.HeaderOrigin, "https://" + strings.Repeat("a", 2<<20)}, status: http.StatusRequestHeaderFieldsTooLarge},
-		{desc: "100 KB origin is just not allowed", method: "GET", headers: []string{policy.HeaderOrigin, "https://" + strings.Repeat("a", 100<<10)}, status: http.StatusOK},
-		{desc: "non-ASCII origin is not allowed", method: "GET", headers: []string{policy.HeaderOrigin, "https://äpp.example.test"}, status: http.StatusOK},
-		{desc: "two Origin lines are not allowed", method: "GET", headers: []string{policy.HeaderOrigin, appOrigin, policy.HeaderOrigin, appOrigin}, status: http.StatusOK},
-		{desc: "an origin list is not allowed", method: "GET", headers: []string{policy.HeaderOrigin, appOrigin + " " + appOrigin}, status: http.StatusOK},
-		{desc: "* as an Origin is not allowed", method: "GET", headers: []string{policy.HeaderOrigin, "*"}, status: http.StatusOK},
+		{desc: "header block over net/http's limit", method: "GET", headers: []string{spec.HeaderOrigin, "https://" + strings.Repeat("a", 2<<20)}, status: http.StatusRequestHeaderFieldsTooLarge},
+		{desc: "100 KB origin is just not allowed", method: "GET", headers: []string{spec.HeaderOrigin, "https://" + strings.Repeat("a", 100<<10)}, status: http.StatusOK},
+		{desc: "non-ASCII origin is not allowed", method: "GET", headers: []string{spec.HeaderOrigin, "https://äpp.example.test"}, status: http.StatusOK},
+		{desc: "two Origin lines are not allowed", method: "GET", headers: []string{spec.HeaderOrigin, appOrigin, spec.HeaderOrigin, appOrigin}, status: http.StatusOK},
+		{desc: "an origin list is not allowed", method: "GET", headers: []string{spec.HeaderOrigin, appOrigin + " " + appOrigin}, status: http.StatusOK},
+		{desc: "* as an Origin is not allowed", method: "GET", headers: []string{spec.HeaderOrigin, "*"}, status: http.StatusOK},
 		{desc: "ACRM with a space", method: "OPTIONS", headers: preflight(appOrigin, "PU T", ""), status: http.StatusBadRequest},
 		{desc: "empty ACRM", method: "OPTIONS", headers: preflight(appOrigin, "", ""), status: http.StatusBadRequest},
 		{desc: "non-ASCII ACRM", method: "OPTIONS", headers: preflight(appOrigin, "PÜT", ""), status: http.StatusBadRequest},
@@ -43,7 +43,7 @@ func TestHostileHeadersGetAnHTTPAnswerOverTheWire(t *testing.T) {
 			r := app.do(t, tt.method, "/api/items/1", tt.headers...)
 			wantStatus(t, r, tt.status)
 			if r.status != http.StatusNoContent {
-				wantHeader(t, r, policy.HeaderAllowOrigin, "")
+				wantHeader(t, r, spec.HeaderAllowOrigin, "")
 			}
 			if r.status == http.StatusRequestHeaderFieldsTooLarge && r.entry.Seq == 0 {
 				return // refused by net/http before the handler: nothing journaled
@@ -78,16 +78,16 @@ func TestJunkReachingTheHandlerDoesNotPanic(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			r := httptest.NewRequest("GET", "/api/items", nil)
 			r.Method = tt.method
-			r.Header.Set(policy.HeaderOrigin, tt.origin)
+			r.Header.Set(spec.HeaderOrigin, tt.origin)
 			if tt.acrm != "" {
-				r.Header.Set(policy.HeaderRequestMethod, tt.acrm)
+				r.Header.Set(spec.HeaderRequestMethod, tt.acrm)
 			}
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, r)
 			if w.Code != tt.status {
 				t.Errorf("status = %d, want %d", w.Code, tt.status)
 			}
-			if got := w.Header().Get(policy.HeaderAllowOrigin); got != "" && tt.origin != appOrigin {
+			if got := w.Header().Get(spec.HeaderAllowOrigin); got != "" && tt.origin != appOrigin {
 				t.Errorf("junk origin allowed: ACAO %q", got)
 			}
 		})
@@ -126,9 +126,9 @@ func TestJunkOnTheWireIsRefusedByNetHTTP(t *testing.T) {
 
 func TestOversizedBodyIsA413(t *testing.T) {
 	app := setupTestApp(t)
-	r := app.doBody(t, "POST", "/api/items", strings.NewReader(strings.Repeat("x", maxBody+1)), policy.HeaderOrigin, appOrigin)
+	r := app.doBody(t, "POST", "/api/items", strings.NewReader(strings.Repeat("x", maxBody+1)), spec.HeaderOrigin, appOrigin)
 	wantStatus(t, r, http.StatusRequestEntityTooLarge)
-	wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+	wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 }
 
 func TestPanicsBecome500s(t *testing.T) {
@@ -143,7 +143,7 @@ func TestPanicsBecome500s(t *testing.T) {
 			fmt.Fprintf(&logged, format+"\n", args...)
 		}))
 	for _, path := range []string{"/boom", "/boom-error"} {
-		r := app.do(t, "GET", path, policy.HeaderOrigin, appOrigin)
+		r := app.do(t, "GET", path, spec.HeaderOrigin, appOrigin)
 		wantStatus(t, r, http.StatusInternalServerError)
 		if r.entry.Status != http.StatusInternalServerError {
 			t.Errorf("journal status = %d, want 500", r.entry.Status)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/corsproof/corsproof/spec"
+
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -31,13 +33,13 @@ type inputError struct {
 // request headers and blanking a junk Origin so that it is not allowed.
 func corsRequest(r *http.Request) (policy.Request, *inputError) {
 	req := policy.RequestFrom(r)
-	if !validOrigin(req.Origin) || len(r.Header[policy.HeaderOrigin]) > 1 {
+	if !validOrigin(req.Origin) || len(r.Header[spec.HeaderOrigin]) > 1 {
 		req.Origin = "" // not allowed: answered as if no Origin had come
 	}
 	if !req.IsPreflight() {
 		return req, nil
 	}
-	if len(req.RequestMethod) > maxMethod || !isToken(req.RequestMethod) {
+	if len(req.RequestMethod) > maxMethod || !spec.IsToken(req.RequestMethod) {
 		return req, &inputError{http.StatusBadRequest, "Access-Control-Request-Method must be a method token"}
 	}
 	if len(req.RequestHeaders) > maxACRHBytes {
@@ -52,7 +54,7 @@ func corsRequest(r *http.Request) (policy.Request, *inputError) {
 		if names++; names > maxACRHNames {
 			return req, &inputError{http.StatusRequestHeaderFieldsTooLarge, "Access-Control-Request-Headers lists too many names"}
 		}
-		if !isToken(name) {
+		if !spec.IsToken(name) {
 			return req, &inputError{http.StatusBadRequest, "Access-Control-Request-Headers must list header names"}
 		}
 	}
@@ -83,27 +85,6 @@ func printableASCII(s string) bool {
 		}
 	}
 	return true
-}
-
-// isToken reports whether s is an RFC 9110 token (a method or field name).
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if !tokenChar(s[i]) {
-			return false
-		}
-	}
-	return true
-}
-
-func tokenChar(c byte) bool {
-	switch {
-	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		return true
-	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0
 }
 
 // clip truncates s to at most n bytes of valid UTF-8, for storing.

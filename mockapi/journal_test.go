@@ -6,17 +6,17 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
 )
 
 func TestJournalRecordsWhatReachedTheServer(t *testing.T) {
 	app := setupTestApp(t)
 	_, sid := app.NewSession()
 	app.do(t, "OPTIONS", "/api/items/1?tok=s1", preflight(appOrigin, "PUT", "content-type")...)
-	app.do(t, "PUT", "/api/items/1?tok=s1", policy.HeaderOrigin, appOrigin, "Cookie", "sid="+sid)
+	app.do(t, "PUT", "/api/items/1?tok=s1", spec.HeaderOrigin, appOrigin, "Cookie", "sid="+sid)
 	// A simple POST from an origin the policy refuses: the browser will not
 	// let the page read the answer, but the request arrives all the same.
-	app.do(t, "POST", "/api/items?tok=s2", policy.HeaderOrigin, evilOrigin)
+	app.do(t, "POST", "/api/items?tok=s2", spec.HeaderOrigin, evilOrigin)
 
 	s1 := app.Journal().ByQuery("tok=s1")
 	if len(s1) != 2 {
@@ -87,7 +87,7 @@ func TestJournalIsSafeForConcurrentUse(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 20 {
 		wg.Go(func() {
-			app.do(t, "GET", fmt.Sprintf("/api/items?c=%d", i), policy.HeaderOrigin, appOrigin)
+			app.do(t, "GET", fmt.Sprintf("/api/items?c=%d", i), spec.HeaderOrigin, appOrigin)
 			app.Journal().Entries()
 		})
 	}

@@ -8,7 +8,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/spec"
 )
 
 func TestPreflightIsAnsweredByTheCORSLayerAndNeverReachesHandlers(t *testing.T) {
@@ -24,37 +24,37 @@ func TestPreflightIsAnsweredByTheCORSLayerAndNeverReachesHandlers(t *testing.T) 
 			path:    "/api/items/1",
 			headers: preflight(appOrigin, "PUT", "content-type,x-api-key"),
 			want: map[string]string{
-				policy.HeaderAllowOrigin:      appOrigin,
-				policy.HeaderAllowCredentials: "true",
-				policy.HeaderAllowMethods:     "PUT, DELETE, PATCH",
-				policy.HeaderAllowHeaders:     "Content-Type, X-Api-Key",
-				policy.HeaderMaxAge:           "600",
-				policy.HeaderVary:             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+				spec.HeaderAllowOrigin:      appOrigin,
+				spec.HeaderAllowCredentials: "true",
+				spec.HeaderAllowMethods:     "PUT, DELETE, PATCH",
+				spec.HeaderAllowHeaders:     "Content-Type, X-Api-Key",
+				spec.HeaderMaxAge:           "600",
+				spec.HeaderVary:             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
 			},
 		},
 		{
 			desc:    "subdomain pattern origin is allowed",
 			path:    "/api/items/1",
 			headers: preflight(partnerOrigin, "DELETE", ""),
-			want:    map[string]string{policy.HeaderAllowOrigin: partnerOrigin},
+			want:    map[string]string{spec.HeaderAllowOrigin: partnerOrigin},
 		},
 		{
 			desc:    "disallowed origin gets 204 without CORS headers",
 			path:    "/api/items/1",
 			headers: preflight(evilOrigin, "PUT", ""),
-			want:    map[string]string{policy.HeaderAllowOrigin: "", policy.HeaderAllowMethods: ""},
+			want:    map[string]string{spec.HeaderAllowOrigin: "", spec.HeaderAllowMethods: ""},
 		},
 		{
 			desc:    "unrouted path is still answered, not 404",
 			path:    "/nowhere",
 			headers: preflight(appOrigin, "PUT", ""),
-			want:    map[string]string{policy.HeaderAllowOrigin: appOrigin},
+			want:    map[string]string{spec.HeaderAllowOrigin: appOrigin},
 		},
 		{
 			desc:    "auth-protected path is answered without a cookie, not 401",
 			path:    "/api/me",
 			headers: preflight(appOrigin, "GET", "x-api-key"),
-			want:    map[string]string{policy.HeaderAllowOrigin: appOrigin},
+			want:    map[string]string{spec.HeaderAllowOrigin: appOrigin},
 		},
 	}
 	for _, tt := range tests {
@@ -89,11 +89,11 @@ func TestPlainOptionsReachesTheRouter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r := app.do(t, http.MethodOptions, tt.path, policy.HeaderOrigin, appOrigin)
+			r := app.do(t, http.MethodOptions, tt.path, spec.HeaderOrigin, appOrigin)
 			wantStatus(t, r, tt.status)
 			wantHeader(t, r, "Allow", tt.allow)
-			wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin) // an actual request: CORS headers apply
-			wantHeader(t, r, policy.HeaderAllowMethods, "")
+			wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin) // an actual request: CORS headers apply
+			wantHeader(t, r, spec.HeaderAllowMethods, "")
 			if r.entry.Preflight || r.entry.Route != tt.wantRoute {
 				t.Errorf("journal: preflight=%t route=%q, want false %q", r.entry.Preflight, r.entry.Route, tt.wantRoute)
 			}
@@ -128,15 +128,15 @@ func TestActualResponsesCarryThePolicysHeaders(t *testing.T) {
 		t.Run(tt.desc, func(t *testing.T) {
 			var h []string
 			if tt.origin != "" {
-				h = []string{policy.HeaderOrigin, tt.origin}
+				h = []string{spec.HeaderOrigin, tt.origin}
 			}
 			r := app.do(t, tt.method, tt.path, h...)
 			wantStatus(t, r, tt.status)
-			wantHeader(t, r, policy.HeaderAllowOrigin, tt.acao)
-			wantHeader(t, r, policy.HeaderAllowCredentials, tt.acac)
-			wantHeader(t, r, policy.HeaderExposeHeaders, tt.aceh)
-			wantHeader(t, r, policy.HeaderVary, tt.vary)
-			wantHeader(t, r, policy.HeaderAllowMethods, "")
+			wantHeader(t, r, spec.HeaderAllowOrigin, tt.acao)
+			wantHeader(t, r, spec.HeaderAllowCredentials, tt.acac)
+			wantHeader(t, r, spec.HeaderExposeHeaders, tt.aceh)
+			wantHeader(t, r, spec.HeaderVary, tt.vary)
+			wantHeader(t, r, spec.HeaderAllowMethods, "")
 			wantHeader(t, r, HeaderTotalCount, "3")
 			if r.header.Get(HeaderRequestID) == "" {
 				t.Errorf("no %s", HeaderRequestID)
@@ -152,7 +152,7 @@ func TestAnyMethodRouteAcceptsEverySpelling(t *testing.T) {
 	app := setupTestApp(t)
 	for _, method := range []string{"GET", "PUT", "PATCH", "patch", "DELETE", "PURGE", "POST"} {
 		t.Run(method, func(t *testing.T) {
-			r := app.do(t, method, "/api/items/42", policy.HeaderOrigin, appOrigin)
+			r := app.do(t, method, "/api/items/42", spec.HeaderOrigin, appOrigin)
 			wantStatus(t, r, http.StatusOK)
 			var body struct{ ID, Method string }
 			if err := json.Unmarshal([]byte(r.body), &body); err != nil {
@@ -161,7 +161,7 @@ func TestAnyMethodRouteAcceptsEverySpelling(t *testing.T) {
 			if body.ID != "42" || body.Method != method {
 				t.Errorf("body = %+v, want id 42 method %s", body, method)
 			}
-			wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+			wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 		})
 	}
 	t.Run("methods are byte-exact on fixed routes", func(t *testing.T) {
@@ -170,21 +170,21 @@ func TestAnyMethodRouteAcceptsEverySpelling(t *testing.T) {
 		wantHeader(t, r, "Allow", "GET, HEAD, POST, OPTIONS")
 	})
 	t.Run("HEAD has the headers and no body", func(t *testing.T) {
-		r := app.do(t, "HEAD", "/api/items", policy.HeaderOrigin, appOrigin)
+		r := app.do(t, "HEAD", "/api/items", spec.HeaderOrigin, appOrigin)
 		wantStatus(t, r, http.StatusOK)
-		wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+		wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 	})
 }
 
 func TestLoginSetsASessionCookieThatUnlocksMe(t *testing.T) {
 	app := setupTestApp(t)
-	r := app.do(t, "GET", "/api/me", policy.HeaderOrigin, appOrigin)
+	r := app.do(t, "GET", "/api/me", spec.HeaderOrigin, appOrigin)
 	wantStatus(t, r, http.StatusUnauthorized)
 	if r.entry.Cookie {
 		t.Errorf("journal: cookie=true for a request without one")
 	}
 
-	login := app.do(t, "POST", "/api/login", policy.HeaderOrigin, appOrigin)
+	login := app.do(t, "POST", "/api/login", spec.HeaderOrigin, appOrigin)
 	wantStatus(t, login, http.StatusOK)
 	setCookie := login.header.Get("Set-Cookie")
 	for _, attr := range []string{"sid=", "Path=/", "Secure", "HttpOnly", "SameSite=None"} {
@@ -209,9 +209,9 @@ func TestLoginSetsASessionCookieThatUnlocksMe(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r := app.do(t, "GET", "/api/me", policy.HeaderOrigin, appOrigin, "Cookie", tt.cookie)
+			r := app.do(t, "GET", "/api/me", spec.HeaderOrigin, appOrigin, "Cookie", tt.cookie)
 			wantStatus(t, r, tt.status)
-			wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+			wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 			if !r.entry.Cookie || r.entry.ValidSession != tt.validInLog {
 				t.Errorf("journal: cookie=%t valid=%t, want true %t", r.entry.Cookie, r.entry.ValidSession, tt.validInLog)
 			}
@@ -231,9 +231,9 @@ func TestStatusEndpointAnswersTheAskedStatusWithCORSHeaders(t *testing.T) {
 	app := setupTestApp(t)
 	for _, code := range []int{200, 204, 400, 401, 403, 404, 418, 500, 503} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			r := app.do(t, "GET", fmt.Sprintf("/api/status/%d", code), policy.HeaderOrigin, appOrigin)
+			r := app.do(t, "GET", fmt.Sprintf("/api/status/%d", code), spec.HeaderOrigin, appOrigin)
 			wantStatus(t, r, code)
-			wantHeader(t, r, policy.HeaderAllowOrigin, "*") // the wildcard route
+			wantHeader(t, r, spec.HeaderAllowOrigin, "*") // the wildcard route
 			if r.entry.Status != code {
 				t.Errorf("journal status = %d", r.entry.Status)
 			}
@@ -254,11 +254,11 @@ func TestRedirectEndpointAnswersARedirectWithCORSHeaders(t *testing.T) {
 	const to = "https://other.example.test/api/items?x=1"
 	for _, code := range []int{301, 302, 303, 307, 308} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
-			r := app.do(t, "PUT", fmt.Sprintf("/api/redirect/%d?to=%s", code, "https%3A%2F%2Fother.example.test%2Fapi%2Fitems%3Fx%3D1"), policy.HeaderOrigin, appOrigin)
+			r := app.do(t, "PUT", fmt.Sprintf("/api/redirect/%d?to=%s", code, "https%3A%2F%2Fother.example.test%2Fapi%2Fitems%3Fx%3D1"), spec.HeaderOrigin, appOrigin)
 			wantStatus(t, r, code)
 			wantHeader(t, r, "Location", to)
-			wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
-			wantHeader(t, r, policy.HeaderAllowCredentials, "true")
+			wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
+			wantHeader(t, r, spec.HeaderAllowCredentials, "true")
 		})
 	}
 	tests := []struct{ desc, target string }{
@@ -270,10 +270,10 @@ func TestRedirectEndpointAnswersARedirectWithCORSHeaders(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			r := app.do(t, "GET", tt.target, policy.HeaderOrigin, appOrigin)
+			r := app.do(t, "GET", tt.target, spec.HeaderOrigin, appOrigin)
 			wantStatus(t, r, http.StatusBadRequest)
 			wantHeader(t, r, "Location", "")
-			wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+			wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 		})
 	}
 }
@@ -281,9 +281,9 @@ func TestRedirectEndpointAnswersARedirectWithCORSHeaders(t *testing.T) {
 func TestServerWorksUnderStripPrefix(t *testing.T) {
 	s := New(testPolicy(), WithFault(mustFault(t, "preflight-redirected")))
 	app := serveOnLoopback(t, s, http.StripPrefix("/mock", s))
-	r := app.do(t, "GET", "/mock/api/items?q=1", policy.HeaderOrigin, appOrigin)
+	r := app.do(t, "GET", "/mock/api/items?q=1", spec.HeaderOrigin, appOrigin)
 	wantStatus(t, r, http.StatusOK)
-	wantHeader(t, r, policy.HeaderAllowOrigin, appOrigin)
+	wantHeader(t, r, spec.HeaderAllowOrigin, appOrigin)
 	if r.entry.Path != "/api/items" || r.entry.RawQuery != "q=1" {
 		t.Errorf("journal path %q query %q, want the stripped path", r.entry.Path, r.entry.RawQuery)
 	}

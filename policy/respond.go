@@ -4,23 +4,16 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/corsproof/corsproof/spec"
 )
 
-// Header names of the CORS protocol, as the Fetch standard spells them.
+// The policy speaks of the CORS headers by the names package spec gives
+// them (spec.HeaderAllowOrigin, ...).
 const (
-	HeaderOrigin           = "Origin"
-	HeaderVary             = "Vary"
-	HeaderAllowOrigin      = "Access-Control-Allow-Origin"
-	HeaderAllowCredentials = "Access-Control-Allow-Credentials"
-	HeaderAllowMethods     = "Access-Control-Allow-Methods"
-	HeaderAllowHeaders     = "Access-Control-Allow-Headers"
-	HeaderExposeHeaders    = "Access-Control-Expose-Headers"
-	HeaderMaxAge           = "Access-Control-Max-Age"
-	HeaderRequestMethod    = "Access-Control-Request-Method"
-	HeaderRequestHeaders   = "Access-Control-Request-Headers"
-	Wildcard               = "*"
-	preflightVary          = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
-	PreflightStatus        = http.StatusNoContent
+	Wildcard        = "*"
+	preflightVary   = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+	PreflightStatus = http.StatusNoContent
 )
 
 // Request is what a server sees of a request, reduced to what its CORS
@@ -38,13 +31,13 @@ type Request struct {
 
 // RequestFrom reduces an http.Request to what the policy looks at.
 func RequestFrom(r *http.Request) Request {
-	acrm, has := r.Header[http.CanonicalHeaderKey(HeaderRequestMethod)]
+	acrm, has := r.Header[http.CanonicalHeaderKey(spec.HeaderRequestMethod)]
 	req := Request{
 		Method:           r.Method,
 		Path:             r.URL.Path,
-		Origin:           r.Header.Get(HeaderOrigin),
+		Origin:           r.Header.Get(spec.HeaderOrigin),
 		HasRequestMethod: has,
-		RequestHeaders:   r.Header.Get(HeaderRequestHeaders),
+		RequestHeaders:   r.Header.Get(spec.HeaderRequestHeaders),
 	}
 	if has && len(acrm) > 0 {
 		req.RequestMethod = acrm[0]
@@ -79,36 +72,36 @@ func (p *Policy) Answer(r Request) Answer {
 	wildcard := rules.allowsAny() && !rules.Credentials
 	if a.Preflight {
 		a.Status = PreflightStatus
-		h.Set(HeaderVary, preflightVary)
+		h.Set(spec.HeaderVary, preflightVary)
 	} else if !wildcard {
-		h.Set(HeaderVary, HeaderOrigin)
+		h.Set(spec.HeaderVary, spec.HeaderOrigin)
 	}
 	if r.Origin == "" || !rules.AllowsOrigin(r.Origin) {
 		return a
 	}
 	a.OriginAllowed = true
 	if wildcard {
-		h.Set(HeaderAllowOrigin, Wildcard)
+		h.Set(spec.HeaderAllowOrigin, Wildcard)
 	} else {
-		h.Set(HeaderAllowOrigin, r.Origin)
+		h.Set(spec.HeaderAllowOrigin, r.Origin)
 	}
 	if rules.Credentials {
-		h.Set(HeaderAllowCredentials, "true")
+		h.Set(spec.HeaderAllowCredentials, "true")
 	}
 	if a.Preflight {
 		if len(rules.Methods) > 0 {
-			h.Set(HeaderAllowMethods, strings.Join(rules.Methods, ", "))
+			h.Set(spec.HeaderAllowMethods, strings.Join(rules.Methods, ", "))
 		}
 		if len(rules.RequestHeaders) > 0 {
-			h.Set(HeaderAllowHeaders, strings.Join(rules.RequestHeaders, ", "))
+			h.Set(spec.HeaderAllowHeaders, strings.Join(rules.RequestHeaders, ", "))
 		}
 		if rules.MaxAge != nil {
-			h.Set(HeaderMaxAge, strconv.Itoa(*rules.MaxAge))
+			h.Set(spec.HeaderMaxAge, strconv.Itoa(*rules.MaxAge))
 		}
 		return a
 	}
 	if len(rules.ExposeHeaders) > 0 {
-		h.Set(HeaderExposeHeaders, strings.Join(rules.ExposeHeaders, ", "))
+		h.Set(spec.HeaderExposeHeaders, strings.Join(rules.ExposeHeaders, ", "))
 	}
 	return a
 }

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/corsproof/corsproof/spec"
 )
 
 // Validate reports every rule the policy breaks, joined with errors.Join;
@@ -139,7 +141,7 @@ func (c *checker) headerNames(at string, names []string, credentials bool) {
 	for i, n := range names {
 		reason := ""
 		switch {
-		case !isToken(n):
+		case !spec.IsToken(n):
 			reason = "not a header name: want an HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
 		case n == Wildcard && credentials:
 			reason = literalWildcard
@@ -176,7 +178,7 @@ func (c *checker) path(at, p, list string, first map[string]int, i int) {
 func methodProblem(m string) string {
 	upper := strings.ToUpper(m)
 	switch {
-	case !isToken(m):
+	case !spec.IsToken(m):
 		return "not a method: want an HTTP token (letters, digits and !#$%&'*+-.^_`|~)"
 	case upper == "CONNECT" || upper == "TRACE" || upper == "TRACK":
 		return "forbidden method: browsers refuse to send it (fetch throws a TypeError)"
@@ -195,22 +197,4 @@ func isNormalizedMethod(upper string) bool {
 		return true
 	}
 	return false
-}
-
-// isToken reports whether s is an HTTP token (RFC 9110, section 5.6.2), the
-// syntax of both method and header names.
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		if ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') || ('0' <= b && b <= '9') {
-			continue
-		}
-		if !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(b)) {
-			return false
-		}
-	}
-	return true
 }

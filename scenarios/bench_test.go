@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/scenarios"
@@ -75,7 +77,7 @@ func BenchmarkCatalog(b *testing.B) {
 	}
 }
 
-func benchCatalogOnce(b *testing.B, catalog []harness.Scenario) catalogBench {
+func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 	b.StopTimer()
 	runtime.GC()
 	b.StartTimer()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
 	. "github.com/onsi/gomega"
@@ -37,30 +39,30 @@ import (
 // stateful-matcher needs repetition: every request from an allowed origin
 // after the first alternates allow and deny, so a preflighted request
 // (preflight passes, actual fails) and any repeated scenario catch it.
-var expectedSeverity = map[string]harness.Severity{
-	"reflect-origin":             harness.SeveritySecurity,
-	"reflect-origin-credentials": harness.SeveritySecurity,
-	"allow-null":                 harness.SeveritySecurity,
-	"suffix-match":               harness.SeveritySecurity,
-	"prefix-match":               harness.SeveritySecurity,
-	"unescaped-dot":              harness.SeveritySecurity,
-	"subdomain-too-broad":        harness.SeveritySecurity,
-	"http-origin-accepted":       harness.SeveritySecurity,
-	"stateful-matcher":           harness.SeverityBroken,
-	"wildcard-credentials":       harness.SeverityBroken,
-	"duplicate-acao":             harness.SeverityBroken,
-	"trailing-slash-acao":        harness.SeverityBroken,
-	"acac-capitalized":           harness.SeverityBroken,
-	"acam-case-mismatch":         harness.SeverityBroken,
-	"acah-missing-header":        harness.SeverityBroken,
-	"aceh-missing":               harness.SeverityBroken,
-	"max-age-ignored":            harness.SeverityBroken,
-	"missing-vary":               harness.SeverityBroken,
-	"no-cors-on-errors":          harness.SeverityBroken,
-	"no-preflight-handler-404":   harness.SeverityBroken,
-	"no-preflight-handler-405":   harness.SeverityBroken,
-	"preflight-passthrough":      harness.SeverityBroken,
-	"preflight-redirected":       harness.SeverityBroken,
+var expectedSeverity = map[string]corsproof.Severity{
+	"reflect-origin":             corsproof.SeveritySecurity,
+	"reflect-origin-credentials": corsproof.SeveritySecurity,
+	"allow-null":                 corsproof.SeveritySecurity,
+	"suffix-match":               corsproof.SeveritySecurity,
+	"prefix-match":               corsproof.SeveritySecurity,
+	"unescaped-dot":              corsproof.SeveritySecurity,
+	"subdomain-too-broad":        corsproof.SeveritySecurity,
+	"http-origin-accepted":       corsproof.SeveritySecurity,
+	"stateful-matcher":           corsproof.SeverityBroken,
+	"wildcard-credentials":       corsproof.SeverityBroken,
+	"duplicate-acao":             corsproof.SeverityBroken,
+	"trailing-slash-acao":        corsproof.SeverityBroken,
+	"acac-capitalized":           corsproof.SeverityBroken,
+	"acam-case-mismatch":         corsproof.SeverityBroken,
+	"acah-missing-header":        corsproof.SeverityBroken,
+	"aceh-missing":               corsproof.SeverityBroken,
+	"max-age-ignored":            corsproof.SeverityBroken,
+	"missing-vary":               corsproof.SeverityBroken,
+	"no-cors-on-errors":          corsproof.SeverityBroken,
+	"no-preflight-handler-404":   corsproof.SeverityBroken,
+	"no-preflight-handler-405":   corsproof.SeverityBroken,
+	"preflight-passthrough":      corsproof.SeverityBroken,
+	"preflight-redirected":       corsproof.SeverityBroken,
 }
 
 // alsoSecurity names the access-breaking faults that, besides breaking
@@ -154,8 +156,8 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 			want := expectedSeverity[f.Name]
 			var caught, other []string
 			for _, r := range results {
-				Expect(r.Verdict).NotTo(Equal(harness.VerdictError), "%s: %s", r.ID, r.Explanation)
-				if r.Verdict != harness.VerdictServerMismatch {
+				Expect(r.Verdict).NotTo(Equal(corsproof.VerdictError), "%s: %s", r.ID, r.Explanation)
+				if r.Verdict != corsproof.VerdictServerMismatch {
 					continue
 				}
 				if r.Severity == want {
@@ -165,7 +167,7 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 				}
 			}
 			Expect(caught).NotTo(BeEmpty(), "%s: no scenario caught it as %s (other catches: %v)", f.Name, want, other)
-			if _, both := alsoSecurity[f.Name]; want == harness.SeverityBroken && !both {
+			if _, both := alsoSecurity[f.Name]; want == corsproof.SeverityBroken && !both {
 				// A fault that only breaks access must never look like a leak.
 				Expect(other).To(BeEmpty(), "%s breaks access only, yet these scenarios report security", f.Name)
 			}
@@ -176,8 +178,8 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 // faultResult is what the mutation score keeps of a result.
 type faultResult struct {
 	ID          string
-	Verdict     harness.Verdict
-	Severity    harness.Severity
+	Verdict     corsproof.Verdict
+	Severity    corsproof.Severity
 	Explanation string
 }
 
@@ -194,9 +196,9 @@ func catchReport(catches map[string][]faultResult, limit int) string {
 	for _, n := range names {
 		var ids []string
 		first := ""
-		sev := map[harness.Severity]int{}
+		sev := map[corsproof.Severity]int{}
 		for _, r := range catches[n] {
-			if r.Verdict == harness.VerdictServerMismatch {
+			if r.Verdict == corsproof.VerdictServerMismatch {
 				ids = append(ids, r.ID+" ("+string(r.Severity)+")")
 				sev[r.Severity]++
 				if first == "" {
@@ -205,7 +207,7 @@ func catchReport(catches map[string][]faultResult, limit int) string {
 			}
 		}
 		fmt.Fprintf(&b, "%s: caught by %d of %d scenarios (security %d, broken %d)\n", n, len(ids), len(catches[n]),
-			sev[harness.SeveritySecurity], sev[harness.SeverityBroken])
+			sev[corsproof.SeveritySecurity], sev[corsproof.SeverityBroken])
 		if first != "" {
 			fmt.Fprintf(&b, "  e.g. %s\n", first)
 		}

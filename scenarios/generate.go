@@ -6,7 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -19,7 +20,7 @@ import (
 // req is a named request shape.
 type req struct {
 	name string
-	r    harness.Request
+	r    corsproof.Request
 }
 
 // siteNames are every origin page of the mock topology, in a fixed order:
@@ -30,17 +31,17 @@ type req struct {
 // see browser.TestDataURLPageRunsButIsBlockedByLocalNetworkAccess.)
 func siteNames() []string {
 	var out []string
-	for _, s := range harness.MockSites() {
+	for _, s := range corsproof.MockSites() {
 		out = append(out, s.Name)
 	}
 	return out
 }
 
 var (
-	getItems = req{"get", harness.Request{Path: "/api/items"}}
-	putJSON  = req{"put-json", harness.Request{Path: "/api/items/1", Method: "PUT",
+	getItems = req{"get", corsproof.Request{Path: "/api/items"}}
+	putJSON  = req{"put-json", corsproof.Request{Path: "/api/items/1", Method: "PUT",
 		Headers: spec.Headers{jsonCT}, Body: spec.BodyText, BodyText: `{"name":"x"}`}}
-	getMe = req{"get-me-cred", harness.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}}
+	getMe = req{"get-me-cred", corsproof.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}}
 )
 
 // originMatrix: every site against the simple GET, the preflighted PUT and
@@ -81,7 +82,7 @@ func methodMatrix() []sc {
 		}
 		for _, site := range sites {
 			for _, m := range methods {
-				r := harness.Request{Path: "/api/items/1", Method: m}
+				r := corsproof.Request{Path: "/api/items/1", Method: m}
 				if m == "POST" || m == "PUT" || m == "PATCH" || m == "patch" {
 					r.Body, r.BodyText = spec.BodyText, "x"
 				}
@@ -150,7 +151,7 @@ func headerMatrix() []sc {
 	for _, pc := range []polCred{{PolicyDefault, ""}, {PolicyStrict, ""}, {PolicyPublic, ""},
 		{PolicySubdomains, ""}, {PolicyDefault, spec.CredentialsInclude}} {
 		for _, v := range headerVariants() {
-			r := harness.Request{Path: "/api/items", Headers: v.hs, Credentials: pc.cred}
+			r := corsproof.Request{Path: "/api/items", Headers: v.hs, Credentials: pc.cred}
 			if v.body {
 				r.Method, r.Body, r.BodyText = "POST", spec.BodyText, "x"
 			}
@@ -190,7 +191,7 @@ func credentialsMatrix() []sc {
 						id:     fmt.Sprintf("cred-%s-%s-%s-%s", pol, site, cred, pathSlug(path)),
 						title:  fmt.Sprintf("GET %s with credentials %s from %s under the %s policy", path, cred, site, pol),
 						policy: pol, site: site, session: true,
-						req:   harness.Request{Path: path, Credentials: cred},
+						req:   corsproof.Request{Path: path, Credentials: cred},
 						extra: extra,
 					})
 				}
@@ -200,9 +201,9 @@ func credentialsMatrix() []sc {
 	return out
 }
 
-func pathSlug(p string) string {
-	return strings.Trim(strings.NewReplacer("/api/", "", "/", "-").Replace(p), "-")
-}
+// pathSlug names a catalog path in ids without the /api/ every one has:
+// "/api/items/1" is "items-1".
+func pathSlug(p string) string { return corsproof.Slug(strings.TrimPrefix(p, "/api/")) }
 
 // exposureMatrix: which response headers a page can read, with the policy
 // exposing some, none or "*", with and without credentials.
@@ -215,7 +216,7 @@ func exposureMatrix() []sc {
 					id:     fmt.Sprintf("expose-%s-%s-%s", pol, cred, pathSlug(path)),
 					title:  fmt.Sprintf("readable headers of GET %s with credentials %s under the %s policy", path, cred, pol),
 					policy: pol, site: "app", session: cred == spec.CredentialsInclude,
-					req:   harness.Request{Path: path, Credentials: cred},
+					req:   corsproof.Request{Path: path, Credentials: cred},
 					extra: []string{"feature:expose"},
 				})
 			}
@@ -235,7 +236,7 @@ func statusMatrix() []sc {
 				if site == "evil" && code != 200 && code != 401 && code != 500 {
 					continue
 				}
-				r := harness.Request{Path: fmt.Sprintf("/api/status/%d", code), Method: m}
+				r := corsproof.Request{Path: fmt.Sprintf("/api/status/%d", code), Method: m}
 				if m == "PUT" {
 					r.Headers, r.Body, r.BodyText = spec.Headers{jsonCT}, spec.BodyText, "{}"
 				}
@@ -250,9 +251,9 @@ func statusMatrix() []sc {
 	}
 	out = append(out,
 		sc{id: "status-me-401-no-cookie", title: "a credentialed GET without a session gets a readable 401",
-			site: "app", req: harness.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}, extra: []string{"feature:status"}},
+			site: "app", req: corsproof.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}, extra: []string{"feature:status"}},
 		sc{id: "status-me-401-no-cookie-subdomains", title: "a credentialed GET without a session gets a readable 401 (subdomains)",
-			policy: PolicySubdomains, site: "sibling", req: harness.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}, extra: []string{"feature:status"}},
+			policy: PolicySubdomains, site: "sibling", req: corsproof.Request{Path: "/api/me", Credentials: spec.CredentialsInclude}, extra: []string{"feature:status"}},
 	)
 	return out
 }
@@ -265,9 +266,9 @@ func statusMatrix() []sc {
 func cacheMatrix() []sc {
 	var out []sc
 	reqs := []req{
-		{"put", harness.Request{Path: "/api/items/1", Method: "PUT"}},
-		{"delete", harness.Request{Path: "/api/items/1", Method: "DELETE"}},
-		{"get-custom-header", harness.Request{Path: "/api/items", Headers: spec.Headers{hdr("X-Request-Id", "r")}}},
+		{"put", corsproof.Request{Path: "/api/items/1", Method: "PUT"}},
+		{"delete", corsproof.Request{Path: "/api/items/1", Method: "DELETE"}},
+		{"get-custom-header", corsproof.Request{Path: "/api/items", Headers: spec.Headers{hdr("X-Request-Id", "r")}}},
 	}
 	for _, pol := range []string{PolicyNoCache, PolicyDefaultAge, PolicyLongCache, PolicyDefault, PolicyPublic} {
 		for _, rq := range reqs {
@@ -285,24 +286,24 @@ func cacheMatrix() []sc {
 	}
 	out = append(out,
 		sc{id: "cache-default-put-cred", title: "a credentialed PUT twice: the cached preflight serves the credentialed repeat",
-			site: "app", session: true, repeat: 1, req: harness.Request{Path: "/api/items/1", Method: "PUT", Credentials: spec.CredentialsInclude}},
+			site: "app", session: true, repeat: 1, req: corsproof.Request{Path: "/api/items/1", Method: "PUT", Credentials: spec.CredentialsInclude}},
 		sc{id: "cache-default-put-three-times", title: "PUT three times on one URL: one preflight",
-			site: "app", repeat: 2, req: harness.Request{Path: "/api/items/1", Method: "PUT"}},
+			site: "app", repeat: 2, req: corsproof.Request{Path: "/api/items/1", Method: "PUT"}},
 		sc{id: "cache-default-put-no-store", title: "PUT twice with cache: no-store: Chromium bypasses the preflight cache",
-			site: "app", repeat: 1, req: harness.Request{Path: "/api/items/1", Method: "PUT", Cache: "no-store"}},
+			site: "app", repeat: 1, req: corsproof.Request{Path: "/api/items/1", Method: "PUT", Cache: "no-store"}},
 		sc{id: "cache-max-age-600-put-after-default", title: "PUT again after the 5 s default max-age: a 600 s max-age still covers it",
 			policy: PolicyLongCache, site: "app", repeat: 1, repeatAfter: 5500 * time.Millisecond,
-			req: harness.Request{Path: "/api/items/1", Method: "PUT"}, extra: []string{"speed:slow"}},
+			req: corsproof.Request{Path: "/api/items/1", Method: "PUT"}, extra: []string{"speed:slow"}},
 		// The HTTP cache: a response cached for one origin must not be
 		// served to another. With Vary: Origin the browser refetches.
 		sc{id: "http-cache-subdomains-app-then-sibling", title: "GET cached from app, then force-cache from the sibling: Vary: Origin keeps the sibling's own answer",
-			policy: PolicySubdomains, site: "sibling", prime: "app", req: harness.Request{Path: "/api/items", Cache: "force-cache"}},
+			policy: PolicySubdomains, site: "sibling", prime: "app", req: corsproof.Request{Path: "/api/items", Cache: "force-cache"}},
 		// Across sites the HTTP cache is partitioned by top-level site, so
 		// these two cannot meet in one cache entry: they pin that down.
 		sc{id: "http-cache-default-evil-then-app", title: "GET cached from an attacker page, then force-cache from the allowed origin: the app gets its own answer",
-			site: "app", prime: "evil", req: harness.Request{Path: "/api/items", Cache: "force-cache"}},
+			site: "app", prime: "evil", req: corsproof.Request{Path: "/api/items", Cache: "force-cache"}},
 		sc{id: "http-cache-default-app-then-evil", title: "GET cached from the allowed origin, then force-cache from an attacker page: still blocked",
-			site: "evil", prime: "app", req: harness.Request{Path: "/api/items", Cache: "force-cache"}},
+			site: "evil", prime: "app", req: corsproof.Request{Path: "/api/items", Cache: "force-cache"}},
 	)
 	for i := range out {
 		out[i].extra = append(out[i].extra, "feature:cache")
@@ -315,19 +316,19 @@ func cacheMatrix() []sc {
 // becomes "null" and what that costs.
 func redirectMatrix() []sc {
 	targets := []struct{ name, origin string }{
-		{"same-origin", harness.MockAPIOrigin},
-		{"same-site", harness.MockAPI2Origin},
-		{"cross-site", harness.MockAPIOtherOrigin},
+		{"same-origin", corsproof.MockAPIOrigin},
+		{"same-site", corsproof.MockAPI2Origin},
+		{"cross-site", corsproof.MockAPIOtherOrigin},
 	}
 	var out []sc
 	type shape struct {
 		pol, site string
 		rq        req
 	}
-	post := req{"post", harness.Request{Method: "POST", Body: spec.BodyText, BodyText: "x"}}
-	put := req{"put", harness.Request{Method: "PUT", Headers: spec.Headers{jsonCT}, Body: spec.BodyText, BodyText: "{}"}}
-	get := req{"get", harness.Request{}}
-	getCred := req{"get-cred", harness.Request{Credentials: spec.CredentialsInclude}}
+	post := req{"post", corsproof.Request{Method: "POST", Body: spec.BodyText, BodyText: "x"}}
+	put := req{"put", corsproof.Request{Method: "PUT", Headers: spec.Headers{jsonCT}, Body: spec.BodyText, BodyText: "{}"}}
+	get := req{"get", corsproof.Request{}}
+	getCred := req{"get-cred", corsproof.Request{Credentials: spec.CredentialsInclude}}
 	shapes := []shape{
 		{PolicyDefault, "app", get}, {PolicyDefault, "app", put}, {PolicyDefault, "app", post},
 		{PolicyPublic, "evil", get}, {PolicyPublic, "evil", put}, {PolicyDefault, "app", getCred},
@@ -351,7 +352,7 @@ func redirectMatrix() []sc {
 	}
 	// A redirect with redirect: "error" and "manual".
 	for _, mode := range []spec.RedirectMode{spec.RedirectError, spec.RedirectManual} {
-		r := harness.Request{Path: "/api/redirect/302?to=" + url.QueryEscape(harness.MockAPIOrigin) + "{mount}%2Fapi%2Fitems%3Fhop%3D{token}", Redirect: mode}
+		r := corsproof.Request{Path: "/api/redirect/302?to=" + url.QueryEscape(corsproof.MockAPIOrigin) + "{mount}%2Fapi%2Fitems%3Fhop%3D{token}", Redirect: mode}
 		out = append(out, sc{id: "redirect-default-app-mode-" + string(mode), title: "GET redirected with redirect mode " + string(mode),
 			site: "app", req: r})
 	}
@@ -366,13 +367,13 @@ func sideEffects() []sc {
 		out = append(out, sc{
 			id:    "side-effect-simple-post-" + site,
 			title: "a simple POST from " + site + " is blocked from reading but reaches the server",
-			site:  site, req: harness.Request{Path: "/api/items", Method: "POST", Body: spec.BodyURLSearchParams, BodyText: "name=x"},
+			site:  site, req: corsproof.Request{Path: "/api/items", Method: "POST", Body: spec.BodyURLSearchParams, BodyText: "name=x"},
 			extra: []string{"feature:side-effect"},
 		})
 		out = append(out, sc{
 			id:    "side-effect-put-" + site,
 			title: "a PUT from " + site + " stops at its preflight and never reaches the server",
-			site:  site, req: harness.Request{Path: "/api/items/1", Method: "PUT", Headers: spec.Headers{jsonCT}, Body: spec.BodyText, BodyText: "{}"},
+			site:  site, req: corsproof.Request{Path: "/api/items/1", Method: "PUT", Headers: spec.Headers{jsonCT}, Body: spec.BodyText, BodyText: "{}"},
 			extra: []string{"feature:side-effect"},
 		})
 	}

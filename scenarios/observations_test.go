@@ -1,11 +1,11 @@
 package scenarios_test
 
 import (
+	"github.com/corsproof/corsproof"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/corsproof/corsproof/browser"
-	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/scenarios"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -14,17 +14,17 @@ import (
 // really did: the journal, the cookie on the wire, the readable headers. They
 // read the wire, which Chromium shows in full: Chromium only.
 var _ = Describe("what the browser and the server really did", Label("feature:observation", "engine:chromium"), func() {
-	runID := func(ctx SpecContext, id string) harness.Result {
+	runID := func(ctx SpecContext, id string) corsproof.Result {
 		s, err := scenarios.ByID(id)
 		Expect(err).NotTo(HaveOccurred())
 		res := chromium().runner.Run(ctx, s, 7)
-		Expect(res.Verdict).NotTo(Equal(harness.VerdictError), res.Explanation)
+		Expect(res.Verdict).NotTo(Equal(corsproof.VerdictError), res.Explanation)
 		return res
 	}
 
 	It("a blocked simple POST reached the server all the same", func(ctx SpecContext) {
 		res := runID(ctx, "simple-post-blocked-reaches-server")
-		Expect(res.Observed.Allowed).To(BeFalse())
+		Expect(res.Browser.Allowed).To(BeFalse())
 		Expect(res.Observation.Preflight).To(BeNil(), "a text/plain POST is simple: no preflight")
 		Expect(res.ReachedServer).NotTo(BeNil())
 		Expect(*res.ReachedServer).To(BeTrue(), "the journal must show the POST: CORS protects reads, not writes")
@@ -33,15 +33,15 @@ var _ = Describe("what the browser and the server really did", Label("feature:ob
 
 	It("a PUT whose preflight fails never reaches the server", func(ctx SpecContext) {
 		res := runID(ctx, "put-cross-site-blocked")
-		Expect(res.Observed.Allowed).To(BeFalse())
-		Expect(res.Observed.Reason).To(Equal(string(spec.ReasonPreflightMissingAllowOriginHeader)))
+		Expect(res.Browser.Allowed).To(BeFalse())
+		Expect(res.Browser.Reason).To(Equal(string(spec.ReasonPreflightMissingAllowOriginHeader)))
 		Expect(res.Observation.Preflight).NotTo(BeNil())
 		Expect(*res.ReachedServer).To(BeFalse())
 	})
 
 	It("a credentialed request carries the session cookie and reads the 200", func(ctx SpecContext) {
 		res := runID(ctx, "credentialed-session-allowed")
-		Expect(res.Observed.Allowed).To(BeTrue())
+		Expect(res.Browser.Allowed).To(BeTrue())
 		Expect(res.Observation.Status).To(Equal(200))
 		Expect(res.Observation.Actual).NotTo(BeEmpty())
 		_, sent := browser.HeaderValue(res.Observation.Actual[0].RequestHeaders, "Cookie")
@@ -57,8 +57,8 @@ var _ = Describe("what the browser and the server really did", Label("feature:ob
 
 	It("ACAO * on a credentialed request is blocked with the browser's own reason", func(ctx SpecContext) {
 		res := runID(ctx, "wildcard-with-credentials-blocked")
-		Expect(res.Observed.Reason).To(Equal(string(spec.ReasonWildcardOriginNotAllowed)))
-		Expect(res.Expected.Reason).To(Equal(string(spec.ReasonWildcardOriginNotAllowed)))
+		Expect(res.Browser.Reason).To(Equal(string(spec.ReasonWildcardOriginNotAllowed)))
+		Expect(res.Policy.Reason).To(Equal(string(spec.ReasonWildcardOriginNotAllowed)))
 	})
 
 	It("an exposed header is readable and an unexposed one is not", func(ctx SpecContext) {
@@ -67,7 +67,7 @@ var _ = Describe("what the browser and the server really did", Label("feature:ob
 		Expect(ok).To(BeTrue(), "X-Total-Count is in Access-Control-Expose-Headers")
 
 		hidden := runID(ctx, "unexposed-header-unreadable")
-		Expect(hidden.Observed.Allowed).To(BeTrue())
+		Expect(hidden.Browser.Allowed).To(BeTrue())
 		_, ok = browser.HeaderValue(hidden.Observation.Headers, "X-Total-Count")
 		Expect(ok).To(BeFalse(), "the strict policy exposes nothing")
 		_, onWire := browser.HeaderValue(hidden.Observation.Actual[0].ResponseHeaders, "X-Total-Count")
@@ -79,7 +79,7 @@ var _ = Describe("what the browser and the server really did", Label("feature:ob
 		Expect(res.Observation.Preflight).NotTo(BeNil())
 		acrh, _ := browser.HeaderValue(res.Observation.Preflight.RequestHeaders, "Access-Control-Request-Headers")
 		Expect(acrh).To(Equal(res.WireDecision.RequestHeaders))
-		Expect(res.Observed.Reason).To(Equal(string(spec.ReasonHeaderDisallowedByPreflightResponse)))
-		Expect(res.Observed.Param).To(Equal("x-debug"))
+		Expect(res.Browser.Reason).To(Equal(string(spec.ReasonHeaderDisallowedByPreflightResponse)))
+		Expect(res.Browser.Param).To(Equal("x-debug"))
 	})
 })

@@ -1,7 +1,7 @@
 package scenarios
 
 import (
-	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -28,7 +28,7 @@ func intp(n int) *int { return &n }
 
 // Policies are the policies the catalog's scenarios name.
 func Policies() map[string]*policy.Policy {
-	app := []string{harness.MockAppOrigin}
+	app := []string{corsproof.MockAppOrigin}
 	cached := func(age *int) *policy.Policy {
 		return &policy.Policy{Rules: policy.Rules{
 			Origins: app, Methods: []string{"GET", "PUT", "DELETE"},

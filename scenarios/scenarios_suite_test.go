@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/corsproof/corsproof"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -62,7 +64,7 @@ func envOr(k, def string) string {
 // parseEngines reads CORSPROOF_ENGINES; "" means all of harness.Engines.
 func parseEngines(v string) ([]string, error) {
 	if strings.TrimSpace(v) == "" {
-		return harness.Engines, nil
+		return corsproof.Engines, nil
 	}
 	var out []string
 	for n := range strings.SplitSeq(v, ",") {
@@ -70,13 +72,13 @@ func parseEngines(v string) ([]string, error) {
 		if n == "" || slices.Contains(out, n) {
 			continue
 		}
-		if !slices.Contains(harness.Engines, n) {
-			return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names unknown engine %q (known: %s)", v, n, strings.Join(harness.Engines, ", "))
+		if !slices.Contains(corsproof.Engines, n) {
+			return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names unknown engine %q (known: %s)", v, n, strings.Join(corsproof.Engines, ", "))
 		}
 		out = append(out, n)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names no engine (known: %s)", v, strings.Join(harness.Engines, ", "))
+		return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names no engine (known: %s)", v, strings.Join(corsproof.Engines, ", "))
 	}
 	return out, nil
 }
@@ -176,9 +178,9 @@ var _ = Describe("the catalog on the conforming mock", Label("catalog"), func() 
 					}
 					for rep := range reps {
 						res := runner.Run(ctx, s, rep)
-						Expect(res.Verdict).NotTo(Equal(harness.VerdictError), res.Explanation)
+						Expect(res.Verdict).NotTo(Equal(corsproof.VerdictError), res.Explanation)
 						Expect(res.Failed()).To(BeFalse(), "%s, run %d: %s: expected %s, observed %s: %s",
-							name, rep+1, res.VerdictLabel(), res.Expected, res.Observed, res.Explanation)
+							name, rep+1, res.VerdictLabel(), res.Policy, res.Browser, res.Explanation)
 						Expect(res.Observation).NotTo(BeNil())
 						// The cookie on the wire is the evidence; an engine
 						// that cannot see the wire (WebKit) cannot say.

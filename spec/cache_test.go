@@ -33,7 +33,7 @@ func TestParseMaxAge(t *testing.T) {
 			t.Run(tt.name+" "+pc.p.Name, func(t *testing.T) {
 				var h Headers
 				for _, l := range tt.lines {
-					h = append(h, Header{headerMaxAge, l})
+					h = append(h, Header{HeaderMaxAge, l})
 				}
 				if got := ParseMaxAge(h, pc.p); got.Duration != pc.want {
 					t.Errorf("got %s (%s), want %s", got.Duration, got.Why, pc.want)
@@ -123,7 +123,7 @@ func TestCacheWholeEntryReplacement(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	srv := func(r ServerRequest) (Response, bool) {
 		if r.Preflight {
-			m, _ := r.Headers.Get(headerACRM)
+			m, _ := r.Headers.Get(HeaderRequestMethod)
 			return okPreflight(pageA, m, "", "Access-Control-Max-Age: 600"), true
 		}
 		return okActual(pageA), true

@@ -9,7 +9,7 @@ import "strings"
 // offending value as Chromium's failedParameter. For a preflight response
 // use PreflightReason to get the Preflight-prefixed names.
 func CORSCheck(resp Response, requestOrigin string, creds CredentialsMode) (Reason, string) {
-	acao, ok := resp.Headers.Get(headerACAO)
+	acao, ok := resp.Headers.Get(HeaderAllowOrigin)
 	if !ok {
 		// R6.1.2: "null is not `null`": absent is failure.
 		return ReasonMissingAllowOriginHeader, ""
@@ -38,7 +38,7 @@ func CORSCheck(resp Response, requestOrigin string, creds CredentialsMode) (Reas
 		return ReasonNone, "" // R6.1.5: ACAC is ignored without credentials.
 	}
 	// R6.1.6: exactly "true", case-sensitive; two lines give "true, true".
-	if acac, _ := resp.Headers.Get(headerACAC); acac != "true" {
+	if acac, _ := resp.Headers.Get(HeaderAllowCredentials); acac != "true" {
 		return ReasonInvalidAllowCredentials, acac
 	}
 	return ReasonNone, ""

@@ -11,7 +11,7 @@ import "sort"
 //     and it is the sensible reading of the standard's "non-null or failure".
 //   - Set-Cookie and Set-Cookie2 are never exposed (R2.7).
 func ExposedHeaders(h Headers, creds CredentialsMode) []string {
-	list := ParseList(h, headerACEH)
+	list := ParseList(h, HeaderExposeHeaders)
 	var exposed []string
 	if list.State == ListOK {
 		exposed = list.Items

@@ -13,10 +13,10 @@ func FuzzHeaderParsers(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		l := ParseList(Headers{{headerACAM, s}}, headerACAM)
+		l := ParseList(Headers{{HeaderAllowMethods, s}}, HeaderAllowMethods)
 		if l.State == ListOK {
 			for _, it := range l.Items {
-				if !isToken(it) {
+				if !IsToken(it) {
 					t.Fatalf("ParseList(%q) item %q is not a token", s, it)
 				}
 			}
@@ -25,7 +25,7 @@ func FuzzHeaderParsers(f *testing.F) {
 			t.Fatalf("ParseList(%q) is null for a present header", s)
 		}
 		if m, ok := ParseMIMEType(s); ok {
-			if m.Type != lowerASCII(m.Type) || !isToken(m.Type) || !isToken(m.Subtype) {
+			if m.Type != lowerASCII(m.Type) || !IsToken(m.Type) || !IsToken(m.Subtype) {
 				t.Fatalf("ParseMIMEType(%q) = %+v", s, m)
 			}
 		}
@@ -38,7 +38,7 @@ func FuzzHeaderParsers(f *testing.F) {
 			}
 		}
 		ParseSingleRange(s, true)
-		reason, _ := CORSCheck(Response{Headers: Headers{{headerACAO, s}}}, pageA, CredentialsOmit)
+		reason, _ := CORSCheck(Response{Headers: Headers{{HeaderAllowOrigin, s}}}, pageA, CredentialsOmit)
 		if (reason == ReasonNone) != (s == "*" || s == pageA) {
 			t.Fatalf("CORSCheck(%q) = %q", s, reason)
 		}
@@ -49,7 +49,7 @@ func FuzzHeaderParsers(f *testing.F) {
 		if ok && strings.Contains(s, `"`) {
 			t.Fatalf("Content-Type %q with a quote safelisted", s)
 		}
-		ParseMaxAge(Headers{{headerMaxAge, s}}, Chromium)
+		ParseMaxAge(Headers{{HeaderMaxAge, s}}, Chromium)
 	})
 }
 
@@ -61,9 +61,9 @@ func FuzzDecide(f *testing.F) {
 	f.Add("post", "content-type", "null", "GET PUT", "X-A;", "abc")
 	f.Fuzz(func(t *testing.T, method, header, acao, acam, acah, maxAge string) {
 		req := Request{Origin: pageA, URL: apiB + "/f", Method: method, Headers: Headers{{header, "v"}}}
-		pre := Response{Status: 204, Headers: Headers{{headerACAO, acao}, {headerACAM, acam}, {headerACAH, acah}, {headerMaxAge, maxAge}}}
+		pre := Response{Status: 204, Headers: Headers{{HeaderAllowOrigin, acao}, {HeaderAllowMethods, acam}, {HeaderAllowHeaders, acah}, {HeaderMaxAge, maxAge}}}
 		for _, p := range []Profile{Standard, Chromium} {
-			d := Decide(req, server(pre, Response{Status: 200, Headers: Headers{{headerACAO, acao}}}), p, WithCache(NewCache()))
+			d := Decide(req, server(pre, Response{Status: 200, Headers: Headers{{HeaderAllowOrigin, acao}}}), p, WithCache(NewCache()))
 			if !d.Allowed && d.Reason == ReasonNone && !d.Incomplete {
 				t.Fatalf("blocked without a reason: %+v", d)
 			}

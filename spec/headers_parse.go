@@ -61,7 +61,7 @@ func ParseList(h Headers, name string) List {
 			if el == "" {
 				continue
 			}
-			if !isToken(el) {
+			if !IsToken(el) {
 				return List{State: ListFailure}
 			}
 			items = append(items, el)

@@ -44,10 +44,10 @@ func routes(m map[string]Response) Server {
 func okPreflight(origin, acam, acah string, extra ...string) Response {
 	h := hdrs("Access-Control-Allow-Origin: " + origin)
 	if acam != "" {
-		h = append(h, Header{headerACAM, acam})
+		h = append(h, Header{HeaderAllowMethods, acam})
 	}
 	if acah != "" {
-		h = append(h, Header{headerACAH, acah})
+		h = append(h, Header{HeaderAllowHeaders, acah})
 	}
 	return Response{Status: 204, Headers: append(h, hdrs(extra...)...)}
 }

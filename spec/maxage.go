@@ -25,7 +25,7 @@ type MaxAge struct {
 // to 5 s in the standard. Profiles may turn negatives or garbage into "not
 // cached" and cap the result.
 func ParseMaxAge(h Headers, p Profile) MaxAge {
-	v, present := h.Get(headerMaxAge)
+	v, present := h.Get(HeaderMaxAge)
 	if !present {
 		return MaxAge{Duration: DefaultMaxAge, Why: "no Access-Control-Max-Age: the default 5 s"}
 	}

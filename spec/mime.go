@@ -23,7 +23,7 @@ func ParseMIMEType(s string) (MIMEType, bool) {
 		return MIMEType{}, false
 	}
 	typ := s[:slash]
-	if !isToken(typ) {
+	if !IsToken(typ) {
 		return MIMEType{}, false
 	}
 	rest := s[slash+1:]
@@ -32,7 +32,7 @@ func ParseMIMEType(s string) (MIMEType, bool) {
 		semi = len(rest)
 	}
 	sub := strings.TrimRight(rest[:semi], "\t\n\r ")
-	if !isToken(sub) {
+	if !IsToken(sub) {
 		return MIMEType{}, false
 	}
 	m := MIMEType{Type: lowerASCII(typ), Subtype: lowerASCII(sub), Params: map[string]string{}}
@@ -80,7 +80,7 @@ func parseMIMEParams(s string, params map[string]string) {
 				continue
 			}
 		}
-		if _, dup := params[name]; !dup && isToken(name) && isQuotedStringTokens(value) {
+		if _, dup := params[name]; !dup && IsToken(name) && isQuotedStringTokens(value) {
 			params[name] = value
 		}
 	}

@@ -1,22 +1,47 @@
 package spec
 
-// Header names the model reads or writes, spelled as in the Fetch standard.
+import "strings"
+
+// Header names of the CORS protocol and of the headers the model reads,
+// spelled as in the Fetch standard. These are corsproof's one spelling of
+// them: the policy, the mock, the judge and the audit use these.
 const (
-	headerOrigin  = "Origin"
+	HeaderOrigin           = "Origin"
+	HeaderVary             = "Vary"
+	HeaderAllowOrigin      = "Access-Control-Allow-Origin"
+	HeaderAllowCredentials = "Access-Control-Allow-Credentials"
+	HeaderAllowMethods     = "Access-Control-Allow-Methods"
+	HeaderAllowHeaders     = "Access-Control-Allow-Headers"
+	HeaderExposeHeaders    = "Access-Control-Expose-Headers"
+	HeaderMaxAge           = "Access-Control-Max-Age"
+	HeaderRequestMethod    = "Access-Control-Request-Method"
+	HeaderRequestHeaders   = "Access-Control-Request-Headers"
+
 	headerAccept  = "Accept"
-	headerACAO    = "Access-Control-Allow-Origin"
-	headerACAC    = "Access-Control-Allow-Credentials"
-	headerACAM    = "Access-Control-Allow-Methods"
-	headerACAH    = "Access-Control-Allow-Headers"
-	headerACEH    = "Access-Control-Expose-Headers"
-	headerMaxAge  = "Access-Control-Max-Age"
-	headerACRM    = "Access-Control-Request-Method"
-	headerACRH    = "Access-Control-Request-Headers"
 	headerCT      = "Content-Type"
 	headerAuth    = "Authorization"
 	headerLoc     = "Location"
 	headerSetCook = "Set-Cookie"
 )
+
+// CORSResponseHeaders are the response headers a CORS policy decides, in
+// the order explanations list them. Everything else on a response (status,
+// Location, X-Total-Count, ...) is the API's business.
+var CORSResponseHeaders = []string{
+	HeaderAllowOrigin, HeaderAllowCredentials, HeaderAllowMethods,
+	HeaderAllowHeaders, HeaderExposeHeaders, HeaderMaxAge,
+}
+
+// IsCORSResponseHeader reports whether name (any case) is one of
+// CORSResponseHeaders.
+func IsCORSResponseHeader(name string) bool {
+	for _, h := range CORSResponseHeaders {
+		if strings.EqualFold(h, name) {
+			return true
+		}
+	}
+	return false
+}
 
 // isTChar reports whether b is an RFC 9110 tchar, the alphabet of a token
 // (methods and header names are tokens).
@@ -32,8 +57,9 @@ func isTChar(b byte) bool {
 	return false
 }
 
-// isToken reports whether s is a non-empty RFC 9110 token.
-func isToken(s string) bool {
+// IsToken reports whether s is a non-empty RFC 9110 token (section 5.6.2),
+// the syntax of both methods and header names.
+func IsToken(s string) bool {
 	if s == "" {
 		return false
 	}

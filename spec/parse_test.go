@@ -29,7 +29,7 @@ func TestParseList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			l := ParseList(tt.headers, headerACAM)
+			l := ParseList(tt.headers, HeaderAllowMethods)
 			if l.State != tt.state || strings.Join(l.Items, "|") != tt.items {
 				t.Errorf("got %v %q, want %v %q", l.State, l.Items, tt.state, tt.items)
 			}

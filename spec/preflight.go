@@ -74,17 +74,17 @@ func (r PreflightResult) fail(rule string, reason Reason, param, text string) Pr
 // parseLists is R4.2.2–4: a syntax error in ACAM or ACAH is fatal even when
 // the request would otherwise pass.
 func (r *PreflightResult) parseLists(h Headers) bool {
-	r.Methods, r.Headers = ParseList(h, headerACAM), ParseList(h, headerACAH)
+	r.Methods, r.Headers = ParseList(h, HeaderAllowMethods), ParseList(h, HeaderAllowHeaders)
 	if r.Methods.State == ListFailure {
 		// No failed parameter: Chromium reports none for a list that does
 		// not parse (measured 156, differential test); the value is in the step.
-		v, _ := h.Get(headerACAM)
+		v, _ := h.Get(HeaderAllowMethods)
 		*r = r.fail("R4.2.4", ReasonInvalidAllowMethodsPreflightResponse, "",
 			fmt.Sprintf("Access-Control-Allow-Methods %q is not a comma-separated list of methods", v))
 		return false
 	}
 	if r.Headers.State == ListFailure {
-		v, _ := h.Get(headerACAH)
+		v, _ := h.Get(HeaderAllowHeaders)
 		*r = r.fail("R4.2.4", ReasonInvalidAllowHeadersPreflightResponse, "",
 			fmt.Sprintf("Access-Control-Allow-Headers %q is not a comma-separated list of header names", v))
 		return false

@@ -39,9 +39,9 @@ func (d *decider) preflight() bool {
 
 // sendPreflight is R4.1 (compose and send) and R4.2 (validate).
 func (d *decider) sendPreflight(origin string, pl PlanResult) bool {
-	h := Headers{{headerOrigin, origin}, {headerACRM, pl.RequestMethod}}
+	h := Headers{{HeaderOrigin, origin}, {HeaderRequestMethod, pl.RequestMethod}}
 	if pl.RequestHeaders != "" {
-		h = append(h, Header{headerACRH, pl.RequestHeaders})
+		h = append(h, Header{HeaderRequestHeaders, pl.RequestHeaders})
 	}
 	h = append(h, Header{headerAccept, "*/*"})
 	sr := ServerRequest{Preflight: true, Method: "OPTIONS", URL: d.cur().String(), Headers: h}
@@ -105,7 +105,7 @@ func (d *decider) actual() (Response, bool) {
 	creds := includeCredentials(d.fr.credentials, d.tainting)
 	h := append(Headers{}, d.fr.headers...)
 	if o, send := d.originHeader(); send {
-		h = append(h, Header{headerOrigin, o})
+		h = append(h, Header{HeaderOrigin, o})
 	}
 	sr := ServerRequest{Method: d.fr.method, URL: d.cur().String(), Headers: h, Credentials: creds}
 	d.dec.Sent = append(d.dec.Sent, sr)

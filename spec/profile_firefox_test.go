@@ -22,7 +22,7 @@ func TestFirefoxMaxAge(t *testing.T) {
 	} {
 		var h Headers
 		if c.value != "" {
-			h = Headers{{headerMaxAge, c.value}}
+			h = Headers{{HeaderMaxAge, c.value}}
 		}
 		got := ParseMaxAge(h, Firefox)
 		if got.Duration != c.want {

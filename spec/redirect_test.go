@@ -11,7 +11,7 @@ const apiC = "https://c.example"
 func redirectTo(status int, loc, acao string) Response {
 	h := hdrs("Location: " + loc)
 	if acao != "" {
-		h = append(h, Header{headerACAO, acao})
+		h = append(h, Header{HeaderAllowOrigin, acao})
 	}
 	return Response{Status: status, Headers: h}
 }
@@ -90,7 +90,7 @@ func TestRedirects(t *testing.T) {
 				t.Fatalf("incomplete: %+v", d.Steps)
 			}
 			last := d.Sent[len(d.Sent)-1]
-			o, _ := last.Headers.Get(headerOrigin)
+			o, _ := last.Headers.Get(HeaderOrigin)
 			if d.Reason != tt.want || o != tt.wantOrigin || countPreflights(d) != tt.preflights || last.Method != tt.lastMethod {
 				t.Errorf("got %q origin %q preflights %d last %s; want %q %q %d %s\n%+v",
 					d.Reason, o, countPreflights(d), last.Method, tt.want, tt.wantOrigin, tt.preflights, tt.lastMethod, d.Steps)

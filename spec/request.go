@@ -95,7 +95,7 @@ func (fr *fetchRequest) setMethod(m string) *constructError {
 	if m == "" {
 		m = "GET"
 	}
-	if !isToken(m) {
+	if !IsToken(m) {
 		return &constructError{"R1.1", fmt.Sprintf("the method %q is not a token", m)}
 	}
 	if IsForbiddenMethod(m) {
@@ -127,7 +127,7 @@ func (fr *fetchRequest) checkInit() *constructError {
 func (fr *fetchRequest) setHeaders(r Request, p Profile) *constructError {
 	for _, h := range r.Headers {
 		v := trimHTTPWhitespace(h.Value)
-		if !isToken(h.Name) {
+		if !IsToken(h.Name) {
 			return &constructError{"R1.1", fmt.Sprintf("%q is not a valid header name", h.Name)}
 		}
 		if !isHeaderValue(v) {

@@ -129,7 +129,7 @@ func TestModesAndCredentials(t *testing.T) {
 				t.Errorf("got %+v", d)
 			}
 			if len(d.Sent) > 0 {
-				o, has := d.Sent[0].Headers.Get(headerOrigin)
+				o, has := d.Sent[0].Headers.Get(HeaderOrigin)
 				wantHas := d.Type != "basic" && tt.req.Mode != ModeNoCORS || (tt.req.Method != "" && tt.req.Method != "GET")
 				if has != wantHas {
 					t.Errorf("Origin header %q present %v, want %v", o, has, wantHas)

@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/corsproof/corsproof/harness/audit"
+	"github.com/corsproof/corsproof/audit"
 	"github.com/corsproof/corsproof/policy"
 )
 

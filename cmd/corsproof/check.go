@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -17,7 +18,7 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/harness/report"
+	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -49,7 +50,7 @@ func cmdCheck(e env, args []string) int {
 	fset.StringVar(&f.caFile, "ca", "", "PEM file of a CA (or self-signed certificate) the browser should trust for the target in this run")
 	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
 	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+strings.Join(harness.Engines, ", "))
+	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+strings.Join(corsproof.Engines, ", "))
 	f.out.register(fset)
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
@@ -114,11 +115,11 @@ func cmdCheck(e env, args []string) int {
 		}
 	}
 
-	sites, notes := harness.LiveSites(pol, target.Base())
+	sites, notes := scenarios.LiveSites(pol, target.Base())
 	for _, n := range notes {
 		fmt.Fprintf(e.stderr, "corsproof check: note: %s\n", n)
 	}
-	list := harness.GenerateScenarios(pol, harness.GenerateOptions{
+	list := scenarios.GenerateScenarios(pol, scenarios.GenerateOptions{
 		Sites: sites, Methods: methods, Headers: headers, Session: len(target.Cookies) > 0, Policy: "live",
 	})
 	if len(list) == 0 {
@@ -187,7 +188,7 @@ func cmdCheck(e env, args []string) int {
 
 // checkInEngine checks the live API in one engine and returns its results,
 // or the start-up error (with the exit code it earns).
-func checkInEngine(e env, name string, cfg harness.LiveConfig, chrome string, list []harness.Scenario) (report.EngineRun, int) {
+func checkInEngine(e env, name string, cfg harness.LiveConfig, chrome string, list []corsproof.Scenario) (report.EngineRun, int) {
 	cfg.Engine = name
 	if name == "chromium" {
 		cfg.ExecPath = chrome
@@ -285,7 +286,7 @@ func readCerts(path string) ([]*x509.Certificate, error) {
 
 // printPlan lists the scenarios a check would run, with the URL each would
 // fetch (the token is a placeholder: nothing is sent).
-func printPlan(w io.Writer, target *harness.LiveTarget, list []harness.Scenario, origins map[string]string) {
+func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenario, origins map[string]string) {
 	fmt.Fprintf(w, "corsproof check --plan: %d scenarios against %s (nothing sent)\n\n", len(list), target.Base())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tORIGIN\tREQUEST")

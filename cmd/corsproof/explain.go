@@ -8,10 +8,10 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 
-	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -156,10 +156,11 @@ func explainProfiles(name string) (p, other spec.Profile, ok bool) {
 	if name == "standard" {
 		return spec.Standard, spec.Chromium, true
 	}
-	if !slices.Contains(harness.Engines, name) {
+	e := corsproof.Engine(name)
+	if !e.Known() {
 		return spec.Profile{}, spec.Profile{}, false
 	}
-	return harness.ProfileFor(name), spec.Standard, true
+	return e.Profile(), spec.Standard, true
 }
 
 // exchange is one fetch and the server's answers to it.
@@ -337,7 +338,7 @@ func parseHeaderFlags(flagName string, lines []string) (spec.Headers, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s %q: write 'Name: value'", flagName, l)
 		}
-		if !isHeaderToken(name) {
+		if !spec.IsToken(name) {
 			return nil, fmt.Errorf("%s %q: %q is not a header name (letters, digits and !#$%%&'*+-.^_`|~, no spaces)", flagName, l, name)
 		}
 		value = strings.Trim(value, " \t")
@@ -347,20 +348,6 @@ func parseHeaderFlags(flagName string, lines []string) (spec.Headers, error) {
 		out = append(out, spec.Header{Name: name, Value: value})
 	}
 	return out, nil
-}
-
-func isHeaderToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
-			continue
-		}
-		return false
-	}
-	return true
 }
 
 // captureFile is the capture format of --file.
@@ -373,10 +360,10 @@ type captureFile struct {
 
 // reportEntry is the part of one JSON report result that explain needs.
 type reportEntry struct {
-	ID      string          `json:"id"`
-	Origin  string          `json:"origin"`
-	URL     string          `json:"url"`
-	Request harness.Request `json:"request"`
+	ID      string            `json:"id"`
+	Origin  string            `json:"origin"`
+	URL     string            `json:"url"`
+	Request corsproof.Request `json:"request"`
 	Detail  *struct {
 		Observation *struct {
 			Preflight *exchangeJSON  `json:"preflight"`

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"flag"
 	"fmt"
 	"io"
@@ -8,7 +9,7 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/harness/report"
+	"github.com/corsproof/corsproof/report"
 )
 
 // outputs are the report files a run writes besides the terminal table.
@@ -23,7 +24,7 @@ func (o *outputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to this file")
 }
 
-func (o *outputs) write(results []harness.Result, m report.Meta) error {
+func (o *outputs) write(results []corsproof.Result, m report.Meta) error {
 	if m.Started.IsZero() {
 		m.Started = time.Now().UTC()
 	}
@@ -83,7 +84,7 @@ type progress struct {
 
 func newProgress(w io.Writer) *progress { return &progress{w: w, tty: isTTY(w), start: time.Now()} }
 
-func (p *progress) update(done, total int, _ harness.Result) {
+func (p *progress) update(done, total int, _ corsproof.Result) {
 	if !p.tty || time.Since(p.start) < time.Second {
 		return
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"flag"
 	"fmt"
 	"os"
@@ -9,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/harness/repro"
+	"github.com/corsproof/corsproof/repro"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/scenarios"
 )
@@ -93,7 +94,7 @@ func cmdRepro(e env, args []string) int {
 
 // reproduce runs s once in Chromium against the mock (closing both before
 // it returns) and builds the reproduction's files.
-func reproduce(e env, s harness.Scenario, f mockapi.Fault, faultName, chrome string) (map[string][]byte, string, int) {
+func reproduce(e env, s corsproof.Scenario, f mockapi.Fault, faultName, chrome string) (map[string][]byte, string, int) {
 	policies := scenarios.Policies()
 	run, err := harness.StartMock(e.ctx, harness.MockConfig{Policies: policies, Fault: f, ChromePath: chrome})
 	if err != nil {
@@ -101,7 +102,7 @@ func reproduce(e env, s harness.Scenario, f mockapi.Fault, faultName, chrome str
 	}
 	defer run.Close()
 	res := run.Runner.Run(e.ctx, s, 0)
-	if res.Verdict == harness.VerdictError {
+	if res.Verdict == corsproof.VerdictError {
 		fmt.Fprintf(e.stderr, "corsproof repro: the run of %s failed, nothing to reproduce: %s\n", s.ID, res.Err)
 		return nil, "", exitInfra
 	}

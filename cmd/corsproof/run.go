@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,7 +12,7 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/harness/report"
+	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/scenarios"
 )
@@ -31,7 +32,7 @@ func cmdRun(e env, args []string) int {
 	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+strings.Join(harness.Engines, ", "))
+	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+strings.Join(corsproof.Engines, ", "))
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -82,21 +83,21 @@ func parseBrowsers(v string) ([]string, error) {
 		if n == "" {
 			continue
 		}
-		if !slices.Contains(harness.Engines, n) {
-			return nil, fmt.Errorf("unknown browser %q in -browsers (known: %s)", n, strings.Join(harness.Engines, ", "))
+		if !slices.Contains(corsproof.Engines, n) {
+			return nil, fmt.Errorf("unknown browser %q in -browsers (known: %s)", n, strings.Join(corsproof.Engines, ", "))
 		}
 		if !slices.Contains(out, n) {
 			out = append(out, n)
 		}
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("-browsers names no browser (known: %s)", strings.Join(harness.Engines, ", "))
+		return nil, fmt.Errorf("-browsers names no browser (known: %s)", strings.Join(corsproof.Engines, ", "))
 	}
 	return out, nil
 }
 
 // runCatalog runs the catalog in one engine and prints its report.
-func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions, out outputs, all bool) int {
+func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool) int {
 	run, code := runInEngine(e, engine, f, fault, chrome, list, o)
 	if run.Err != "" {
 		return code
@@ -119,10 +120,10 @@ func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, lis
 
 // exitCode: 3 when any scenario hit an infrastructure error, else 1 when
 // any failed, else 0.
-func exitCode(results []harness.Result) int {
+func exitCode(results []corsproof.Result) int {
 	code := exitOK
 	for _, r := range results {
-		if r.Verdict == harness.VerdictError {
+		if r.Verdict == corsproof.VerdictError {
 			return exitInfra
 		}
 		if r.Failed() {
@@ -142,12 +143,12 @@ func infraFailure(e env, cmd string, err error) int {
 	return exitInfra
 }
 
-func filterLabels(list []harness.Scenario, filter string) []harness.Scenario {
+func filterLabels(list []corsproof.Scenario, filter string) []corsproof.Scenario {
 	if strings.TrimSpace(filter) == "" {
 		return list
 	}
 	want := strings.Split(filter, ",")
-	var out []harness.Scenario
+	var out []corsproof.Scenario
 next:
 	for _, s := range list {
 		for _, l := range want {

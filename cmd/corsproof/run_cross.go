@@ -1,13 +1,14 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/harness/report"
+	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/scenarios"
 )
@@ -16,7 +17,7 @@ import (
 // prints one table with a column per engine. An engine that cannot start
 // is reported, by name and with how to install it, and the others still
 // run; the exit code is then 3.
-func runCross(e env, engines []string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions, out outputs, all bool) int {
+func runCross(e env, engines []string, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool) int {
 	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed}
 	runs, code := inEngines(e, "run", engines, out, meta, all, func(name string) (report.EngineRun, int) {
 		return runInEngine(e, name, f, fault, chrome, list, o)
@@ -58,7 +59,7 @@ func inEngines(e env, cmd string, engines []string, out outputs, meta report.Met
 
 // runInEngine runs the catalog in one engine and returns its results, or
 // the start-up error (with the exit code it earns).
-func runInEngine(e env, name string, f mockapi.Fault, fault, chrome string, list []harness.Scenario, o harness.RunOptions) (report.EngineRun, int) {
+func runInEngine(e env, name string, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions) (report.EngineRun, int) {
 	banner := fmt.Sprintf("corsproof: %d scenarios in %%s against the embedded mock", len(list))
 	if fault != "" {
 		banner += " serving fault " + fault
@@ -84,7 +85,7 @@ type startedRun struct {
 // inEngine starts a run in the named engine, prints banner (%s: the
 // engine's version), runs list and returns the results, or the start-up
 // error (with the exit code it earns).
-func inEngine(e env, cmd, name string, start func() (startedRun, error), banner string, list []harness.Scenario, o harness.RunOptions) (report.EngineRun, int) {
+func inEngine(e env, cmd, name string, start func() (startedRun, error), banner string, list []corsproof.Scenario, o harness.RunOptions) (report.EngineRun, int) {
 	er := report.EngineRun{Engine: name}
 	run, err := start()
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/corsproof/corsproof"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -91,7 +92,7 @@ func cmdServe(e env, args []string) int {
 	}))
 	sites := serveSites(pol)
 	topo, err := harness.StartTopology(harness.TopologyConfig{
-		Sites: sites, APIOrigins: []string{harness.MockAPIOrigin}, API: api,
+		Sites: sites, APIOrigins: []string{corsproof.MockAPIOrigin}, API: api,
 	})
 	if err != nil {
 		return infraFailure(e, "serve", err)
@@ -130,18 +131,18 @@ func cmdServe(e env, args []string) int {
 
 // serveSites are the mock's origin pages, plus a page for every origin the
 // policy allows that the mock's sites do not already have.
-func serveSites(p *policy.Policy) []harness.Site {
-	sites := harness.MockSites()
+func serveSites(p *policy.Policy) []corsproof.Site {
+	sites := corsproof.MockSites()
 	have := map[string]bool{}
 	names := map[string]bool{}
 	for _, s := range sites {
 		have[s.Origin] = true
 		names[s.Name] = true
 	}
-	api, _ := url.Parse(harness.MockAPIOrigin)
-	extra, _ := harness.LiveSites(p, api)
+	api, _ := url.Parse(corsproof.MockAPIOrigin)
+	extra, _ := scenarios.LiveSites(p, api)
 	for _, s := range extra {
-		if s.Class != harness.ClassAllowed || have[s.Origin] || s.Origin == "null" {
+		if s.Class != corsproof.ClassAllowed || have[s.Origin] || s.Origin == "null" {
 			continue
 		}
 		for names[s.Name] {
@@ -153,10 +154,10 @@ func serveSites(p *policy.Policy) []harness.Site {
 	return sites
 }
 
-func serveAddrs(topo *harness.Topology, sites []harness.Site, tmp string) (ServeAddrs, error) {
+func serveAddrs(topo *harness.Topology, sites []corsproof.Site, tmp string) (ServeAddrs, error) {
 	rules := topo.HostRules()
 	a := ServeAddrs{
-		API:      ServedOrigin{Name: "api", Origin: harness.MockAPIOrigin, URL: harness.MockAPIOrigin + "/api/items", Addr: rules["api.example.test:443"]},
+		API:      ServedOrigin{Name: "api", Origin: corsproof.MockAPIOrigin, URL: corsproof.MockAPIOrigin + "/api/items", Addr: rules["api.example.test:443"]},
 		SPKIPins: topo.CA.SPKIPins(),
 	}
 	for _, s := range topo.Sites() {
@@ -217,14 +218,14 @@ func printServe(w io.Writer, a ServeAddrs, rules map[string]string, policyName, 
 		flags = append(flags, "--no-sandbox")
 	}
 	fmt.Fprintln(w, "\nopen them by hand in Chromium (a throwaway profile; trusts this run's certificates only):")
-	fmt.Fprintf(w, "  %s %s\n", strings.Join(flags, " "), harness.MockAppOrigin+"/")
+	fmt.Fprintf(w, "  %s %s\n", strings.Join(flags, " "), corsproof.MockAppOrigin+"/")
 	fmt.Fprintf(w, "\nor in Firefox or WebKit: set %s as the HTTP and HTTPS proxy (it maps the names above and\n"+
 		"refuses everything else) and trust the CA in %s for this session only\n", a.Proxy, a.CAFile)
 	fmt.Fprintln(w, "\nor ask the API directly:")
 	fmt.Fprintf(w, "  curl -i --cacert %s --connect-to api.example.test:443:%s -H 'Origin: %s' %s\n",
-		shellQuote(a.CAFile), a.API.Addr, harness.MockAppOrigin, a.API.URL)
+		shellQuote(a.CAFile), a.API.Addr, corsproof.MockAppOrigin, a.API.URL)
 	fmt.Fprintf(w, "  curl -i --cacert %s --proxy %s -H 'Origin: %s' %s\n",
-		shellQuote(a.CAFile), a.Proxy, harness.MockAppOrigin, a.API.URL)
+		shellQuote(a.CAFile), a.Proxy, corsproof.MockAppOrigin, a.API.URL)
 	fmt.Fprintln(w, "\nrequests as they arrive:")
 }
 

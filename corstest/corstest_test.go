@@ -1,0 +1,85 @@
+package corstest_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/corsproof/corsproof/corstest"
+	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/policy"
+)
+
+const policyYAML = `
+origins: [https://app.example.com]
+methods: [GET, PUT]
+request_headers: [X-Request-Id]
+expose_headers: [X-Total-Count]
+credentials: true
+endpoints:
+  - {path: /api/items, methods: [GET, PUT]}
+`
+
+// recordingTB keeps the errors Check reports instead of failing the test,
+// so a test can assert that a broken handler IS reported.
+type recordingTB struct {
+	testing.TB
+	errs []string
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func loadPolicy(t *testing.T) *policy.Policy {
+	t.Helper()
+	p, err := policy.Parse("cors.yaml", []byte(policyYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestAConformingHandlerPasses(t *testing.T) {
+	p := loadPolicy(t)
+	results := corstest.Check(t, mockapi.New(p), p)
+	if len(results) < 20 {
+		t.Fatalf("only %d scenarios ran; the policy's endpoints × origins should give more", len(results))
+	}
+}
+
+// A hand-written middleware with the classic mistake: it reflects whatever
+// Origin arrives, with credentials. Check must fail the test and name the
+// attacker.
+func TestAReflectingHandlerIsReportedAsASecurityMismatch(t *testing.T) {
+	p := loadPolicy(t)
+	api := mockapi.New(p)
+	reflecting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Access-Control-Allow-Credentials", "true")
+			w.Header().Set("Access-Control-Allow-Methods", "GET, PUT")
+			w.Header().Set("Access-Control-Allow-Headers", "X-Request-Id")
+		}
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
+	rec := &recordingTB{TB: t}
+	corstest.Check(rec, reflecting, p)
+	if len(rec.errs) == 0 {
+		t.Fatal("a handler reflecting every origin with credentials passed the check")
+	}
+	found := false
+	for _, e := range rec.errs {
+		if strings.Contains(e, "server-mismatch (security)") && strings.Contains(e, "evil.corsproof.test could read") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no security mismatch naming the attacker among:\n%s", strings.Join(rec.errs, "\n"))
+	}
+}
