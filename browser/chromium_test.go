@@ -42,7 +42,7 @@ func TestFetchReportsTheBrowsersCORSVerdict(t *testing.T) {
 		{desc: "PUT whose preflight lacks ACAM is blocked on the method", query: "acao=*", method: "PUT",
 			wantCorsError: "MethodDisallowedByPreflightResponse", wantParam: "PUT"},
 		{desc: "custom header not in ACAH is blocked on the header", query: "acao=*&acah=x-foo",
-			headers: []Header{{"X-Bar", "1"}}, wantCorsError: "HeaderDisallowedByPreflightResponse", wantParam: "x-bar"},
+			headers: []Header{{Name: "X-Bar", Value: "1"}}, wantCorsError: "HeaderDisallowedByPreflightResponse", wantParam: "x-bar"},
 		{desc: "PUT allowed by the preflight", query: "acao=*&acam=PUT", method: "PUT", wantAllowed: true},
 	} {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -64,7 +64,7 @@ func TestFetchReportsTheBrowsersCORSVerdict(t *testing.T) {
 
 func TestPreflightExchangeIsCapturedWithItsWireHeaders(t *testing.T) {
 	u := uniqueURL("acao=*&acam=PUT&acah=x-foo")
-	o := fetch(t, Fetch{PageURL: appPage, URL: u, Method: "PUT", Headers: []Header{{"X-Foo", "1"}}})
+	o := fetch(t, Fetch{PageURL: appPage, URL: u, Method: "PUT", Headers: []Header{{Name: "X-Foo", Value: "1"}}})
 	if !o.Allowed {
 		t.Fatalf("blocked: %s %s", o.CorsError, o.Error)
 	}
@@ -258,7 +258,7 @@ func TestBodyKinds(t *testing.T) {
 }
 
 func TestInvalidInitIsReportedWithoutNetwork(t *testing.T) {
-	o := fetch(t, Fetch{PageURL: appPage, URL: uniqueURL("acao=*"), Headers: []Header{{"bad name", "x"}}})
+	o := fetch(t, Fetch{PageURL: appPage, URL: uniqueURL("acao=*"), Headers: []Header{{Name: "bad name", Value: "x"}}})
 	if o.Allowed || !strings.HasPrefix(o.Error, "TypeError") || len(o.Actual) != 0 {
 		t.Errorf("got %+v", o)
 	}

@@ -57,7 +57,7 @@ func TestFirefox(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	start := time.Now()
-	e, err := harness.LaunchEngine(ctx, "firefox", topo, path, logf)
+	e, err := harness.Launch(ctx, harness.EngineConfig{Engine: corsproof.Firefox, ExecPath: path, Topology: topo, Logf: logf})
 	if err != nil {
 		t.Fatal(err)
 	}

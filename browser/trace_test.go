@@ -58,7 +58,7 @@ func TestTraceDump(t *testing.T) {
 		{PageURL: appPage, URL: uniqueURL("acao=*&acam=GET"), Method: "PUT"},
 		{PageURL: appPage, URL: uniqueURL("acao=*&acam=PUT"), Method: "PUT"},
 		{PageURL: appPage, URL: "https://nothere.invalid/x"},
-		{PageURL: appPage, URL: uniqueURL("acao=*"), Headers: []Header{{"bad name", "x"}}},
+		{PageURL: appPage, URL: uniqueURL("acao=*"), Headers: []Header{{Name: "bad name", Value: "x"}}},
 		{PageURL: appPage, URL: uniqueURL("acao=*"), Mode: "same-origin"},
 	} {
 		o, err := e.Fetch(context.Background(), f)

@@ -25,7 +25,7 @@ func TestHostResolverRulesAreStable(t *testing.T) {
 
 func TestParseHeadersTextKeepsOrderCaseAndDuplicates(t *testing.T) {
 	got, ok := parseHeadersText("HTTP/1.1 200 OK\r\nX-Dup: a\r\nContent-Type: text/plain\r\nX-Dup:  b\r\n\r\n")
-	want := []Header{{"X-Dup", "a"}, {"Content-Type", "text/plain"}, {"X-Dup", "b"}}
+	want := []Header{{Name: "X-Dup", Value: "a"}, {Name: "Content-Type", Value: "text/plain"}, {Name: "X-Dup", Value: "b"}}
 	if !ok || !slices.Equal(got, want) {
 		t.Errorf("got %v", got)
 	}
@@ -36,7 +36,7 @@ func TestParseHeadersTextKeepsOrderCaseAndDuplicates(t *testing.T) {
 
 func TestMapHeadersSplitsJoinedLines(t *testing.T) {
 	got := mapHeaders(network.Headers{"x-dup": "a\nb", "a": "1"})
-	want := []Header{{"a", "1"}, {"x-dup", "a"}, {"x-dup", "b"}}
+	want := []Header{{Name: "a", Value: "1"}, {Name: "x-dup", Value: "a"}, {Name: "x-dup", Value: "b"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v", got)
 	}

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/judge"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -19,6 +21,11 @@ type Outcome struct {
 	// Exposed are the response header names script could read, among those
 	// the case's actual response sends; lowercase, sorted.
 	Exposed []string
+}
+
+// outcome is o in the judge's words.
+func (o Outcome) outcome() corsproof.Outcome {
+	return corsproof.Outcome{Allowed: o.Allowed, Reason: o.Reason, Param: o.Param, Preflight: o.Preflight, Exposed: o.Exposed}
 }
 
 func (o Outcome) String() string {
@@ -94,7 +101,7 @@ func sent(c Case, names []string) []string {
 // Verdict is the comparison of one case.
 type Verdict struct {
 	// Engine is the browser compared ("chromium" when empty).
-	Engine                   string
+	Engine                   corsproof.Engine
 	Model, Standard, Browser Outcome
 	// Known lists the engine profile's deviations that explain why the
 	// browser departs from the standard here.
@@ -110,7 +117,7 @@ type Verdict struct {
 // Judge compares Chromium with the model under the Chromium profile (see
 // JudgeEngine).
 func Judge(c Case, chromium, standard spec.Decision, obs browser.Observation) Verdict {
-	return JudgeEngine(c, "chromium", spec.Chromium, chromium, standard, obs)
+	return JudgeEngine(c, corsproof.Chromium, spec.Chromium, chromium, standard, obs)
 }
 
 // JudgeEngine compares the browser with the model. The browser must agree
@@ -119,7 +126,7 @@ func Judge(c Case, chromium, standard spec.Decision, obs browser.Observation) Ve
 // that explains it: a profile that agrees with the browser by accident is a
 // finding too. What the engine cannot observe (a block reason, whether a
 // preflight went out) is compared on no side.
-func JudgeEngine(c Case, engine string, profile spec.Profile, model, standard spec.Decision, obs browser.Observation) Verdict {
+func JudgeEngine(c Case, engine corsproof.Engine, profile spec.Profile, model, standard spec.Decision, obs browser.Observation) Verdict {
 	v := Verdict{Engine: engine, Model: ModelOutcome(c, model), Standard: ModelOutcome(c, standard), Browser: BrowserOutcome(c, obs)}
 	for _, f := range []string{"cors_error", "preflight"} {
 		if slices.Contains(obs.Unavailable, f) {
@@ -128,7 +135,7 @@ func JudgeEngine(c Case, engine string, profile spec.Profile, model, standard sp
 	}
 	// Firefox's console messages name a parameter for a few reasons only
 	// (browser/firefox_reasons.go); for the others there is none to compare.
-	if engine == "firefox" && v.Browser.Reason != "" && !firefoxNamesParam[v.Browser.Reason] {
+	if engine == corsproof.Firefox && v.Browser.Reason != "" && !firefoxNamesParam[v.Browser.Reason] {
 		v.Unobservable = append(v.Unobservable, "failed_parameter")
 	}
 	for _, o := range []*Outcome{&v.Model, &v.Standard, &v.Browser} {
@@ -142,13 +149,14 @@ func JudgeEngine(c Case, engine string, profile spec.Profile, model, standard sp
 			o.Preflight = false
 		}
 	}
+	// The deviations that change only the block reason are the judge's
+	// (judge.ReasonDeviation): a catalog run and this proof tolerate the
+	// same ones.
+	replay := judge.Replay{Preflight: c.Preflight, Origin: c.Origin, Credentials: c.Credentials}
+	dev, reasonOnly := judge.ReasonDeviation(profile, replay, model, v.Model.outcome(), v.Browser.outcome())
 	switch {
-	case !v.Model.Equal(v.Browser) && otherDisallowedHeader(c, profile, model, v.Model, v.Browser):
-		v.Known = []string{spec.DevDisallowedHeaderOrder}
-	case !v.Model.Equal(v.Browser) && redirectedPreflightChecked(c, profile, v.Model, v.Browser):
-		v.Known = []string{spec.DevPreflightRedirectChecked}
-	case !v.Model.Equal(v.Browser) && methodCheckedFirst(c, profile, model, v.Model, v.Browser):
-		v.Known = []string{spec.DevPreflightMethodBeforeHeaders}
+	case !v.Model.Equal(v.Browser) && reasonOnly:
+		v.Known = []string{dev}
 	case !v.Model.Equal(v.Browser):
 		v.Problem = fmt.Sprintf("the model (%s profile) and %s disagree", profile.Name, engine)
 	case !v.Standard.Equal(v.Browser) && len(model.Deviations) == 0:
@@ -173,7 +181,7 @@ var firefoxNamesParam = map[string]bool{
 func (v Verdict) Report(seed uint64, c Case, url string) string {
 	engine := v.Engine
 	if engine == "" {
-		engine = "chromium"
+		engine = corsproof.Chromium
 	}
 	unobs := ""
 	if len(v.Unobservable) > 0 {
@@ -181,69 +189,6 @@ func (v Verdict) Report(seed uint64, c Case, url string) string {
 	}
 	return fmt.Sprintf("seed %d case %d: %s\n    %s\n    url: %s\n    model (%s): %s\n    model (standard): %s\n    %-17s %s%s\n    replay: CORSPROOF_DIFF_SEED=%d go test ./differential/",
 		seed, c.Index, v.Problem, c, url, engine, v.Model, v.Standard, engine+":", v.Browser, unobs, seed)
-}
-
-// otherDisallowedHeader: both block with HeaderDisallowedByPreflightResponse
-// but name different headers, in an engine whose profile lists
-// spec.DevDisallowedHeaderOrder (Chromium picks among several in hash
-// order), and the model confirms that the header the browser named is
-// disallowed by the preflight response too.
-func otherDisallowedHeader(c Case, p spec.Profile, d spec.Decision, model, browser Outcome) bool {
-	const r = string(spec.ReasonHeaderDisallowedByPreflightResponse)
-	if _, listed := p.Deviation(spec.DevDisallowedHeaderOrder); !listed ||
-		model.Reason != r || browser.Reason != r || model.Preflight != browser.Preflight || browser.Param == "" {
-		return false
-	}
-	name := strings.ToLower(browser.Param)
-	if !slices.Contains(strings.Split(d.RequestHeaders, ","), name) {
-		return false // not even a header the preflight asked for
-	}
-	alone := spec.ValidatePreflightResponse(c.Preflight, spec.PreflightInput{
-		Origin: c.Origin, Method: d.RequestMethod, UnsafeNames: []string{name}, Credentials: c.Credentials,
-	}, p)
-	return alone.Reason == spec.ReasonHeaderDisallowedByPreflightResponse && alone.FailedParameter == name
-}
-
-// redirectedPreflightChecked: the model blocks a preflight answered with a
-// redirect (PreflightDisallowedRedirect), and the browser, whose profile
-// lists spec.DevPreflightRedirectChecked, reports what that engine does
-// instead: the failure of the CORS check on the redirect response
-// (Preflight-prefixed), or InvalidRedirect when that check passes. Blocked
-// either way; only the reason differs, and it must be the predicted one.
-func redirectedPreflightChecked(c Case, p spec.Profile, model, browser Outcome) bool {
-	if _, listed := p.Deviation(spec.DevPreflightRedirectChecked); !listed ||
-		model.Reason != string(spec.ReasonPreflightDisallowedRedirect) || browser.Allowed || !browser.Preflight || !model.Preflight {
-		return false
-	}
-	want := spec.ReasonInvalidRedirect
-	if r, _ := spec.CORSCheck(c.Preflight, c.Origin, c.Credentials); r != spec.ReasonNone {
-		want = spec.PreflightReason(r)
-	}
-	return browser.Reason == string(want)
-}
-
-// methodCheckedFirst: the model blocks for an unparsable
-// Access-Control-Allow-Headers, and the browser, whose profile lists
-// spec.DevPreflightMethodBeforeHeaders, reports the method that
-// Access-Control-Allow-Methods does not allow, which it checks before it
-// parses the headers list. The method must be the one the preflight
-// response, without its Access-Control-Allow-Headers, refuses.
-func methodCheckedFirst(c Case, p spec.Profile, d spec.Decision, model, browser Outcome) bool {
-	if _, listed := p.Deviation(spec.DevPreflightMethodBeforeHeaders); !listed ||
-		model.Reason != string(spec.ReasonInvalidAllowHeadersPreflightResponse) ||
-		browser.Reason != string(spec.ReasonMethodDisallowedByPreflightResponse) || !browser.Preflight || !model.Preflight {
-		return false
-	}
-	resp := spec.Response{Status: c.Preflight.Status}
-	for _, x := range c.Preflight.Headers {
-		if !strings.EqualFold(x.Name, "Access-Control-Allow-Headers") {
-			resp.Headers = append(resp.Headers, x)
-		}
-	}
-	alone := spec.ValidatePreflightResponse(resp, spec.PreflightInput{
-		Origin: c.Origin, Method: d.RequestMethod, Credentials: c.Credentials,
-	}, p)
-	return alone.Reason == spec.ReasonMethodDisallowedByPreflightResponse && strings.EqualFold(alone.FailedParameter, browser.Param)
 }
 
 // isPreflightReason: Chromium reports this CorsError only about a preflight

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
-	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -150,8 +150,8 @@ func TestJudgeAcceptsAnotherDisallowedHeaderButNotAnAllowedOne(t *testing.T) {
 	}
 }
 
-func judgeIn(engine string, c Case, obs browser.Observation) Verdict {
-	p := harness.ProfileFor(engine)
+func judgeIn(engine corsproof.Engine, c Case, obs browser.Observation) Verdict {
+	p := engine.Profile()
 	req := c.Request(APIOrigin + c.Path("t"))
 	return JudgeEngine(c, engine, p, spec.Decide(req, c.Server(), p), spec.Decide(req, c.Server(), spec.Standard), obs)
 }

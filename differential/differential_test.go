@@ -1,9 +1,7 @@
 package differential
 
 import (
-	"github.com/corsproof/corsproof"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -14,8 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -23,7 +24,7 @@ import (
 // CORSPROOF_DIFF_N overrides it for all. The same seed draws the same cases
 // in every engine. All three run about 120–180 fetches/s here (measured
 // 2026-11: 600 cases in 3–5 s each), so none needs fewer.
-var defaultCases = map[string]int{"chromium": 600, "firefox": 600, "webkit": 600}
+var defaultCases = map[corsproof.Engine]int{corsproof.Chromium: 600, corsproof.Firefox: 600, corsproof.WebKit: 600}
 
 // The seed is drawn once per test binary, so every engine runs the same
 // cases.
@@ -56,7 +57,7 @@ func seedFor(t *testing.T) uint64 {
 	return seed
 }
 
-func caseCount(t *testing.T, engine string) int {
+func caseCount(t *testing.T, engine corsproof.Engine) int {
 	t.Helper()
 	if s := os.Getenv("CORSPROOF_DIFF_N"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -71,7 +72,7 @@ func caseCount(t *testing.T, engine string) int {
 // startEngine starts the topology serving cases and one browser of the
 // engine. Without that browser the test skips (with the install hint),
 // except under CI=true where it fails.
-func startEngine(t *testing.T, engine, run string, cases []Case) (*harness.Topology, browser.Engine) {
+func startEngine(t *testing.T, engine corsproof.Engine, run string, cases []Case) (*harness.Topology, browser.Engine) {
 	t.Helper()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
 		Sites: []corsproof.Site{
@@ -86,17 +87,11 @@ func startEngine(t *testing.T, engine, run string, cases []Case) (*harness.Topol
 	}
 	t.Cleanup(func() { topo.Close() })
 	execPath := ""
-	if engine == "chromium" {
+	if engine == corsproof.Chromium {
 		execPath = os.Getenv(browser.EnvChrome)
 	}
-	eng, err := harness.LaunchEngine(context.Background(), engine, topo, execPath, t.Logf)
-	if err != nil {
-		var nf *browser.NotFoundError
-		if errors.As(err, &nf) && os.Getenv("CI") != "true" {
-			t.Skipf("no %s: %v", engine, err)
-		}
-		t.Fatalf("start %s (in CI a missing browser fails the run): %v", engine, err)
-	}
+	eng, err := harness.Launch(context.Background(), harness.EngineConfig{Engine: engine, ExecPath: execPath, Topology: topo, Logf: t.Logf})
+	testenv.Started(t, string(engine), err)
 	t.Cleanup(func() {
 		if err := eng.Close(); err != nil {
 			t.Errorf("closing %s: %v", engine, err)
@@ -122,9 +117,9 @@ func TestModelAgreesWithFirefox(t *testing.T) { differential(t, "firefox") }
 // observable there (Observation.Unavailable) and are compared on no side.
 func TestModelAgreesWithWebKit(t *testing.T) { differential(t, "webkit") }
 
-func differential(t *testing.T, engine string) {
+func differential(t *testing.T, engine corsproof.Engine) {
 	seed, n := seedFor(t), caseCount(t, engine)
-	profile := harness.ProfileFor(engine)
+	profile := engine.Profile()
 	cases := Generate(seed, n)
 	run := harness.NewRunID()
 	topo, eng := startEngine(t, engine, run, cases)

@@ -4,7 +4,7 @@
 // a loopback API, runs the fetch() in one browser per engine (Chromium,
 // Firefox, WebKit: TestModelAgreesWith<Engine>, the same seed and cases in
 // each), and asserts that the browser did what spec.Decide with the
-// engine's profile (harness.ProfileFor) predicts: allowed or blocked,
+// engine's profile (corsproof.Engine.Profile) predicts: allowed or blocked,
 // the CorsError and failed parameter, whether a preflight went out, and
 // which response headers script could read. What an engine cannot observe
 // is compared on no side, never guessed: WebKit reports neither a block

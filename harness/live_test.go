@@ -19,6 +19,7 @@ import (
 	"github.com/corsproof/corsproof"
 
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -195,12 +196,12 @@ func TestLiveRunInChromium(t *testing.T) {
 	target.Cookies = []browser.Cookie{c}
 	sites := []corsproof.Site{
 		{Name: "app", Class: corsproof.ClassAllowed, Origin: "https://app.example.com"},
-		{Name: "evil", Class: corsproof.ClassCrossSite, Origin: LiveEvilOrigin},
+		{Name: "evil", Class: corsproof.ClassCrossSite, Origin: "https://evil.corsproof.test"},
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	run, err := StartLive(ctx, LiveConfig{
-		Target: target, Sites: sites, FetchTimeout: 2 * time.Second,
+	run, err := Start(ctx, Config{
+		Live: target, Sites: sites, FetchTimeout: 2 * time.Second,
 		CAs: []*x509.Certificate{tlsSrv.Certificate()},
 	})
 	if err != nil {
@@ -219,14 +220,14 @@ func TestLiveRunInChromium(t *testing.T) {
 	// An https page may fetch http://127.0.0.1: it is potentially
 	// trustworthy, so no mixed-content block, and loopback to loopback
 	// is no Local Network Access request.
-	res := run.Runner.Run(ctx, get("app", "/items", ""), 0)
+	res := run.Runner().Run(ctx, get("app", "/items", ""), 0)
 	if res.Verdict != corsproof.VerdictPass || !res.Browser.Allowed {
 		t.Errorf("https page → http://127.0.0.1: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	if res.Observation != nil && (res.Observation.NetError != "" || res.Observation.CorsError != "") {
 		t.Errorf("blocked by the network or CORS: %+v", res.Observation)
 	}
-	res = run.Runner.Run(ctx, get("evil", "/items", ""), 0)
+	res = run.Runner().Run(ctx, get("evil", "/items", ""), 0)
 	if res.Verdict != corsproof.VerdictPass || res.Browser.Allowed {
 		t.Errorf("evil page: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
@@ -234,21 +235,21 @@ func TestLiveRunInChromium(t *testing.T) {
 	// A target that hangs ends the fetch at the timeout as an error, never
 	// a verdict, and the browser goes on working.
 	start := time.Now()
-	res = run.Runner.Run(ctx, get("app", "/slow", ""), 0)
+	res = run.Runner().Run(ctx, get("app", "/slow", ""), 0)
 	if res.Verdict != corsproof.VerdictError {
 		t.Errorf("hanging target: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("the hanging fetch took %v with a 2 s timeout", d)
 	}
-	res = run.Runner.Run(ctx, get("app", "/items", ""), 1)
+	res = run.Runner().Run(ctx, get("app", "/items", ""), 1)
 	if res.Verdict != corsproof.VerdictPass {
 		t.Errorf("after a hang: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 
 	// The user's cookie rides on credentialed fetches to the target.
 	s := get("app", "/me", spec.CredentialsInclude)
-	res = run.Runner.Run(ctx, s, 0)
+	res = run.Runner().Run(ctx, s, 0)
 	if res.Verdict != corsproof.VerdictPass {
 		t.Errorf("credentialed: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
@@ -266,10 +267,19 @@ func TestLiveRunInChromium(t *testing.T) {
 
 	// An https target with a self-signed certificate, trusted by its pin.
 	tlsTarget, _ := NewLiveTarget(tlsSrv.URL, p)
-	tlsRunner := *run.Runner
+	tlsRunner := *run.Runner()
 	tlsRunner.Target = tlsTarget
 	res = tlsRunner.Run(ctx, get("app", "/items", ""), 0)
 	if res.Verdict != corsproof.VerdictPass || !res.Browser.Allowed {
 		t.Errorf("pinned https target: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
+}
+
+func mustParsePolicy(t *testing.T, yaml string) *policy.Policy {
+	t.Helper()
+	p, err := policy.Parse("policy.yaml", []byte(yaml))
+	if err != nil {
+		t.Fatalf("policy: %v", err)
+	}
+	return p
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/corsproof/corsproof"
 
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/judge"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
@@ -63,16 +64,23 @@ func TestUnseenRedirectIsAnsweredByTheOracleNotAssumedAway(t *testing.T) {
 	s := corsproof.Scenario{ID: "o", Policy: "default", Site: "app"}
 	url0 := corsproof.MockAPIOrigin + "/p/default/api/redirect/307?to=" +
 		url.QueryEscape(corsproof.MockAPIOtherOrigin+"/p/default/api/items")
-	req := spec.Request{Origin: corsproof.MockAppOrigin, URL: url0}
 	obs := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
 	p, pathOf, _ := m.Policy(s)
 	oracle := func(sr spec.ServerRequest) (spec.Response, bool) { return m.ServerResponse(s, sr) }
 
-	blind := spec.Decide(req, policyServer(p, obs, pathOf, nil), spec.Chromium)
+	policySide := func(oracle spec.Server) spec.Decision {
+		res := judge.Judge(judge.Input{
+			Scenario: s, Site: corsproof.Site{Name: "app", Origin: corsproof.MockAppOrigin}, URL: url0,
+			Fetches: []judge.Fetch{{Observation: obs}}, Policy: p, PathOf: pathOf,
+			Engine: corsproof.Chromium, Profile: spec.Chromium, Oracle: oracle,
+		})
+		return *res.PolicyDecision
+	}
+	blind := policySide(nil)
 	if !blind.Allowed {
 		t.Fatalf("premise: without the oracle the policy side sees a 200 and allows (%s)", blind.Reason)
 	}
-	seeing := spec.Decide(req, policyServer(p, obs, pathOf, oracle), spec.Chromium)
+	seeing := policySide(oracle)
 	if seeing.Allowed || len(seeing.Sent) < 2 {
 		t.Fatalf("with the oracle the redirect is followed and blocked; got allowed=%v after %d requests", seeing.Allowed, len(seeing.Sent))
 	}

@@ -6,15 +6,27 @@
 // itself be tested against servers whose behaviour is known: this package
 // is that server. Conforming, it must pass every scenario; built WithFault,
 // it imitates one bug found in real servers (see Faults and
-// /work/shared/reference/misconfigurations.md), and a run against it must
+// docs/misconfigurations.md), and a run against it must
 // fail exactly the scenarios that bug breaks. The CLI's serve command also
 // runs it, so anyone can watch a browser talk to it.
 //
 // The CORS answers come from policy.Answer, the same function the harness
 // uses to predict them; this package adds the wire, the API behind it, the
-// faults and a journal. It depends on the standard library and package
-// policy only, and never on the browser or harness packages: the server
-// under test must not know how it is tested.
+// faults and a journal. It depends on the standard library, package policy
+// and the Fetch standard's names in package spec, and never on the browser
+// or harness packages: the server under test must not know how it is
+// tested. It judges nothing either: whether a browser may read an answer
+// is package spec's question, and what a browser did is the harness's.
+//
+// # Use
+//
+// New(p, opts...) returns the Server, an http.Handler: serve it with
+// httptest.NewServer (on 127.0.0.1) in a test, or on an http.Server. Options
+// pick a fault (WithFault, with a Fault from Faults or FaultByName), share a
+// Journal between servers (WithJournal) and log traffic (WithLogf).
+// Server.Journal tells a test whether, and as what, its requests arrived:
+// put a unique token in the query and ask Journal.ByQuery. See ExampleNew
+// and ExampleWithFault.
 //
 // # Layers
 //

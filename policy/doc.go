@@ -9,6 +9,19 @@
 // and compares with what real browsers (package browser) did. A policy
 // prints in reports as the YAML it came from.
 //
+// The package reads a file in Load and does no other I/O. It knows what a
+// server should send, not what a browser makes of it: that is package
+// spec's question, and serving the answers is package mockapi's.
+//
+// # Entry points
+//
+// Parse decodes and validates a policy from bytes, Load from a file, and
+// Default returns the demo API's; a Policy built in Go code is checked with
+// Validate. Policy.For gives the Rules in force for a path, and
+// Rules.AllowsOrigin whether they grant an origin. Policy.Answer, given the
+// Request a server saw (RequestFrom reduces an http.Request to one), says
+// what a conforming server sends. See ExampleParse and ExamplePolicy_Answer.
+//
 // # The file format
 //
 // A policy file holds one mapping. Its top level sets the rules for the

@@ -114,8 +114,8 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 		}
 	}()
 	start := time.Now()
-	run, err := harness.StartMock(context.Background(), harness.MockConfig{
-		Policies: scenarios.Policies(), ChromePath: os.Getenv("CORSPROOF_CHROME"),
+	run, err := harness.Start(context.Background(), harness.Config{
+		Policies: scenarios.Policies(), ExecPath: os.Getenv("CORSPROOF_CHROME"),
 	})
 	if err != nil {
 		close(done)
@@ -134,7 +134,7 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 	m.Browser = run.Engine.Version()
 	m.StartSeconds = time.Since(start).Seconds()
 	runStart := time.Now()
-	results := run.Runner.RunAll(context.Background(), catalog, harness.RunOptions{})
+	results := run.Runner().RunAll(context.Background(), catalog, harness.RunOptions{})
 	m.RunSeconds = time.Since(runStart).Seconds()
 	closeErr := run.Close()
 	m.WallSeconds = time.Since(start).Seconds()

@@ -112,7 +112,7 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 			go func() {
 				defer wg.Done()
 				for name := range jobs {
-					r, _ := faultRun.Runner(name)
+					r, _ := faultRun.FaultRunner(name)
 					var slim []faultResult // the observations are not kept: 23 x 500 of them add up
 					for _, res := range r.RunAll(ctx, catalog, harness.RunOptions{}) {
 						slim = append(slim, faultResult{ID: res.Scenario.ID, Verdict: res.Verdict,
@@ -128,7 +128,7 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 			if !match(faultLabels(f.Name)) {
 				continue
 			}
-			_, ok := faultRun.Runner(f.Name)
+			_, ok := faultRun.FaultRunner(f.Name)
 			Expect(ok).To(BeTrue(), "fault %s is mounted", f.Name)
 			ran++
 			jobs <- f.Name

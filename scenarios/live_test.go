@@ -39,7 +39,10 @@ routes: [{prefix: /public/, origins: ["*"], credentials: false}]
 		t.Errorf("notes = %v, want none", notes)
 	}
 	got := siteByOrigin(sites)
-	want := map[string]struct{ name, class string }{
+	want := map[string]struct {
+		name  string
+		class corsproof.SiteClass
+	}{
 		"https://app.example.com":             {"app", corsproof.ClassAllowed},
 		"https://corsproof.admin.example.com": {"admin-sub", corsproof.ClassAllowed},
 		LiveAnyOrigin:                         {"any-origin", corsproof.ClassAllowed},

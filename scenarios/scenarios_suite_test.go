@@ -17,6 +17,8 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -28,12 +30,12 @@ import (
 // of the gallery side by side, for the mutation score (faults_test.go).
 var (
 	enginesMu sync.Mutex
-	started   = map[string]*startedEngine{}
+	started   = map[corsproof.Engine]*startedEngine{}
 )
 
 type startedEngine struct {
 	runner *harness.Runner
-	fault  *harness.FaultRun // chromium only
+	fault  *harness.Session // chromium only: every fault mounted beside the conforming mock
 	close  func() error
 	err    error
 }
@@ -49,7 +51,7 @@ var (
 	// ../reports, the Makefile's reports/ seen from the package).
 	reportsDir = envOr("CORSPROOF_REPORTS", "../reports")
 	// CORSPROOF_ENGINES is the comma-separated engines the catalog runs in
-	// (default: every engine of harness.Engines). Each engine's specs carry
+	// (default: every engine of corsproof.Engines). Each engine's specs carry
 	// the label engine:<name>, so --label-filter picks one too.
 	suiteEngines, enginesErr = parseEngines(os.Getenv("CORSPROOF_ENGINES"))
 )
@@ -61,26 +63,16 @@ func envOr(k, def string) string {
 	return def
 }
 
-// parseEngines reads CORSPROOF_ENGINES; "" means all of harness.Engines.
-func parseEngines(v string) ([]string, error) {
+// parseEngines reads CORSPROOF_ENGINES; "" means all of corsproof.Engines.
+func parseEngines(v string) ([]corsproof.Engine, error) {
 	if strings.TrimSpace(v) == "" {
 		return corsproof.Engines, nil
 	}
-	var out []string
-	for n := range strings.SplitSeq(v, ",") {
-		n = strings.ToLower(strings.TrimSpace(n))
-		if n == "" || slices.Contains(out, n) {
-			continue
-		}
-		if !slices.Contains(corsproof.Engines, n) {
-			return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names unknown engine %q (known: %s)", v, n, strings.Join(corsproof.Engines, ", "))
-		}
-		out = append(out, n)
+	engines, err := corsproof.ParseEngines(strings.ToLower(v), "CORSPROOF_ENGINES")
+	if err != nil {
+		return nil, fmt.Errorf("CORSPROOF_ENGINES=%q: %v", v, err)
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("CORSPROOF_ENGINES=%q names no engine (known: %s)", v, strings.Join(corsproof.Engines, ", "))
-	}
-	return out, nil
+	return engines, nil
 }
 
 func TestScenarios(t *testing.T) {
@@ -90,7 +82,7 @@ func TestScenarios(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	Expect(enginesErr).NotTo(HaveOccurred())
-	GinkgoWriter.Printf("engines: %s (CORSPROOF_ENGINES)\n", strings.Join(suiteEngines, ", "))
+	GinkgoWriter.Printf("engines: %v (CORSPROOF_ENGINES)\n", suiteEngines)
 	if twice {
 		GinkgoWriter.Println("CORSPROOF_TWICE=1: every catalog scenario runs twice")
 	}
@@ -114,7 +106,7 @@ var _ = AfterSuite(func() {
 // engine returns the suite's browser for name, starting it on first use.
 // A missing browser skips the spec with the install hint, or fails it
 // under CI=true; any other start-up failure fails it.
-func engine(name string) *startedEngine {
+func engine(name corsproof.Engine) *startedEngine {
 	enginesMu.Lock()
 	e, ok := started[name]
 	if !ok {
@@ -122,40 +114,35 @@ func engine(name string) *startedEngine {
 		started[name] = e
 	}
 	enginesMu.Unlock()
-	var nf *browser.NotFoundError
-	if errors.As(e.err, &nf) && os.Getenv("CI") != "true" {
-		Skip("no " + name + ": " + e.err.Error())
-	}
-	Expect(e.err).NotTo(HaveOccurred(), "start the mock and %s (in CI a missing browser fails the run)", name)
+	testenv.Started(GinkgoT(), "the mock and "+string(name), e.err)
 	return e
 }
 
-func start(name string) *startedEngine {
-	ctx := context.Background()
-	if name == "chromium" {
-		fr, err := harness.StartFaultMock(ctx, harness.MockConfig{
-			Policies: scenarios.Policies(), ChromePath: os.Getenv(browser.EnvChrome),
-		}, nil)
-		if err != nil {
-			return &startedEngine{err: err}
-		}
-		r, _ := fr.Runner("")
-		return &startedEngine{runner: r, fault: fr, close: fr.Close}
+func start(name corsproof.Engine) *startedEngine {
+	cfg := harness.Config{Engine: name, Policies: scenarios.Policies()}
+	if name == corsproof.Chromium {
+		// Chromium also serves the fault gallery, each fault mounted
+		// beside the conforming mock, for the mutation score.
+		cfg.ExecPath, cfg.Faults = os.Getenv(browser.EnvChrome), mockapi.Faults()
 	}
-	run, err := harness.StartMock(ctx, harness.MockConfig{Policies: scenarios.Policies(), Engine: name})
+	s, err := harness.Start(context.Background(), cfg)
 	if err != nil {
 		return &startedEngine{err: err}
 	}
-	return &startedEngine{runner: run.Runner, close: run.Close}
+	e := &startedEngine{runner: s.Runner(), close: s.Close}
+	if cfg.Faults != nil {
+		e.fault = s
+	}
+	return e
 }
 
 // chromium is the suite's Chromium, for the Chromium-only specs (skipped
 // when CORSPROOF_ENGINES leaves Chromium out).
 func chromium() *startedEngine {
-	if !slices.Contains(suiteEngines, "chromium") {
+	if !slices.Contains(suiteEngines, corsproof.Chromium) {
 		Skip("CORSPROOF_ENGINES leaves out chromium, which this spec needs")
 	}
-	return engine("chromium")
+	return engine(corsproof.Chromium)
 }
 
 // observable: the engine reported field (see browser.Observation.Unavailable).
@@ -168,7 +155,7 @@ func observable(o *browser.Observation, field string) bool {
 // selects slices.
 var _ = Describe("the catalog on the conforming mock", Label("catalog"), func() {
 	for _, name := range suiteEngines {
-		Context("in "+name, Label("engine:"+name), func() {
+		Context("in "+string(name), Label("engine:"+string(name)), func() {
 			for _, s := range scenarios.Catalog() {
 				It(s.ID+": "+s.Title, Label(s.Labels...), func(ctx SpecContext) {
 					runner := engine(name).runner

@@ -19,10 +19,28 @@
 // Reason values are spelled like Chromium's Network.CorsError so they compare
 // directly. Decision.Sent lists every request the model sent, in order, to
 // compare with the server log; Decision.Steps explains each check in words,
-// citing the rule ids of fetch-cors-rules.md, for `corsproof explain`.
+// citing the rule ids of docs/fetch-cors-rules.md, for `corsproof explain`.
 //
 // The package imports nothing of corsproof's and does no I/O. Time comes
-// from the caller (WithNow, WithClock), never from the real clock.
+// from the caller (WithNow, WithClock), never from the real clock. It
+// neither sends requests nor drives browsers; it does not model Private or
+// Local Network Access (R13), service workers, or the browser's cookie
+// policy: whether cookies go with a request is the credentials rule alone
+// (R10.2).
+//
+// # Entry points
+//
+//   - Decide runs one fetch() against a Server function, with a Profile
+//     (Standard, Chromium, Firefox, WebKit) and, for a sequence of calls, a
+//     shared preflight Cache (NewCache, WithCache). See ExampleDecide.
+//   - Plan builds the request alone: whether it throws, whether it needs a
+//     preflight, and the exact Access-Control-Request-* values.
+//   - CORSCheck and ValidatePreflightResponse judge one response, for a
+//     caller that holds a single server answer rather than a whole fetch.
+//   - The predicates (IsCORSSafelistedRequestHeader,
+//     CORSUnsafeRequestHeaderNames, IsForbiddenRequestHeader, ExposedHeaders,
+//     ...) and parsers (ParseList, ParseMaxAge, ParseMIMEType,
+//     ParseSingleRange) are the standard's definitions, one function each.
 //
 // # Rules and files
 //
@@ -37,7 +55,11 @@
 //	R8  redirects                                  redirect.go
 //	R9  request origin serialization, taint        origin.go
 //	R10 credentials                                preflight_fetch.go (includeCredentials)
-//	R14 browser deviations                         profile.go
+//	R14 browser deviations                         profile.go, profile_firefox.go, profile_webkit.go
+//	MIX mixed content (not CORS, decided first)    mixed.go
+//
+// The ids are explained in docs/fetch-cors-rules.md, one entry each;
+// rules_test.go fails when the code cites one the file lacks.
 //
 // # Profiles
 //
@@ -48,7 +70,8 @@
 // each one as a Deviation with the rule it bends and where it was seen.
 // When a deviation changes a result, its ID appears in
 // Decision.Deviations, so a report can say "allowed in Chrome, blocked by
-// the standard". A Firefox or WebKit profile is another Profile value.
+// the standard". Firefox and WebKit are other Profile values, with their
+// own deviations; docs/fetch-cors-rules.md lists them all under R14.
 //
 // # Readings the standard leaves open
 //

@@ -7,6 +7,17 @@
 // be sent from several goroutines; replies are matched by id. Events are
 // handed to the handler in arrival order on the reading goroutine, so the
 // handler must not block and must not send commands.
+//
+// Dial connects and starts reading; Conn.Call sends one command and waits
+// for its result (an *Error when the remote end refuses it); Conn.Close
+// ends the connection and Conn.Done tells when it has ended, after which
+// commands fail with ErrClosed. NetworkEvent (with RequestData,
+// ResponseData, Header, BytesValue) and LogEntry decode the params of the
+// network and log events corsproof reads.
+//
+// The package starts no browser and knows nothing of CORS: package browser
+// launches Firefox, drives it through a Conn and turns its events into
+// observations.
 package bidi
 
 import (

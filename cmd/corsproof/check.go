@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/corsproof/corsproof"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -16,10 +15,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/report"
+	"github.com/corsproof/corsproof/scenarios"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -50,7 +52,7 @@ func cmdCheck(e env, args []string) int {
 	fset.StringVar(&f.caFile, "ca", "", "PEM file of a CA (or self-signed certificate) the browser should trust for the target in this run")
 	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
 	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+strings.Join(corsproof.Engines, ", "))
+	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	f.out.register(fset)
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
@@ -70,7 +72,7 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("--timeout must be positive")
 	}
 
-	engines, err := parseBrowsers(f.browsers)
+	engines, err := corsproof.ParseEngines(f.browsers, "--browsers")
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -125,12 +127,8 @@ func cmdCheck(e env, args []string) int {
 	if len(list) == 0 {
 		return usageErr("no scenario to run: no endpoint of the policy serves the methods %q", f.methods)
 	}
-	origins := map[string]string{}
-	for _, s := range sites {
-		origins[s.Name] = s.Origin
-	}
 	if f.plan {
-		printPlan(e.stdout, target, list, origins)
+		printPlan(e.stdout, target, list, sites)
 		return exitOK
 	}
 
@@ -146,61 +144,32 @@ func cmdCheck(e env, args []string) int {
 	case target.Base().Scheme == "http" && !target.Loopback():
 		fmt.Fprintf(e.stderr, "corsproof check: note: browsers block an https page's fetch of plain-http %s as mixed content before sending it, "+
 			"so only the http origin pages test its CORS headers; serve the API over https to test the rest\n", target.Origin())
-	case target.Base().Scheme == "http" && slices.Contains(engines, "webkit"):
+	case target.Base().Scheme == "http" && slices.Contains(engines, corsproof.WebKit):
 		fmt.Fprintf(e.stderr, "corsproof check: note: WebKit blocks an https page's fetch of %s as mixed content, loopback or not, "+
 			"so in WebKit only the http origin pages test its CORS headers (Chromium and Firefox treat loopback as secure)\n", target.Origin())
 	}
-	if target.Base().Scheme == "https" && slices.Contains(engines, "webkit") {
+	if target.Base().Scheme == "https" && slices.Contains(engines, corsproof.WebKit) {
 		fmt.Fprintln(e.stderr, "corsproof check: note: WebKitGTK cannot be given a trust anchor and accepts any certificate in this run; "+
 			"corsproof's proxy verifies the target's certificate (the system's roots and --ca) before each connection WebKit opens to it")
 	}
-	f.out.origins = origins
-	cfg := harness.LiveConfig{Target: target, Sites: sites, CAs: caCerts, FetchTimeout: f.timeout}
+	cfg := harness.Config{Live: target, Sites: sites, CAs: caCerts, FetchTimeout: f.timeout}
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
 	meta := report.Meta{Command: "check", Target: target.Base().String()}
-	if len(engines) > 1 {
-		_, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name string) (report.EngineRun, int) {
-			return checkInEngine(e, name, cfg, chrome, list)
-		})
-		return code
-	}
-
-	run, code := checkInEngine(e, engines[0], cfg, chrome, list)
-	if run.Err != "" {
-		return code
-	}
-	if e.ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "corsproof check: interrupted")
-		return exitInfra
-	}
-	meta.Browser, meta.BrowserVersion = run.Engine, run.Version
-	if err := f.out.write(run.Results, meta); err != nil {
-		fmt.Fprintf(e.stderr, "corsproof check: %v\n", err)
-		return exitInfra
-	}
-	report.Text(e.stdout, run.Results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !f.all})
-	if code == exitInfra {
-		fmt.Fprintf(e.stderr, "corsproof check: some fetches could not be observed (see the errors above): "+
-			"the target may have stopped answering within --timeout %s; no verdict was made for them\n", f.timeout)
+	banner := fmt.Sprintf("corsproof: %d scenarios against %s from %d origin pages in %%s", len(list), target.Base(), len(sites))
+	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine) (corsproof.Run, int) {
+		cfg.Engine, cfg.ExecPath = name, ""
+		if name == corsproof.Chromium {
+			cfg.ExecPath = chrome
+		}
+		return inEngine(e, "check", cfg, banner, list, harness.RunOptions{})
+	})
+	for _, r := range runs {
+		if r.Err == "" && exitCode(r.Results) == exitInfra {
+			fmt.Fprintf(e.stderr, "corsproof check: some fetches in %s could not be observed (see the errors above): "+
+				"the target may have stopped answering within --timeout %s; no verdict was made for them\n", r.Engine, f.timeout)
+		}
 	}
 	return code
-}
-
-// checkInEngine checks the live API in one engine and returns its results,
-// or the start-up error (with the exit code it earns).
-func checkInEngine(e env, name string, cfg harness.LiveConfig, chrome string, list []corsproof.Scenario) (report.EngineRun, int) {
-	cfg.Engine = name
-	if name == "chromium" {
-		cfg.ExecPath = chrome
-	}
-	banner := fmt.Sprintf("corsproof: %d scenarios against %s from %d origin pages in %%s", len(list), cfg.Target.Base(), len(cfg.Sites))
-	return inEngine(e, "check", name, func() (startedRun, error) {
-		run, err := harness.StartLive(e.ctx, cfg)
-		if err != nil {
-			return startedRun{}, err
-		}
-		return startedRun{run.Runner, run.Engine, run.Close}, nil
-	}, banner, list, harness.RunOptions{})
 }
 
 // targetHint is what to do about a target that failed its reachability check.
@@ -286,7 +255,11 @@ func readCerts(path string) ([]*x509.Certificate, error) {
 
 // printPlan lists the scenarios a check would run, with the URL each would
 // fetch (the token is a placeholder: nothing is sent).
-func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenario, origins map[string]string) {
+func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenario, sites []corsproof.Site) {
+	origins := map[string]string{}
+	for _, s := range sites {
+		origins[s.Name] = s.Origin
+	}
 	fmt.Fprintf(w, "corsproof check --plan: %d scenarios against %s (nothing sent)\n\n", len(list), target.Base())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tORIGIN\tREQUEST")

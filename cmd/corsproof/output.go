@@ -1,21 +1,20 @@
 package main
 
 import (
-	"github.com/corsproof/corsproof"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"time"
 
-	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/report"
 )
 
 // outputs are the report files a run writes besides the terminal table.
 type outputs struct {
 	json, junit, html string
-	origins           map[string]string
 }
 
 func (o *outputs) register(fs *flag.FlagSet) {
@@ -24,26 +23,14 @@ func (o *outputs) register(fs *flag.FlagSet) {
 	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to this file")
 }
 
-func (o *outputs) write(results []corsproof.Result, m report.Meta) error {
+func (o *outputs) write(runs []corsproof.Run, m report.Meta) error {
 	if m.Started.IsZero() {
 		m.Started = time.Now().UTC()
 	}
 	return writeReports([]reportFile{
-		{o.json, func(w io.Writer) error { return report.JSON(w, results, m, o.origins) }},
-		{o.junit, func(w io.Writer) error { return report.JUnit(w, results, m) }},
-		{o.html, func(w io.Writer) error { return report.HTML(w, results, m, o.origins) }},
-	})
-}
-
-// writeCross writes the report files of a run in several engines.
-func (o *outputs) writeCross(runs []report.EngineRun, m report.Meta) error {
-	if m.Started.IsZero() {
-		m.Started = time.Now().UTC()
-	}
-	return writeReports([]reportFile{
-		{o.json, func(w io.Writer) error { return report.CrossJSON(w, runs, m, o.origins) }},
-		{o.junit, func(w io.Writer) error { return report.CrossJUnit(w, runs, m) }},
-		{o.html, func(w io.Writer) error { return report.CrossHTML(w, runs, m) }},
+		{o.json, func(w io.Writer) error { return report.JSON(w, runs, m) }},
+		{o.junit, func(w io.Writer) error { return report.JUnit(w, runs, m) }},
+		{o.html, func(w io.Writer) error { return report.HTML(w, runs, m) }},
 	})
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/corsproof/corsproof"
 	"flag"
 	"fmt"
 	"os"
@@ -9,9 +8,11 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/repro"
 	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/repro"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -70,7 +71,7 @@ func cmdRepro(e env, args []string) int {
 	}
 	dir := *out
 	if dir == "" {
-		dir = "repro-" + safeName(s.ID)
+		dir = "repro-" + corsproof.SafeName(s.ID)
 	}
 
 	files, verdict, code := reproduce(e, s, f, *fault, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")))
@@ -96,12 +97,13 @@ func cmdRepro(e env, args []string) int {
 // it returns) and builds the reproduction's files.
 func reproduce(e env, s corsproof.Scenario, f mockapi.Fault, faultName, chrome string) (map[string][]byte, string, int) {
 	policies := scenarios.Policies()
-	run, err := harness.StartMock(e.ctx, harness.MockConfig{Policies: policies, Fault: f, ChromePath: chrome})
+	run, err := harness.Start(e.ctx, harness.Config{Policies: policies, Fault: f, ExecPath: chrome})
 	if err != nil {
 		return nil, "", infraFailure(e, "repro", err)
 	}
 	defer run.Close()
-	res := run.Runner.Run(e.ctx, s, 0)
+	runner := run.Runner()
+	res := runner.Run(e.ctx, s, 0)
 	if res.Verdict == corsproof.VerdictError {
 		fmt.Fprintf(e.stderr, "corsproof repro: the run of %s failed, nothing to reproduce: %s\n", s.ID, res.Err)
 		return nil, "", exitInfra
@@ -114,7 +116,7 @@ func reproduce(e env, s corsproof.Scenario, f mockapi.Fault, faultName, chrome s
 	}
 	// The browser does not report every request (a preflight after a
 	// redirect); the mock answers those again for the replay.
-	ask, stopAsk, err := repro.AskHandler(run.Target.Handler())
+	ask, stopAsk, err := repro.AskHandler(run.Mock.Handler())
 	if err != nil {
 		return nil, "", infraFailure(e, "repro", err)
 	}
@@ -122,7 +124,7 @@ func reproduce(e env, s corsproof.Scenario, f mockapi.Fault, faultName, chrome s
 	files, err := repro.Build(repro.Input{
 		Result: res, Policy: policies[s.Policy], Site: site, PageURL: pageURL,
 		Fault: f.Name, FaultSummary: f.Summary, Browser: run.Engine.Version(), Command: cmdline,
-		Ask: ask, Profile: run.Runner.Profile,
+		Ask: ask, Profile: runner.Profile,
 	})
 	if err != nil {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
@@ -166,16 +168,6 @@ func writeFiles(dir string, files map[string][]byte) error {
 		}
 	}
 	return nil
-}
-
-// safeName keeps an ID usable as a directory name.
-func safeName(id string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' {
-			return r
-		}
-		return '_'
-	}, id)
 }
 
 // nearIDs suggests catalog IDs that contain id or that id contains, at most

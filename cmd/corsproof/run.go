@@ -1,19 +1,19 @@
 package main
 
 import (
-	"github.com/corsproof/corsproof"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
-	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -32,7 +32,7 @@ func cmdRun(e env, args []string) int {
 	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+strings.Join(corsproof.Engines, ", "))
+	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -62,58 +62,42 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "shuffle seed: %d (replay with -shuffle -seed %d)\n", *seed, *seed)
 	}
 
-	engines, err := parseBrowsers(*browsers)
+	engines, err := corsproof.ParseEngines(*browsers, "--browsers")
 	if err != nil {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
 	chromePath := firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
 	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed}
-	if len(engines) > 1 {
-		return runCross(e, engines, f, *fault, chromePath, list, o, out, *all) // run_cross.go
-	}
-	return runCatalog(e, engines[0], f, *fault, chromePath, list, o, out, *all)
+	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all)
 }
 
-// parseBrowsers reads -browsers.
-func parseBrowsers(v string) ([]string, error) {
-	var out []string
-	for n := range strings.SplitSeq(v, ",") {
-		n = strings.TrimSpace(n)
-		if n == "" {
-			continue
-		}
-		if !slices.Contains(corsproof.Engines, n) {
-			return nil, fmt.Errorf("unknown browser %q in -browsers (known: %s)", n, strings.Join(corsproof.Engines, ", "))
-		}
-		if !slices.Contains(out, n) {
-			out = append(out, n)
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("-browsers names no browser (known: %s)", strings.Join(corsproof.Engines, ", "))
-	}
-	return out, nil
-}
-
-// runCatalog runs the catalog in one engine and prints its report.
-func runCatalog(e env, engine string, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool) int {
-	run, code := runInEngine(e, engine, f, fault, chrome, list, o)
-	if run.Err != "" {
-		return code
-	}
-	if e.ctx.Err() != nil {
-		fmt.Fprintln(e.stderr, "corsproof run: interrupted")
-		return exitInfra
-	}
-	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Browser: run.Engine, BrowserVersion: run.Version, Seed: o.Seed}
-	if err := out.write(run.Results, meta); err != nil {
-		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
-		return exitInfra
-	}
-	report.Text(e.stdout, run.Results, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
+// runCatalog runs the catalog in each engine in turn and prints one table
+// with a column per engine. An engine that cannot start is reported, by
+// name and with how to install it, and the others still run; the exit code
+// is then 3.
+func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool) int {
+	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed}
+	banner := fmt.Sprintf("corsproof: %d scenarios in %%s against the embedded mock", len(list))
 	if fault != "" {
-		report.Catches(e.stdout, run.Results)
+		banner += " serving fault " + fault
+	}
+	runs, code := inEngines(e, "run", engines, out, meta, all, func(name corsproof.Engine) (corsproof.Run, int) {
+		cfg := harness.Config{Engine: name, Policies: scenarios.Policies(), Fault: f}
+		if name == corsproof.Chromium {
+			cfg.ExecPath = chrome
+		}
+		return inEngine(e, "run", cfg, banner, list, o)
+	})
+	if fault != "" {
+		for _, r := range runs {
+			if r.Err == "" {
+				if len(runs) > 1 {
+					fmt.Fprintf(e.stdout, "\nin %s: ", r.Engine)
+				}
+				report.Catches(e.stdout, r.Results)
+			}
+		}
 	}
 	return code
 }

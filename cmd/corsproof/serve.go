@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/corsproof/corsproof"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -16,10 +15,13 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
+	"github.com/corsproof/corsproof/scenarios"
 )
 
 func init() {
@@ -43,11 +45,11 @@ type ServeAddrs struct {
 
 // ServedOrigin is one origin and the loopback address serving it.
 type ServedOrigin struct {
-	Name   string `json:"name,omitempty"`
-	Origin string `json:"origin"`
-	URL    string `json:"url"`
-	Addr   string `json:"addr"`
-	Class  string `json:"class,omitempty"`
+	Name   string              `json:"name,omitempty"`
+	Origin string              `json:"origin"`
+	URL    string              `json:"url"`
+	Addr   string              `json:"addr"`
+	Class  corsproof.SiteClass `json:"class,omitempty"`
 }
 
 func cmdServe(e env, args []string) int {

@@ -1,4 +1,4 @@
-package harness
+package judge
 
 import (
 	"testing"
@@ -6,7 +6,6 @@ import (
 
 	"github.com/corsproof/corsproof"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -24,8 +23,8 @@ func cachePolicy(maxAge *int) *policy.Policy {
 
 // putFetch is one PUT from app: with a preflight answered with maxAge
 // ("" for none) or, when preflight is false, from the preflight cache.
-func putFetch(at time.Time, preflight bool, maxAge string) fetched {
-	obs := browser.Observation{Allowed: true, Status: 200, Actual: []browser.Exchange{{
+func putFetch(at time.Time, preflight bool, maxAge string) Fetch {
+	obs := corsproof.Observation{Allowed: true, Status: 200, Actual: []corsproof.Exchange{{
 		URL: putURL, Method: "PUT", RequestHeaders: bh("Origin", appOrigin), Status: 200,
 		ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin, "Vary", "Origin"),
 	}}}
@@ -34,25 +33,25 @@ func putFetch(at time.Time, preflight bool, maxAge string) fetched {
 		if maxAge != "" {
 			hs = append(hs, bh("Access-Control-Max-Age", maxAge)...)
 		}
-		obs.Preflight = &browser.Exchange{URL: putURL, Method: "OPTIONS", Status: 204, ResponseHeaders: hs,
+		obs.Preflight = &corsproof.Exchange{URL: putURL, Method: "OPTIONS", Status: 204, ResponseHeaders: hs,
 			RequestHeaders: bh("Origin", appOrigin, "Access-Control-Request-Method", "PUT")}
 	}
-	return fetched{at: at, obs: obs}
+	return Fetch{At: at, Observation: obs}
 }
 
-// repeatVerdict runs Runner.Run's steps after the fetches.
-func repeatVerdict(t *testing.T, p *policy.Policy, hist []fetched) corsproof.Result {
+// repeatVerdict judges a repeated PUT's recorded fetches.
+func repeatVerdict(t *testing.T, p *policy.Policy, hist []Fetch) corsproof.Result {
 	t.Helper()
-	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	return Judge(repeatInput(p, hist))
+}
+
+func repeatInput(p *policy.Policy, hist []Fetch) Input {
 	req := corsproof.Request{Path: "/api/items/1", Method: "PUT"}
-	s := corsproof.Scenario{ID: "t", Site: "app", Request: req, Repeat: len(hist) - 1}
-	obs := hist[len(hist)-1].obs
-	sreq := toSpecRequest(app.Origin, putURL, req)
-	pol, wire := decideAll(sreq, hist, p, identityPath, spec.Chromium, nil)
-	res := corsproof.Result{Scenario: s, Observation: &obs}
-	judge(&res, newJudgement(app, req, sreq, obs, relevantHeaders(obs), p, identityPath, nil, pol, wire, "chromium", spec.Chromium))
-	judgePreflights(&res, s, wire, hist[0].obs)
-	return res
+	return Input{
+		Scenario: corsproof.Scenario{ID: "t", Site: "app", Request: req, Repeat: len(hist) - 1},
+		Site:     corsproof.Site{Name: "app", Origin: appOrigin}, URL: putURL, Fetches: hist,
+		Policy: p, PathOf: identityPath, Engine: corsproof.Chromium, Profile: spec.Chromium,
+	}
 }
 
 func TestRepeatedFetchVerdicts(t *testing.T) {
@@ -61,27 +60,27 @@ func TestRepeatedFetchVerdicts(t *testing.T) {
 	tests := []struct {
 		name     string
 		maxAge   *int
-		hist     []fetched
+		hist     []Fetch
 		verdict  corsproof.Verdict
 		severity corsproof.Severity
 	}{
 		{name: "max-age 600 sent, the repeat uses the cached preflight: pass",
-			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")},
+			maxAge: maxAgeP(600), hist: []Fetch{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")},
 			verdict: corsproof.VerdictPass},
 		{name: "no max-age, repeat within 5 s uses the cache: pass",
-			maxAge: nil, hist: []fetched{putFetch(t0, true, ""), putFetch(t0.Add(time.Second), false, "")},
+			maxAge: nil, hist: []Fetch{putFetch(t0, true, ""), putFetch(t0.Add(time.Second), false, "")},
 			verdict: corsproof.VerdictPass},
 		{name: "max-age 0 sent, the repeat preflights again: pass",
-			maxAge: maxAgeP(0), hist: []fetched{putFetch(t0, true, "0"), putFetch(t0.Add(time.Millisecond), true, "0")},
+			maxAge: maxAgeP(0), hist: []Fetch{putFetch(t0, true, "0"), putFetch(t0.Add(time.Millisecond), true, "0")},
 			verdict: corsproof.VerdictPass},
 		{name: "policy max-age 600, server sent none, the repeat after 6 s preflights again: broken",
-			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, ""), putFetch(six, true, "")},
+			maxAge: maxAgeP(600), hist: []Fetch{putFetch(t0, true, ""), putFetch(six, true, "")},
 			verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeverityBroken},
 		{name: "policy max-age 0, server sent none, the repeat skips the preflight: security",
-			maxAge: maxAgeP(0), hist: []fetched{putFetch(t0, true, ""), putFetch(t0.Add(time.Millisecond), false, "")},
+			maxAge: maxAgeP(0), hist: []Fetch{putFetch(t0, true, ""), putFetch(t0.Add(time.Millisecond), false, "")},
 			verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeveritySecurity},
 		{name: "max-age 600 sent, yet the browser preflights again at once: unknown browser deviation",
-			maxAge: maxAgeP(600), hist: []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), true, "600")},
+			maxAge: maxAgeP(600), hist: []Fetch{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), true, "600")},
 			verdict: corsproof.VerdictBrowserDeviation},
 	}
 	for _, tt := range tests {
@@ -101,9 +100,9 @@ func TestRepeatedFetchVerdicts(t *testing.T) {
 // browser never sent: the decision would be incomplete.
 func TestRepeatsShareThePreflightCacheInTheModel(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	hist := []fetched{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")}
-	sreq := toSpecRequest(appOrigin, putURL, corsproof.Request{Path: "/api/items/1", Method: "PUT"})
-	pol, wire := decideAll(sreq, hist, cachePolicy(maxAgeP(600)), identityPath, spec.Chromium, nil)
+	hist := []Fetch{putFetch(t0, true, "600"), putFetch(t0.Add(time.Millisecond), false, "")}
+	j := newJudgement(repeatInput(cachePolicy(maxAgeP(600)), hist))
+	pol, wire := j.policy, j.wire
 	if wire.Incomplete || wire.Preflight || !wire.PreflightCached || !wire.Allowed {
 		t.Errorf("wire decision: incomplete=%t preflight=%t cached=%t allowed=%t", wire.Incomplete, wire.Preflight, wire.PreflightCached, wire.Allowed)
 	}
@@ -118,7 +117,7 @@ func maxAgeP(n int) *int { return &n }
 // preflight, to another URL, must not be answered with the first one's
 // headers (they name the page's origin, the second carries Origin: null).
 func TestWireServerDoesNotReplayTheFirstPreflightForARedirectsSecond(t *testing.T) {
-	first := putFetch(time.Time{}, true, "600").obs
+	first := putFetch(time.Time{}, true, "600").Observation
 	srv := wireServer(first)
 	if _, ok := srv(spec.ServerRequest{Preflight: true, Method: "OPTIONS", URL: putURL}); !ok {
 		t.Fatal("the first preflight is not answered")

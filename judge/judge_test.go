@@ -1,4 +1,4 @@
-package harness
+package judge
 
 import (
 	"net/url"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/corsproof/corsproof"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -29,39 +28,44 @@ var testPolicy = &policy.Policy{Rules: policy.Rules{
 
 func identityPath(u *url.URL) string { return u.Path }
 
-func bh(kv ...string) []browser.Header {
-	var out []browser.Header
+func bh(kv ...string) []corsproof.Header {
+	var out []corsproof.Header
 	for i := 0; i+1 < len(kv); i += 2 {
-		out = append(out, browser.Header{Name: kv[i], Value: kv[i+1]})
+		out = append(out, corsproof.Header{Name: kv[i], Value: kv[i+1]})
 	}
 	return out
 }
 
 // verdictFor runs the same steps as Runner.Run after the fetch.
-func verdictFor(t *testing.T, site corsproof.Site, req corsproof.Request, obs browser.Observation) corsproof.Result {
+func verdictFor(t *testing.T, site corsproof.Site, req corsproof.Request, obs corsproof.Observation) corsproof.Result {
 	t.Helper()
-	s := corsproof.Scenario{ID: "t", Site: site.Name, Request: req}
-	sreq := toSpecRequest(site.Origin, itemsURL, req)
-	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.Chromium)
-	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
-	res := corsproof.Result{Scenario: s}
-	j := newJudgement(site, req, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "chromium", spec.Chromium)
-	judge(&res, j)
-	return res
+	return judgeOne(site, itemsURL, "", req, obs, testPolicy, spec.Chromium)
+}
+
+// judgeOne judges one recorded fetch of req from site to url, as the runner
+// does after the browser ran it.
+func judgeOne(site corsproof.Site, url, pageURL string, req corsproof.Request, obs corsproof.Observation, p *policy.Policy, profile spec.Profile) corsproof.Result {
+	return Judge(Input{
+		Scenario: corsproof.Scenario{ID: "t", Site: site.Name, Request: req},
+		Site:     site, PageURL: pageURL, URL: url,
+		Fetches: []Fetch{{Observation: obs}},
+		Policy:  p, PathOf: identityPath,
+		Engine: corsproof.Engine(profile.Name), Profile: profile,
+	})
 }
 
 func TestVerdicts(t *testing.T) {
 	app := corsproof.Site{Name: "app", Origin: appOrigin}
 	evil := corsproof.Site{Name: "evil", Origin: evilOrigin}
 	get := corsproof.Request{Path: "/api/items"}
-	actual := func(hs ...string) []browser.Exchange {
-		return []browser.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh(hs...)}}
+	actual := func(hs ...string) []corsproof.Exchange {
+		return []corsproof.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh(hs...)}}
 	}
 	tests := []struct {
 		name         string
 		site         corsproof.Site
 		req          corsproof.Request
-		obs          browser.Observation
+		obs          corsproof.Observation
 		wantVerdict  corsproof.Verdict
 		wantSeverity corsproof.Severity
 		wantKnown    bool
@@ -70,7 +74,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "conforming server, allowed origin reads the response",
 			site: app, req: get,
-			obs: browser.Observation{Allowed: true, Status: 200, Headers: bh("content-type", "application/json", "x-total-count", "3"),
+			obs: corsproof.Observation{Allowed: true, Status: 200, Headers: bh("content-type", "application/json", "x-total-count", "3"),
 				Actual: actual("Content-Type", "application/json", "X-Total-Count", "3", "Access-Control-Allow-Origin", appOrigin,
 					"Access-Control-Expose-Headers", "X-Total-Count", "Vary", "Origin")},
 			wantVerdict: corsproof.VerdictPass, wantInText: []string{"allowed, as the policy says"},
@@ -78,28 +82,28 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "conforming server, attacker blocked",
 			site: evil, req: get,
-			obs:         browser.Observation{CorsError: "MissingAllowOriginHeader", Error: "TypeError: Failed to fetch", Actual: actual("Vary", "Origin")},
+			obs:         corsproof.Observation{CorsError: "MissingAllowOriginHeader", Error: "TypeError: Failed to fetch", Actual: actual("Vary", "Origin")},
 			wantVerdict: corsproof.VerdictPass, wantInText: []string{"no Access-Control-Allow-Origin", "as the policy says"},
 		},
 		{
 			name: "reflected origin: the attacker reads what the policy forbids",
 			site: evil, req: get,
-			obs:         browser.Observation{Allowed: true, Status: 200, Actual: actual("Access-Control-Allow-Origin", evilOrigin)},
+			obs:         corsproof.Observation{Allowed: true, Status: 200, Actual: actual("Access-Control-Allow-Origin", evilOrigin)},
 			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeveritySecurity,
 			wantInText: []string{"security:", evilOrigin, "could read", "sent Access-Control-Allow-Origin: " + evilOrigin},
 		},
 		{
 			name: "missing ACAO for an allowed origin: broken access",
 			site: app, req: get,
-			obs:         browser.Observation{CorsError: "MissingAllowOriginHeader", Actual: actual("X-Total-Count", "3")},
+			obs:         corsproof.Observation{CorsError: "MissingAllowOriginHeader", Actual: actual("X-Total-Count", "3")},
 			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeverityBroken,
 			wantInText: []string{"broken:", "lacks Access-Control-Allow-Origin"},
 		},
 		{
 			name: "preflight lacks a listed header: broken, and the explanation names it",
 			site: app, req: corsproof.Request{Path: "/api/items", Method: "PUT", Headers: spec.Headers{{Name: "X-Request-Id", Value: "1"}}},
-			obs: browser.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-request-id",
-				Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
+			obs: corsproof.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-request-id",
+				Preflight: &corsproof.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 					RequestHeaders:  bh("Origin", appOrigin, "Access-Control-Request-Method", "PUT", "Access-Control-Request-Headers", "x-request-id"),
 					ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT")}},
 			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeverityBroken,
@@ -108,8 +112,8 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "two disallowed headers: Chromium names another one than the standard's order, still a pass",
 			site: app, req: corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "X-A", Value: "1"}, {Name: "X-Z", Value: "1"}}},
-			obs: browser.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-z",
-				Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
+			obs: corsproof.Observation{CorsError: "HeaderDisallowedByPreflightResponse", FailedParameter: "x-z",
+				Preflight: &corsproof.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 					ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin, "Access-Control-Allow-Methods", "GET, PUT",
 						"Access-Control-Allow-Headers", "X-Request-Id")}},
 			wantVerdict: corsproof.VerdictPass, wantInText: []string{"as the policy says"},
@@ -117,7 +121,7 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "exposure: the server exposes a header the policy keeps private",
 			site: app, req: get,
-			obs: browser.Observation{Allowed: true, Status: 200, Headers: bh("x-secret", "1", "x-total-count", "3"),
+			obs: corsproof.Observation{Allowed: true, Status: 200, Headers: bh("x-secret", "1", "x-total-count", "3"),
 				Actual: actual("X-Secret", "1", "X-Total-Count", "3", "Access-Control-Allow-Origin", appOrigin,
 					"Access-Control-Expose-Headers", "X-Total-Count, X-Secret")},
 			wantVerdict: corsproof.VerdictServerMismatch, wantSeverity: corsproof.SeveritySecurity, wantInText: []string{"x-secret"},
@@ -125,13 +129,13 @@ func TestVerdicts(t *testing.T) {
 		{
 			name: "the browser allows what the headers it received forbid: unknown deviation",
 			site: evil, req: get,
-			obs:         browser.Observation{Allowed: true, Status: 200, Actual: actual("Vary", "Origin")},
+			obs:         corsproof.Observation{Allowed: true, Status: 200, Actual: actual("Vary", "Origin")},
 			wantVerdict: corsproof.VerdictBrowserDeviation, wantInText: []string{"chromium allowed it", "Fetch standard blocks"},
 		},
 		{
 			name: "the browser blocks what the headers it received allow: unknown deviation",
 			site: app, req: get,
-			obs:         browser.Observation{CorsError: "AllowOriginMismatch", Actual: actual("Access-Control-Allow-Origin", appOrigin)},
+			obs:         corsproof.Observation{CorsError: "AllowOriginMismatch", Actual: actual("Access-Control-Allow-Origin", appOrigin)},
 			wantVerdict: corsproof.VerdictBrowserDeviation, wantInText: []string{"chromium blocked it", "pass every Fetch standard check"},
 		},
 	}
@@ -157,23 +161,18 @@ func TestVerdicts(t *testing.T) {
 func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 	open := &policy.Policy{Rules: policy.Rules{Origins: []string{"*"}, RequestHeaders: []string{"*"}}}
 	req := corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer t"}}}
-	obs := browser.Observation{Allowed: true, Status: 200,
-		Preflight: &browser.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
+	obs := corsproof.Observation{Allowed: true, Status: 200,
+		Preflight: &corsproof.Exchange{URL: itemsURL, Method: "OPTIONS", Status: 204,
 			RequestHeaders:  bh("Origin", evilOrigin, "Access-Control-Request-Method", "GET", "Access-Control-Request-Headers", "authorization"),
 			ResponseHeaders: bh("Access-Control-Allow-Origin", "*", "Access-Control-Allow-Headers", "*")},
-		Actual: []browser.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", "*")}},
+		Actual: []corsproof.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", "*")}},
 	}
 	site := corsproof.Site{Name: "evil", Origin: evilOrigin}
-	sreq := toSpecRequest(site.Origin, itemsURL, req)
-	pol := spec.Decide(sreq, policyServer(open, obs, identityPath, nil), spec.Chromium)
-	wire := spec.Decide(sreq, wireServer(obs), spec.Chromium)
-	std := spec.Decide(sreq, wireServer(obs), spec.Standard)
+	std := spec.Decide(req.Spec(site.Origin, itemsURL), wireServer(obs), spec.Standard)
 	if std.Allowed {
 		t.Fatal("the standard must block Authorization under ACAH *; the test premise is wrong")
 	}
-	var res corsproof.Result
-	judge(&res, judgement{site: site, req: req, policy: pol, wire: wire, obs: obs,
-		relevant: relevantHeaders(obs), browserName: "chromium", profile: spec.Chromium})
+	res := judgeOne(site, itemsURL, "", req, obs, open, spec.Chromium)
 	if res.Verdict != corsproof.VerdictBrowserDeviation || !res.Known || res.Failed() {
 		t.Fatalf("got %s (failed=%v): %s", res.VerdictLabel(), res.Failed(), res.Explanation)
 	}
@@ -185,11 +184,11 @@ func TestKnownDeviationNamesTheProfileEntry(t *testing.T) {
 func TestCookieDiagnosisOnlyWhenTheCookieWentMissing(t *testing.T) {
 	s := corsproof.Scenario{Session: true}
 	wire := spec.Decision{CookiesSent: true}
-	withCookie := browser.Observation{Actual: []browser.Exchange{{RequestHeaders: bh("Cookie", "sid=1")}}}
+	withCookie := corsproof.Observation{Actual: []corsproof.Exchange{{RequestHeaders: bh("Cookie", "sid=1")}}}
 	if d := cookieDiagnoses(s, withCookie, wire); d != nil {
 		t.Errorf("cookie was sent, got diagnosis %v", d)
 	}
-	without := browser.Observation{Actual: []browser.Exchange{{}}, BlockedCookies: []browser.BlockedCookie{{Name: "sid", Reason: "UserPreferences"}}}
+	without := corsproof.Observation{Actual: []corsproof.Exchange{{}}, BlockedCookies: []corsproof.BlockedCookie{{Name: "sid", Reason: "UserPreferences"}}}
 	d := cookieDiagnoses(s, without, wire)
 	if len(d) != 1 || !strings.Contains(d[0], "cookie-dropped") || !strings.Contains(d[0], "UserPreferences") {
 		t.Errorf("diagnosis = %v", d)
@@ -201,14 +200,14 @@ func TestCookieDiagnosisOnlyWhenTheCookieWentMissing(t *testing.T) {
 
 func TestCertFailureIsNamedNotJudged(t *testing.T) {
 	for _, tt := range []struct {
-		obs  browser.Observation
+		obs  corsproof.Observation
 		want string
 	}{
-		{browser.Observation{NetError: "net::ERR_CERT_AUTHORITY_INVALID"}, "net::ERR_CERT_AUTHORITY_INVALID"},
-		{browser.Observation{CorsError: "CORSDidNotSucceed2", NetError: "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)"}, "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
-		{browser.Observation{NetError: "SEC_ERROR_UNKNOWN_ISSUER"}, "SEC_ERROR_UNKNOWN_ISSUER"},
-		{browser.Observation{CorsError: "MissingAllowOriginHeader", NetError: "net::ERR_FAILED"}, ""},
-		{browser.Observation{Allowed: true, NetError: "net::ERR_CERT_DATE_INVALID"}, ""},
+		{corsproof.Observation{NetError: "net::ERR_CERT_AUTHORITY_INVALID"}, "net::ERR_CERT_AUTHORITY_INVALID"},
+		{corsproof.Observation{CorsError: "CORSDidNotSucceed2", NetError: "NS_ERROR_GENERATE_FAILURE(NS_ERROR_MODULE_SECURITY, MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY)"}, "MOZILLA_PKIX_ERROR_CA_CERT_USED_AS_END_ENTITY"},
+		{corsproof.Observation{NetError: "SEC_ERROR_UNKNOWN_ISSUER"}, "SEC_ERROR_UNKNOWN_ISSUER"},
+		{corsproof.Observation{CorsError: "MissingAllowOriginHeader", NetError: "net::ERR_FAILED"}, ""},
+		{corsproof.Observation{Allowed: true, NetError: "net::ERR_CERT_DATE_INVALID"}, ""},
 	} {
 		if got := certFailure(tt.obs); got != tt.want {
 			t.Errorf("certFailure(%+v) = %q, want %q", tt.obs, got, tt.want)
@@ -222,15 +221,9 @@ func TestMixedContentVerdicts(t *testing.T) {
 	app := corsproof.Site{Name: "app", Origin: appOrigin}
 	evil := corsproof.Site{Name: "evil", Origin: evilOrigin}
 	get := corsproof.Request{Path: "/api/items"}
-	blocked := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
-	run := func(site corsproof.Site, url string, obs browser.Observation, p spec.Profile) corsproof.Result {
-		sreq := toSpecRequest(site.Origin, url, get)
-		sreq.PageURL = site.Origin + "/page"
-		pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), p)
-		wire := spec.Decide(sreq, wireServer(obs), p)
-		res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: site.Name, Request: get}}
-		judge(&res, newJudgement(site, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, p.Name, p))
-		return res
+	blocked := corsproof.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
+	run := func(site corsproof.Site, url string, obs corsproof.Observation, p spec.Profile) corsproof.Result {
+		return judgeOne(site, url, site.Origin+"/page", get, obs, testPolicy, p)
 	}
 
 	t.Run("webkit and loopback: a known deviation that tested nothing of the server", func(t *testing.T) {
@@ -251,7 +244,7 @@ func TestMixedContentVerdicts(t *testing.T) {
 		}
 	})
 	t.Run("plain http elsewhere: broken where the policy allows", func(t *testing.T) {
-		obs := browser.Observation{NetError: "net::ERR_FAILED (blocked: mixed-content)"}
+		obs := corsproof.Observation{NetError: "net::ERR_FAILED (blocked: mixed-content)"}
 		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
 		if res.Verdict != corsproof.VerdictServerMismatch || res.Severity != corsproof.SeverityBroken || !strings.Contains(res.Explanation, "serve the API over https") {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
@@ -262,16 +255,16 @@ func TestMixedContentVerdicts(t *testing.T) {
 		}
 	})
 	t.Run("a browser that sends mixed content deviates", func(t *testing.T) {
-		obs := browser.Observation{Allowed: true, Status: 200, Type: "cors",
-			Actual: []browser.Exchange{{URL: "http://api.example.test/api/items", Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin)}}}
+		obs := corsproof.Observation{Allowed: true, Status: 200, Type: "cors",
+			Actual: []corsproof.Exchange{{URL: "http://api.example.test/api/items", Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin)}}}
 		res := run(app, "http://api.example.test/api/items", obs, spec.Chromium)
 		if res.Verdict != corsproof.VerdictBrowserDeviation || res.Known {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
 		}
 	})
 	t.Run("chromium and loopback: no mixed content, the headers decide", func(t *testing.T) {
-		obs := browser.Observation{CorsError: "MissingAllowOriginHeader",
-			Actual: []browser.Exchange{{URL: "http://127.0.0.1:8080/api/items", Method: "GET", Status: 200}}}
+		obs := corsproof.Observation{CorsError: "MissingAllowOriginHeader",
+			Actual: []corsproof.Exchange{{URL: "http://127.0.0.1:8080/api/items", Method: "GET", Status: 200}}}
 		res := run(app, "http://127.0.0.1:8080/api/items", obs, spec.Chromium)
 		if res.Verdict != corsproof.VerdictServerMismatch || !strings.Contains(res.Explanation, "lacks Access-Control-Allow-Origin") {
 			t.Errorf("%s: %s", res.VerdictLabel(), res.Explanation)
@@ -283,12 +276,8 @@ func TestMixedContentVerdicts(t *testing.T) {
 func TestUnseenWireIsNotTakenAsEmpty(t *testing.T) {
 	app := corsproof.Site{Name: "app", Origin: appOrigin}
 	get := corsproof.Request{Path: "/api/items"}
-	obs := browser.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
-	sreq := toSpecRequest(app.Origin, itemsURL, get)
-	pol := spec.Decide(sreq, policyServer(testPolicy, obs, identityPath, nil), spec.WebKit)
-	wire := spec.Decide(sreq, wireServer(obs), spec.WebKit)
-	res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: get}}
-	judge(&res, newJudgement(app, get, sreq, obs, relevantHeaders(obs), testPolicy, identityPath, nil, pol, wire, "webkit", spec.WebKit))
+	obs := corsproof.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual"}}
+	res := judgeOne(app, itemsURL, "", get, obs, testPolicy, spec.WebKit)
 	if res.Verdict != corsproof.VerdictServerMismatch || res.Severity != corsproof.SeverityBroken {
 		t.Fatalf("%s: %s", res.VerdictLabel(), res.Explanation)
 	}
@@ -304,14 +293,9 @@ func TestNoWireOutcomeThroughADeviationIsKnown(t *testing.T) {
 	app := corsproof.Site{Name: "app", Origin: appOrigin}
 	withAuth := corsproof.Request{Path: "/api/items", Headers: spec.Headers{{Name: "Authorization", Value: "Bearer x"}}}
 	pol := &policy.Policy{Rules: policy.Rules{Origins: []string{"*"}, RequestHeaders: []string{"*"}}}
-	obs := browser.Observation{Allowed: true, Status: 200, Type: "cors", Unavailable: []string{"cors_error", "preflight", "actual"}}
-	sreq := toSpecRequest(app.Origin, itemsURL, withAuth)
+	obs := corsproof.Observation{Allowed: true, Status: 200, Type: "cors", Unavailable: []string{"cors_error", "preflight", "actual"}}
 	judgeIn := func(p spec.Profile) corsproof.Result {
-		polDec := spec.Decide(sreq, policyServer(pol, obs, identityPath, nil), p)
-		wire := spec.Decide(sreq, wireServer(obs), p)
-		res := corsproof.Result{Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: withAuth}}
-		judge(&res, newJudgement(app, withAuth, sreq, obs, relevantHeaders(obs), pol, identityPath, nil, polDec, wire, p.Name, p))
-		return res
+		return judgeOne(app, itemsURL, "", withAuth, obs, pol, p)
 	}
 	res := judgeIn(spec.WebKit)
 	if res.Verdict != corsproof.VerdictBrowserDeviation || !res.Known || !strings.Contains(res.Explanation, spec.DevAuthorizationWildcard) ||
