@@ -4,7 +4,7 @@
 // A browser cannot forge an Origin header, and origins whose host holds a
 // backtick, a brace or a pipe can never come from a real page; a plain HTTP
 // client can send them all. audit sends the crafted-origin classes of the
-// public scanners (reference/misconfigurations.md), derived from each trusted
+// public scanners (docs/misconfigurations.md), derived from each trusted
 // origin, and, given a policy, the preflights the policy's methods and
 // headers need, from a trusted and from an attacker origin. It judges what
 // came back with the Fetch model of package spec (CORSCheck for one answer,

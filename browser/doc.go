@@ -1,12 +1,21 @@
 // Package browser runs fetch() calls in real browsers and reports what
-// happened. It is the "observe" side of corsproof: the policy package
-// declares what an API's CORS behaviour should be, mockapi serves a policy,
-// the harness turns a policy into Fetch scenarios and compares the
-// Observations this package returns with the spec model's expectations.
-// This package knows nothing about policies: it talks only in Fetch,
-// Observation and Engine (browser.go), and imports neither mockapi nor the
-// harness, so that another engine (Firefox over WebDriver BiDi, WebKit) can
-// be added beside Chromium without touching them.
+// happened: the browser side of every verdict. Three engines stand behind
+// one Engine interface (browser.go):
+//
+//   - Chromium over the Chrome DevTools Protocol (chromedp; chromium.go,
+//     events.go): the wire exchanges, every preflight, Chromium's own block
+//     reason (CorsError and its failed parameter) and the cookies it refused;
+//   - Firefox over WebDriver BiDi (firefox.go, package bidi): the wire
+//     exchanges from BiDi's network events, the block reason from its
+//     console messages mapped to Chromium's names (firefox_reasons.go);
+//   - WebKitGTK's MiniBrowser over classic WebDriver on a private Xvfb
+//     (webkit.go): what the page sees only; the wire and the block reason
+//     are named in Observation.Unavailable, never guessed.
+//
+// The package speaks only in the engine-neutral words of package corsproof
+// (Fetch, Observation, Exchange, Cookie; aliased here) and knows nothing of
+// policies: it imports neither mockapi nor the harness. The sections below
+// describe the Chromium engine, the one with the most to observe.
 //
 // # What an Observation is made of
 //

@@ -10,10 +10,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 )
 
 // One browser for the whole package, as chromedp's own tests do: a launch
@@ -41,6 +39,22 @@ func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
 
+// atExit runs when the tests are over, before the package's Chromium
+// closes: the external tests close the engines they kept for each other.
+var atExit []func()
+
+// AtTestExit registers f to run when every test has run (for package
+// browser_test, which cannot have a TestMain of its own).
+func AtTestExit(f func()) { atExit = append(atExit, f) }
+
+func runTests(m *testing.M) int {
+	code := m.Run()
+	for _, f := range atExit {
+		f()
+	}
+	return code
+}
+
 func runMain(m *testing.M) int {
 	flag.Parse()
 	site = newTestSite()
@@ -54,25 +68,21 @@ func runMain(m *testing.M) int {
 			return 1
 		}
 		skipWhy = err.Error()
-		return m.Run()
+		return runTests(m)
 	}
 	var err error
-	start := time.Now()
 	engine, err = LaunchChromium(context.Background(), site.options())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: launching Chromium:", err)
 		return 1
 	}
-	launchTime = time.Since(start)
-	code := m.Run()
+	code := runTests(m)
 	if err := engine.Close(); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: closing Chromium:", err)
 		code = 1
 	}
 	return code
 }
-
-var launchTime time.Duration
 
 // needBrowser skips the test when no browser is installed (never in CI;
 // TestMain fails there first).
@@ -96,13 +106,11 @@ func uniqueURL(query string) string {
 
 // testSite is the loopback HTTPS server behind every test host.
 type testSite struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	hits map[string][]*http.Request // by path, what reached the server
+	srv *httptest.Server
 }
 
 func newTestSite() *testSite {
-	s := &testSite{hits: map[string][]*http.Request{}}
+	s := &testSite{}
 	s.srv = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
 	s.srv.Config.ErrorLog = log.New(ioDiscard{}, "", 0) // TLS chatter from the browser's probes
 	s.srv.StartTLS()
@@ -130,19 +138,10 @@ func (s *testSite) options() Options {
 	}
 }
 
-func (s *testSite) requests(path string) []*http.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hits[path]
-}
-
 func (s *testSite) serve(w http.ResponseWriter, r *http.Request) {
 	host, _, _ := strings.Cut(r.Host, ":")
 	switch host {
 	case apiHost:
-		s.mu.Lock()
-		s.hits[r.URL.Path] = append(s.hits[r.URL.Path], r)
-		s.mu.Unlock()
 		s.api(w, r)
 	case appHost, evilHost:
 		if r.URL.Path == "/sandboxed" {

@@ -220,10 +220,12 @@ func (w *WebKit) startXvfb(ctx context.Context, path string) (string, error) {
 	select {
 	case n = <-num:
 	case <-ctx.Done():
+		//lint:ignore ST1005 Xvfb is the name of a program
 		return "", fmt.Errorf("Xvfb did not report its display: %w", ctx.Err())
 	}
 	if _, err := strconv.Atoi(n); err != nil {
 		<-w.xvfbExited
+		//lint:ignore ST1005 Xvfb is the name of a program
 		return "", fmt.Errorf("Xvfb exited without a display: %s", tail.String())
 	}
 	w.display = ":" + n
@@ -234,8 +236,10 @@ func (w *WebKit) startXvfb(ctx context.Context, path string) (string, error) {
 		}
 		select {
 		case <-w.xvfbExited:
+			//lint:ignore ST1005 Xvfb is the name of a program
 			return "", fmt.Errorf("Xvfb exited: %s", tail.String())
 		case <-ctx.Done():
+			//lint:ignore ST1005 Xvfb is the name of a program
 			return "", fmt.Errorf("Xvfb's socket %s did not appear: %w", sock, ctx.Err())
 		case <-time.After(10 * time.Millisecond):
 		}

@@ -1,12 +1,9 @@
 package browser_test
 
 import (
-	"github.com/corsproof/corsproof"
 	"context"
 	"errors"
-	"log"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,12 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
-	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
 )
-
-// wkAPI2 is a second API origin, same site as the app, for redirects.
-const wkAPI2 = "https://api2.example.test"
 
 // webkitUnder is what the tests need of the WebKit engine.
 type webkitUnder interface {
@@ -36,140 +31,19 @@ type webkitUnder interface {
 // with the install hint.
 func needWebKit(t *testing.T) string {
 	t.Helper()
-	path, err := browser.FindWebKit()
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal(err)
-		}
-		t.Skip(err)
-	}
-	return path
+	return testenv.Found(t, "webkit", browser.FindWebKit)
 }
 
-// TestWebKit drives one WebKitGTK (MiniBrowser under WebKitWebDriver, on a
-// private Xvfb) through the harness's topology and proxy, so the pages
-// have their real names, then closes it and proves nothing is left.
+// TestWebKit checks what only WebKit has, in the WebKitGTK the conformance
+// table ran in (MiniBrowser under WebKitWebDriver, on a private Xvfb,
+// behind the harness's topology and proxy so the pages have their real
+// names), then closes it and proves nothing is left. What every engine
+// must do is in TestEngineConformance.
 func TestWebKit(t *testing.T) {
-	driver := needWebKit(t)
-	logf := func(f string, a ...any) {
-		if testing.Verbose() {
-			log.Printf(f, a...)
-		}
-	}
-	api := newQueryAPI()
-	topo, err := harness.StartTopology(harness.TopologyConfig{
-		Sites: []corsproof.Site{
-			{Name: "app", Origin: ffApp, Class: "allowed"},
-			{Name: "null", Origin: "null", Class: "null", Host: "https://sandbox.example.test", Sandboxed: true},
-		},
-		APIOrigins: []string{ffAPI, wkAPI2},
-		API:        api,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer topo.Close()
-	proxy, err := harness.StartProxy(topo.HostRules(), logf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Close()
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	start := time.Now()
-	wk, err := browser.LaunchWebKit(ctx, browser.WebKitOptions{
-		DriverPath: driver, ProxyURL: proxy.URL(), AcceptInsecureCerts: true, Logf: logf,
-		Display: os.Getenv("CORSPROOF_TEST_DISPLAY"), // empty: a private Xvfb
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s started in %v", wk.Version(), time.Since(start).Round(time.Millisecond))
-	var e webkitUnder = wk
-	closed := false
-	defer func() {
-		if !closed {
-			e.Close()
-		}
-	}()
-	if !strings.HasPrefix(e.Version(), "WebKitGTK/2.") || e.Name() != "webkit" {
-		t.Errorf("Name/Version = %q/%q", e.Name(), e.Version())
-	}
-
+	env := sharedEngine(t, corsproof.WebKit)
+	defer env.Close()
+	e, ctx, api, topo := env.e.(webkitUnder), env.ctx, env.api, env.topo
 	fetch := fetcher(ctx, e, ffAppPage)
-	noNetworkView := func(t *testing.T, o browser.Observation) {
-		t.Helper()
-		for _, f := range []string{"preflight", "actual", "blocked_cookies"} {
-			if !slices.Contains(o.Unavailable, f) {
-				t.Errorf("classic WebDriver cannot observe %s; Unavailable = %v", f, o.Unavailable)
-			}
-		}
-		if o.Preflight != nil || len(o.Actual) != 0 || len(o.BlockedCookies) != 0 {
-			t.Errorf("network fields must stay empty, never guessed: %+v", o)
-		}
-	}
-
-	t.Run("SimpleGETAllowedWildcard", func(t *testing.T) {
-		u, p := ffURL("acao=*")
-		o := fetch(t, browser.Fetch{URL: u})
-		if !o.Allowed || o.Status != 200 || o.Body != "hello GET "+p || o.Type != "cors" {
-			t.Fatalf("want allowed cors 200 with the body, got %+v", o)
-		}
-		if o.CorsError != "" || slices.Contains(o.Unavailable, "cors_error") {
-			t.Errorf("an allowed fetch has no block reason to miss: %+v", o)
-		}
-		noNetworkView(t, o)
-		hits := api.requests(p)
-		if len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
-			t.Fatalf("server should see one GET with Origin %s, saw %v", ffApp, hits)
-		}
-	})
-
-	t.Run("SimpleGETBlockedMissingACAO", func(t *testing.T) {
-		u, p := ffURL("")
-		o := fetch(t, browser.Fetch{URL: u})
-		if o.Allowed || o.Error != "TypeError: Load failed" {
-			t.Fatalf("want blocked with TypeError: Load failed, got %+v", o)
-		}
-		if o.CorsError == "" && !slices.Contains(o.Unavailable, "cors_error") {
-			t.Errorf("the reason is neither reported nor marked unavailable: %+v", o)
-		}
-		if o.CorsError != "" && o.CorsError != "MissingAllowOriginHeader" {
-			t.Errorf("CorsError = %q, want MissingAllowOriginHeader", o.CorsError)
-		}
-		noNetworkView(t, o)
-		if n := len(api.requests(p)); n != 1 {
-			t.Errorf("a blocked simple GET still reaches the server once; saw %d", n)
-		}
-	})
-
-	t.Run("PreflightedPUTBlocked", func(t *testing.T) {
-		u, p := ffURL("acao=" + ffApp) // no Access-Control-Allow-Methods
-		o := fetch(t, browser.Fetch{URL: u, Method: "PUT", Body: "x"})
-		if o.Allowed || o.Error != "TypeError: Load failed" {
-			t.Fatalf("want blocked, got %+v", o)
-		}
-		if o.CorsError != "" && (o.CorsError != "MethodDisallowedByPreflightResponse" || o.FailedParameter != "PUT") {
-			t.Errorf("reason = %q/%q, want MethodDisallowedByPreflightResponse/PUT", o.CorsError, o.FailedParameter)
-		}
-		hits := api.requests(p)
-		if len(hits) != 1 || hits[0].Method != http.MethodOptions || hits[0].Header.Get("Access-Control-Request-Method") != "PUT" {
-			t.Fatalf("server should see only the preflight, saw %d requests", len(hits))
-		}
-	})
-
-	t.Run("PreflightedPUTAllowed", func(t *testing.T) {
-		u, p := ffURL("acao=" + ffApp + "&acam=PUT")
-		o := fetch(t, browser.Fetch{URL: u, Method: "PUT", Body: "x"})
-		if !o.Allowed || o.Body != "hello PUT "+p {
-			t.Fatalf("want allowed, got %+v", o)
-		}
-		hits := api.requests(p)
-		if len(hits) != 2 || hits[0].Method != http.MethodOptions || hits[1].Method != http.MethodPut {
-			t.Fatalf("server should see OPTIONS then PUT, saw %v", methods(hits))
-		}
-	})
 
 	t.Run("AuthorizationCoveredByWildcard", func(t *testing.T) {
 		// spec.WebKit's AuthorizationCoveredByWildcard rests on this.
@@ -203,84 +77,9 @@ func TestWebKit(t *testing.T) {
 		}
 	})
 
-	t.Run("ExposedHeaders", func(t *testing.T) {
-		u, _ := ffURL("acao=" + ffApp + "&x=1&aceh=X-Exposed")
-		o := fetch(t, browser.Fetch{URL: u})
-		if !o.Allowed {
-			t.Fatalf("want allowed: %+v", o)
-		}
-		if v, ok := browser.HeaderValue(o.Headers, "X-Exposed"); !ok || v != "1" {
-			t.Errorf("X-Exposed should be readable: %v", o.Headers)
-		}
-		if _, ok := browser.HeaderValue(o.Headers, "X-Hidden"); ok {
-			t.Errorf("X-Hidden must not be readable: %v", o.Headers)
-		}
-	})
-
-	t.Run("NullOriginFromSandboxedPage", func(t *testing.T) {
-		page, err := topo.PageURL("null")
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, p := ffURL("acao=null")
-		o := fetch(t, browser.Fetch{PageURL: page, URL: u})
-		if !o.Allowed {
-			t.Fatalf("ACAO null answers an opaque origin: %+v", o)
-		}
-		hits := api.requests(p)
-		if len(hits) != 1 || hits[0].Header.Get("Origin") != "null" {
-			t.Fatalf("server should see Origin: null, saw %v", hits)
-		}
-		// And back to the first page's window: its origin is intact.
-		u, p = ffURL("acao=*")
-		if o := fetch(t, browser.Fetch{URL: u}); !o.Allowed {
-			t.Fatalf("%+v", o)
-		}
-		if hits := api.requests(p); len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
-			t.Fatalf("back on the app page the Origin should be %s, saw %v", ffApp, hits)
-		}
-	})
-
-	t.Run("SetCookieThenCredentialedFetch", func(t *testing.T) {
-		// The cookie endpoint needs a page of the cookie's origin: the
-		// engine loads the API origin in a window of its own.
-		if err := e.SetCookie(ctx, ffAPI+"/", browser.Cookie{Name: "sid", Value: "wk42", Secure: true, SameSite: "None"}); err != nil {
-			t.Fatal(err)
-		}
-		u, p := ffURL("acao=" + ffApp + "&acac=true&aceh=X-Got-Cookie")
-		o := fetch(t, browser.Fetch{URL: u, Credentials: "include"})
-		if !o.Allowed {
-			t.Fatalf("want allowed: %+v", o)
-		}
-		if v, _ := browser.HeaderValue(o.Headers, "X-Got-Cookie"); v != "wk42" {
-			t.Errorf("the API should get the cookie (same site); X-Got-Cookie = %q", v)
-		}
-		if hits := api.requests(p); len(hits) != 1 || hits[0].Header.Get("Origin") != ffApp {
-			t.Fatalf("the fetch must still run from the app page; saw %v", hits)
-		}
-		// Without credentials the cookie stays home.
-		u, _ = ffURL("acao=*&aceh=X-Got-Cookie")
-		if o := fetch(t, browser.Fetch{URL: u}); o.Allowed {
-			if v, ok := browser.HeaderValue(o.Headers, "X-Got-Cookie"); ok {
-				t.Errorf("cookie sent without credentials: %q", v)
-			}
-		} else {
-			t.Fatalf("%+v", o)
-		}
+	t.Run("SetCookieRefusesNonHTTP", func(t *testing.T) {
 		if err := e.SetCookie(ctx, "ftp://x/", browser.Cookie{Name: "a", Value: "b"}); err == nil {
 			t.Error("a non-HTTP URL should be refused")
-		}
-	})
-
-	t.Run("RedirectToOtherOrigin", func(t *testing.T) {
-		// api -> api2: the second hop has a tainted origin (Origin: null).
-		to, p2 := ffURL("acao=*")
-		to = strings.Replace(to, ffAPI, wkAPI2, 1)
-		u, p1 := ffURL("acao=*&redirect=" + url.QueryEscape(to))
-		o := fetch(t, browser.Fetch{URL: u})
-		t.Logf("first hop %v, second hop %v (Origin %q)", methods(api.requests(p1)), methods(api.requests(p2)), originOf(api.requests(p2)))
-		if !o.Allowed {
-			t.Errorf("a redirect to another origin answering ACAO * should be readable: %+v", o)
 		}
 	})
 
@@ -369,8 +168,7 @@ func TestWebKit(t *testing.T) {
 	}
 	running := webkitProcs()
 	t.Logf("running: %v", running)
-	closed = true
-	if err := e.Close(); err != nil {
+	if err := env.Close(); err != nil {
 		t.Errorf("Close: %v", err)
 	}
 	if n := browser.GroupAlive(dpid); n != 0 {
@@ -399,7 +197,7 @@ func TestWebKit(t *testing.T) {
 			t.Errorf("process left behind: %s", p)
 		}
 	}
-	if _, err := e.Fetch(ctx, browser.Fetch{PageURL: ffAppPage, URL: ffAPI + "/after-close"}); !errors.Is(err, browser.ErrWebKitClosed) {
+	if _, err := e.Fetch(context.Background(), browser.Fetch{PageURL: ffAppPage, URL: ffAPI + "/after-close"}); !errors.Is(err, browser.ErrWebKitClosed) {
 		t.Errorf("Fetch after Close = %v, want ErrWebKitClosed", err)
 	}
 }

@@ -19,18 +19,16 @@ package corstest
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corsproof/corsproof"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/scenarios"
 	"github.com/corsproof/corsproof/spec"
@@ -60,13 +58,7 @@ func Check(t testing.TB, h http.Handler, p *policy.Policy, o ...Options) []corsp
 		opts = o[0]
 	}
 	results, err := Run(context.Background(), h, p, opts)
-	var nf *browser.NotFoundError
-	switch {
-	case errors.As(err, &nf) && os.Getenv("CI") != "true":
-		t.Skipf("corstest: %v", err)
-	case err != nil:
-		t.Fatalf("corstest: %v", err)
-	}
+	testenv.Started(t, "the browser for corstest", err)
 	for _, r := range results {
 		if r.Failed() {
 			t.Errorf("corstest: %s [%s]: %s", r.Scenario.ID, r.VerdictLabel(), r.Explanation)

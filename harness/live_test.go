@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/corsproof/corsproof"
 
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -172,12 +172,7 @@ func (a *liveTestAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // an https origin page fetching an http://127.0.0.1 target, a target that
 // hangs, the user's cookie, and an https target trusted by its pin only.
 func TestLiveRunInChromium(t *testing.T) {
-	if _, err := browser.FindChromium(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("CI=true and no browser: %v", err)
-		}
-		t.Skipf("no Chromium (%v); install it with 'apt-get install chromium'", err)
-	}
+	testenv.Found(t, "chromium", browser.FindChromium)
 	api := &liveTestAPI{cookies: map[string]string{}, stop: make(chan struct{})}
 	srv := httptest.NewServer(api)
 	defer srv.Close()

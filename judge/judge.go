@@ -1,11 +1,11 @@
 package judge
 
 import (
-	"strings"
 	"fmt"
 	"net/url"
 	"regexp"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/corsproof/corsproof"

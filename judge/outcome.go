@@ -117,4 +117,3 @@ func minus(a, b []string) []string {
 	}
 	return out
 }
-

@@ -1,9 +1,9 @@
 package judge
 
 import (
-	"slices"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof"

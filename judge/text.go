@@ -93,7 +93,6 @@ func sendOrSkip(send bool) string {
 	return "use the cached one"
 }
 
-
 // headerList lists CORS headers as "Name: value; ...", or "no CORS headers".
 func headerList(hs spec.Headers) string {
 	var parts []string

@@ -81,9 +81,7 @@ func hostProblem(host string) string {
 		}
 		return ""
 	}
-	if strings.HasPrefix(host, "*.") {
-		host = host[2:]
-	}
+	host = strings.TrimPrefix(host, "*.")
 	if strings.Contains(host, "*") {
 		return `"*" is allowed in an origin only as the whole first label, as in https://*.example.com`
 	}

@@ -26,12 +26,12 @@ import (
 // realResults runs a handful of catalog scenarios in real Chromium against
 // the mock serving reflect-origin-credentials, so the report holds passes
 // (the trusted app) and security mismatches (evil and null read the API).
-func realResults(t *testing.T) ([]corsproof.Result, Meta, map[string]string) {
+func realResults(t *testing.T) ([]corsproof.Run, Meta) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	f, _ := mockapi.FaultByName("reflect-origin-credentials")
-	run, err := harness.StartMock(ctx, harness.MockConfig{Policies: scenarios.Policies(), Fault: f})
+	session, err := harness.Start(ctx, harness.Config{Engine: corsproof.Chromium, Policies: scenarios.Policies(), Fault: f})
 	var nf *browser.NotFoundError
 	if errors.As(err, &nf) {
 		if os.Getenv("CI") == "true" {
@@ -42,7 +42,7 @@ func realResults(t *testing.T) ([]corsproof.Result, Meta, map[string]string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer run.Close()
+	defer session.Close()
 	want := map[string]bool{"get-allowed": true, "get-cross-site-blocked": true, "put-preflight-allowed": true,
 		"put-cross-site-blocked": true, "credentialed-session-allowed": true, "null-origin-blocked": true}
 	var list []corsproof.Scenario
@@ -54,17 +54,15 @@ func realResults(t *testing.T) ([]corsproof.Result, Meta, map[string]string) {
 	if len(list) != len(want) {
 		t.Fatalf("found %d of the %d scenarios in the catalog", len(list), len(want))
 	}
-	results := run.Runner.RunAll(ctx, list, harness.RunOptions{})
-	origins := map[string]string{}
-	for _, s := range corsproof.MockSites() {
-		origins[s.Name] = s.Origin
-	}
-	m := Meta{Command: "run", Target: "embedded mock", Fault: f.Name, Browser: run.Engine.Name(), BrowserVersion: run.Engine.Version(), Started: time.Now().UTC()}
-	return results, m, origins
+	run := corsproof.Run{Engine: session.Engine.Name(), Version: session.Engine.Version(),
+		Results: session.Runner().RunAll(ctx, list, harness.RunOptions{})}
+	m := Meta{Command: "run", Target: "embedded mock", Fault: f.Name, Started: time.Now().UTC()}
+	return []corsproof.Run{run}, m
 }
 
 func TestReportsOfARealRun(t *testing.T) {
-	results, m, origins := realResults(t)
+	runs, m := realResults(t)
+	results := runs[0].Results
 	s := Summarize(results)
 	if s.Pass == 0 || s.ServerMismatch == 0 || s.Error != 0 {
 		t.Fatalf("want passes and mismatches and no error, got %s", s)
@@ -73,7 +71,7 @@ func TestReportsOfARealRun(t *testing.T) {
 
 	t.Run("json validates against the schema", func(t *testing.T) {
 		var b bytes.Buffer
-		if err := JSON(&b, results, m, origins); err != nil {
+		if err := JSON(&b, runs, m); err != nil {
 			t.Fatal(err)
 		}
 		var doc any
@@ -81,15 +79,22 @@ func TestReportsOfARealRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustValid(t, doc)
-		if !strings.Contains(b.String(), `"version": "`+m.BrowserVersion+`"`) {
+		if runs[0].Version == "" || !strings.Contains(b.String(), `"version": "`+runs[0].Version+`"`) {
 			t.Error("browser version missing")
+		}
+		// Every result has the origin its page really had.
+		for i, r := range doc.(map[string]any)["runs"].([]any)[0].(map[string]any)["results"].([]any) {
+			r := r.(map[string]any)
+			if o := r["origin"]; o == "" || o != results[i].Origin {
+				t.Errorf("result %v: origin %q, want %q", r["id"], o, results[i].Origin)
+			}
 		}
 	})
 
 	t.Run("html matrix renders in chromium without network", func(t *testing.T) {
 		path := filepath.Join(dir, "report.html")
 		var b bytes.Buffer
-		if err := HTML(&b, results, m, origins); err != nil {
+		if err := HTML(&b, runs, m); err != nil {
 			t.Fatal(err)
 		}
 		// The page carries a CSP forbidding every load; strip it here so

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 
 	"github.com/corsproof/corsproof"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -18,15 +16,16 @@ import (
 // one where Firefox passes only through a known deviation, one where
 // WebKit blocks what the others allow; plus WebKit, which sees no wire, on
 // a scenario where the readable headers cannot be compared.
-func crossRuns() []EngineRun {
+func crossRuns() []corsproof.Run {
 	mk := func(id string, v corsproof.Verdict, known bool, allowed bool, devs ...string) corsproof.Result {
 		return corsproof.Result{
 			Scenario: corsproof.Scenario{ID: id, Title: id, Labels: []string{"policy:default"}, Policy: "default", Site: "app"},
 			Verdict:  v, Known: known, Explanation: id + " explained",
-			Expected:     corsproof.Outcome{Allowed: true, Exposed: []string{"x-total-count"}},
-			Observed:     corsproof.Outcome{Allowed: allowed, Exposed: []string{"x-total-count"}},
+			Origin:       "https://app.example.test",
+			Policy:       corsproof.Outcome{Allowed: true, Exposed: []string{"x-total-count"}},
+			Browser:      corsproof.Outcome{Allowed: allowed, Exposed: []string{"x-total-count"}},
 			WireDecision: &spec.Decision{Allowed: allowed, Deviations: devs},
-			Observation:  &browser.Observation{Allowed: allowed},
+			Observation:  &corsproof.Observation{Allowed: allowed},
 			Duration:     time.Millisecond,
 		}
 	}
@@ -37,18 +36,18 @@ func crossRuns() []EngineRun {
 	}
 	broken := mk("c-webkit-blocks", corsproof.VerdictServerMismatch, false, false)
 	broken.Severity, broken.Browser.Reason = corsproof.SeverityBroken, ""
-	return []EngineRun{
-		{Engine: "chromium", Version: "Chromium/1", Results: []corsproof.Result{
+	return []corsproof.Run{
+		{Engine: corsproof.Chromium, Version: "Chromium/1", Results: []corsproof.Result{
 			mk("a-all-pass", corsproof.VerdictPass, false, true),
 			mk("b-firefox-known", corsproof.VerdictPass, false, true),
 			mk("c-webkit-blocks", corsproof.VerdictPass, false, true),
 		}},
-		{Engine: "firefox", Version: "Firefox/1", Results: []corsproof.Result{
+		{Engine: corsproof.Firefox, Version: "Firefox/1", Results: []corsproof.Result{
 			mk("a-all-pass", corsproof.VerdictPass, false, true),
 			mk("b-firefox-known", corsproof.VerdictBrowserDeviation, true, true, spec.DevCacheTokensLiteral),
 			mk("c-webkit-blocks", corsproof.VerdictPass, false, true),
 		}},
-		{Engine: "webkit", Version: "WebKitGTK/1", Results: []corsproof.Result{
+		{Engine: corsproof.WebKit, Version: "WebKitGTK/1", Results: []corsproof.Result{
 			noWire(mk("a-all-pass", corsproof.VerdictPass, false, true)),
 			noWire(mk("b-firefox-known", corsproof.VerdictPass, false, true)),
 			noWire(broken),
@@ -78,10 +77,10 @@ func TestCrossMarksAndExplainsWhereEnginesDiffer(t *testing.T) {
 	}
 }
 
-func TestCrossTextIsOneTableWithAColumnPerEngine(t *testing.T) {
+func TestTextOfSeveralEnginesIsOneTableWithAColumnPerEngine(t *testing.T) {
 	var plain, coloured bytes.Buffer
-	CrossText(&plain, crossRuns(), TextOptions{})
-	CrossText(&coloured, crossRuns(), TextOptions{Color: true})
+	Text(&plain, crossRuns(), TextOptions{})
+	Text(&coloured, crossRuns(), TextOptions{Color: true})
 	if !ansiRE.MatchString(coloured.String()) {
 		t.Fatal("Color: true wrote no ANSI codes")
 	}
@@ -90,19 +89,24 @@ func TestCrossTextIsOneTableWithAColumnPerEngine(t *testing.T) {
 	}
 	out := plain.String()
 	lines := strings.Split(out, "\n")
-	if !regexp.MustCompile(`^SCENARIO\s+EXPECTED\s+CHROMIUM\s+FIREFOX\s+WEBKIT$`).MatchString(lines[0]) {
+	if !regexp.MustCompile(`^SCENARIO\s+POLICY\s+CHROMIUM\s+FIREFOX\s+WEBKIT$`).MatchString(lines[0]) {
 		t.Fatalf("header = %q", lines[0])
 	}
 	// The last engine's column starts at the same place on every row (its
 	// cells are one word here), the ≠ mark notwithstanding.
 	col := len([]rune(lines[0][:strings.Index(lines[0], "WEBKIT")]))
+	rows := 0
 	for _, l := range lines[1:] {
 		if !strings.HasPrefix(l, "≠ ") && !strings.HasPrefix(l, "  ") || strings.HasPrefix(l, "    ") {
 			continue
 		}
+		rows++
 		if got := len([]rune(l[:strings.LastIndex(l, " ")+1])); got != col {
 			t.Errorf("the webkit cell of %q starts at %d, want %d", l, got, col)
 		}
+	}
+	if rows != 3 {
+		t.Errorf("%d scenario rows, want 3:\n%s", rows, out)
 	}
 	for _, w := range []string{
 		"≠ b-firefox-known", "    chromium, webkit: as the standard; firefox: known deviation cache-tokens-literal",
@@ -114,80 +118,96 @@ func TestCrossTextIsOneTableWithAColumnPerEngine(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", w, out)
 		}
 	}
+	// Several engines: no verdict column, the explanation is the row's.
+	if strings.Contains(out, "VERDICT") || strings.Contains(out, "c-webkit-blocks explained") {
+		t.Errorf("the table of several engines has the one-engine columns:\n%s", out)
+	}
 	var only bytes.Buffer
-	CrossText(&only, crossRuns(), TextOptions{OnlyFailures: true})
-	if strings.Contains(only.String(), "a-all-pass") || !strings.Contains(only.String(), "c-webkit-blocks") {
+	Text(&only, crossRuns(), TextOptions{OnlyFailures: true})
+	if strings.Contains(only.String(), "a-all-pass") || !strings.Contains(only.String(), "c-webkit-blocks") || !strings.Contains(only.String(), "b-firefox-known") {
 		t.Errorf("OnlyFailures keeps the rows that agree, or drops one that differs:\n%s", only.String())
 	}
 }
 
-func TestCrossTextNamesAnEngineThatDidNotRun(t *testing.T) {
+func TestTextNamesAnEngineThatDidNotRun(t *testing.T) {
 	runs := crossRuns()[:2]
-	runs[1] = EngineRun{Engine: "firefox", Err: "firefox cannot start: no Firefox found"}
+	runs[1] = corsproof.Run{Engine: corsproof.Firefox, Err: "firefox cannot start: no Firefox found"}
 	var b bytes.Buffer
-	CrossText(&b, runs, TextOptions{})
-	for _, w := range []string{"firefox: did not run: firefox cannot start: no Firefox found", "chromium (Chromium/1): 3 scenarios: 3 pass"} {
+	Text(&b, runs, TextOptions{})
+	for _, w := range []string{"firefox: did not run: firefox cannot start: no Firefox found", "chromium (Chromium/1): 3 scenarios: 3 pass",
+		"  a-all-pass       allowed  allowed   -"} {
 		if !strings.Contains(b.String(), w) {
 			t.Errorf("table lacks %q:\n%s", w, b.String())
 		}
 	}
 }
 
-func decodeCross(t *testing.T, runs []EngineRun) map[string]any {
-	t.Helper()
-	var b bytes.Buffer
-	if err := CrossJSON(&b, runs, Meta{Command: "run", Target: "embedded mock", Started: time.Now()}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
-
-func TestCrossJSONMatchesTheSchema(t *testing.T) {
+func TestJSONOfSeveralEnginesMatchesTheSchema(t *testing.T) {
 	runs := crossRuns()
-	runs = append(runs, EngineRun{Engine: "other", Err: "other cannot start"})
-	doc := decodeCross(t, runs)
+	runs = append(runs, corsproof.Run{Engine: "other", Err: "other cannot start"})
+	doc := decode(t, runs)
 	mustValid(t, doc)
-	engines := doc["engines"].([]any)
-	if len(engines) != 4 || engines[3].(map[string]any)["error"] != "other cannot start" {
-		t.Errorf("engines = %v", engines)
+	list := doc["runs"].([]any)
+	if len(list) != 4 || at(t, list, 3, "error") != "other cannot start" || len(at(t, list, 3, "results").([]any)) != 0 ||
+		at(t, list, 3, "summary", "total") != 0.0 {
+		t.Errorf("runs = %v", list)
 	}
-	row := doc["comparison"].([]any)[1].(map[string]any)
-	cell := row["engines"].(map[string]any)["firefox"].(map[string]any)
-	if row["differs"] != true || cell["verdict"] != "browser-deviation" || cell["known_deviation"] != true {
-		t.Errorf("comparison row = %v", row)
+	if at(t, list, 1, "engine") != "firefox" || at(t, list, 1, "version") != "Firefox/1" || len(at(t, list, 1, "results").([]any)) != 3 {
+		t.Errorf("firefox's run = %v", list[1])
 	}
-	if c := row["engines"].(map[string]any)["other"].(map[string]any); c["verdict"] != "not-run" {
+	row := at(t, doc, "rows", 1).(map[string]any)
+	cell := at(t, row, "engines", "firefox").(map[string]any)
+	if row["differs"] != true || cell["verdict"] != "browser-deviation" || cell["known_deviation"] != true || cell["browser"] != "allowed" {
+		t.Errorf("row = %v", row)
+	}
+	if c := at(t, row, "engines", "other").(map[string]any); c["verdict"] != "not-run" || c["browser"] != "-" {
 		t.Errorf("an engine that did not run: %v", c)
 	}
+	if e := at(t, doc, "rows", 2, "explanation"); !strings.Contains(e.(string), "webkit: server mismatch (broken)") {
+		t.Errorf("explanation of the row where webkit blocks = %q", e)
+	}
 }
 
-func TestSchemaRejectsWrongCrossDocuments(t *testing.T) {
+func TestSchemaRejectsWrongDocumentsOfSeveralEngines(t *testing.T) {
 	tests := []struct {
 		desc   string
-		mutate func(doc map[string]any)
+		mutate func(doc map[string]any) any
 		want   string
 	}{
-		{desc: "unknown cell verdict", want: "/comparison/0/engines/webkit/verdict", mutate: func(d map[string]any) {
-			d["comparison"].([]any)[0].(map[string]any)["engines"].(map[string]any)["webkit"].(map[string]any)["verdict"] = "fine"
+		{desc: "unknown cell verdict", want: "/rows/0/engines/webkit/verdict", mutate: func(d map[string]any) any {
+			at(t, d, "rows", 0, "engines", "webkit").(map[string]any)["verdict"] = "fine"
+			return d
 		}},
-		{desc: "result in an engine without explanation", want: `lacks required property "explanation"`, mutate: func(d map[string]any) {
-			delete(d["engines"].([]any)[0].(map[string]any)["results"].([]any)[0].(map[string]any), "explanation")
+		{desc: "a cell's side under its old name", want: `has property "observed"`, mutate: func(d map[string]any) any {
+			c := at(t, d, "rows", 0, "engines", "webkit").(map[string]any)
+			c["observed"] = c["browser"]
+			delete(c, "browser")
+			return d
 		}},
-		{desc: "engine without browser", want: `lacks required property "browser"`, mutate: func(d map[string]any) {
-			delete(d["engines"].([]any)[1].(map[string]any), "browser")
+		{desc: "result in an engine without explanation", want: `lacks required property "explanation"`, mutate: func(d map[string]any) any {
+			delete(at(t, d, "runs", 0, "results", 0).(map[string]any), "explanation")
+			return d
 		}},
-		{desc: "both shapes at once", want: `has property "summary"`, mutate: func(d map[string]any) {
-			d["summary"] = map[string]any{"total": 1.0, "pass": 1.0, "server_mismatch": 0.0, "browser_deviation": 0.0, "error": 0.0}
+		{desc: "run without engine", want: `/runs/1: lacks required property "engine"`, mutate: func(d map[string]any) any {
+			delete(at(t, d, "runs", 1).(map[string]any), "engine")
+			return d
+		}},
+		{desc: "the old cross shape", want: `lacks required property "runs"`, mutate: func(d map[string]any) any {
+			var engines []any
+			for _, r := range d["runs"].([]any) {
+				r := r.(map[string]any)
+				engines = append(engines, map[string]any{"browser": map[string]any{"name": r["engine"], "version": r["version"]},
+					"summary": r["summary"], "results": r["results"]})
+			}
+			return map[string]any{"run": d["run"], "engines": engines, "comparison": d["rows"]}
+		}},
+		{desc: "the old cross shape's own keys", want: `has property "comparison", which the schema does not allow`, mutate: func(d map[string]any) any {
+			return map[string]any{"run": d["run"], "runs": d["runs"], "rows": d["rows"], "comparison": d["rows"]}
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			doc := decodeCross(t, crossRuns())
-			tt.mutate(doc)
+			doc := tt.mutate(decode(t, crossRuns()))
 			errs, err := validate(Schema, doc)
 			if err != nil {
 				t.Fatal(err)
@@ -199,17 +219,20 @@ func TestSchemaRejectsWrongCrossDocuments(t *testing.T) {
 	}
 }
 
-func TestCrossHTMLHasAColumnPerEngineAndTheDifferencesFirst(t *testing.T) {
+func TestHTMLHasAColumnPerEngineAndTheDifferencesFirst(t *testing.T) {
+	runs := crossRuns()
+	runs = append(runs, corsproof.Run{Engine: "other", Err: "other cannot start"})
 	var b bytes.Buffer
-	if err := CrossHTML(&b, crossRuns(), Meta{Command: "run", Target: "embedded mock"}); err != nil {
+	if err := HTML(&b, runs, Meta{Command: "run", Target: "embedded mock"}); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
 	if regexp.MustCompile(`(?i)(src|href)="(https?:)?//`).MatchString(page) {
 		t.Error("the page loads something from the network")
 	}
-	for _, w := range []string{"<th>chromium</th><th>firefox</th><th>webkit</th>", `class="cell deviation-known"`, `class="cell broken"`, "var(--pass)",
-		"known deviation cache-tokens-literal", "2 of 3 scenarios differ"} {
+	for _, w := range []string{"<th>chromium</th><th>firefox</th><th>webkit</th><th>other</th>", `class="cell deviation-known"`, `class="cell broken"`, "var(--pass)",
+		"known deviation cache-tokens-literal", "2 of 3 scenarios differ between engines or from the standard",
+		`data-engine="other"`, "did not run", `data-verdict="not-run"`} {
 		if !strings.Contains(page, w) {
 			t.Errorf("page lacks %q", w)
 		}
@@ -218,18 +241,26 @@ func TestCrossHTMLHasAColumnPerEngineAndTheDifferencesFirst(t *testing.T) {
 	if b1 < 0 || b2 < 0 || a < 0 || a < b1 || a < b2 {
 		t.Errorf("the differing rows do not come first: %d %d %d", b1, b2, a)
 	}
+	// Every engine's scenarios are there in full; the matrix has the one
+	// (origin, request) cell, the worst of all engines.
+	if got := strings.Count(page, `<details class="scenario `); got != 9 {
+		t.Errorf("%d scenario sections, want 9", got)
+	}
+	if m := matrixOf(t, page); strings.Count(m, `<td class="cell `) != 1 || !strings.Contains(m, `<td class="cell broken"`) {
+		t.Errorf("matrix:\n%s", m)
+	}
 }
 
-func TestCrossJUnitHasASuitePerEngine(t *testing.T) {
+func TestJUnitHasASuitePerEngine(t *testing.T) {
 	runs := crossRuns()
-	runs[2] = EngineRun{Engine: "webkit", Err: "webkit cannot start"}
+	runs[2] = corsproof.Run{Engine: corsproof.WebKit, Err: "webkit cannot start"}
 	var b bytes.Buffer
-	if err := CrossJUnit(&b, runs, Meta{Command: "run", Target: "embedded mock"}); err != nil {
+	if err := JUnit(&b, runs, Meta{Command: "run", Target: "embedded mock"}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
 	if strings.Count(out, "<testsuite ") != 3 || !strings.Contains(out, `classname="corsproof.firefox.default"`) ||
-		!strings.Contains(out, `<error message="webkit cannot start"`) {
+		!strings.Contains(out, `<error message="webkit cannot start"`) || !strings.Contains(out, `name="start webkit"`) {
 		t.Errorf("JUnit:\n%s", out)
 	}
 }

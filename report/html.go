@@ -10,7 +10,6 @@ import (
 
 	"github.com/corsproof/corsproof"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -50,16 +49,36 @@ var classRank = map[string]int{"pass": 0, "deviation-known": 1, "deviation-unkno
 
 type htmlPage struct {
 	Meta    Meta
-	Summary Summary
-	Columns []htmlColumn
+	Engines []htmlEngine
+	// Rows are the scenarios across engines, those that differ first.
 	Rows    []htmlRow
-	Results []htmlResult
+	Differ  int
+	Columns []htmlColumn
+	Matrix  []htmlMatrixRow
 	Legend  []string
+}
+
+// htmlEngine is one engine's run: its summary and its scenarios in full.
+type htmlEngine struct {
+	Name, Version, Err string
+	Summary            Summary
+	Results            []htmlResult
+}
+
+type htmlRow struct {
+	ID, Policy, Explanation string
+	Differs                 bool
+	Cells                   []htmlRowCell
+}
+
+type htmlRowCell struct {
+	NotRun                     bool
+	Class, Text, Title, Anchor string
 }
 
 type htmlColumn struct{ Request, Policy string }
 
-type htmlRow struct {
+type htmlMatrixRow struct {
 	Origin, Site string
 	Cells        []htmlCell
 }
@@ -74,8 +93,9 @@ type htmlCell struct {
 
 type htmlResult struct {
 	Anchor, Class, Label string
+	Engine               string
 	R                    corsproof.Result
-	Origin, Request      string
+	Request              string
 	Preflight            *htmlExchange
 	Actual               []htmlExchange
 	Browser              []string
@@ -87,57 +107,90 @@ type htmlExchange struct {
 	Request, Response string
 }
 
-// HTML writes a self-contained HTML report: the origin × request matrix
-// coloured by verdict, then each scenario with its request, the preflight
-// and actual exchanges as seen on the wire, the browser's reason and the
-// model's explanation.
-func HTML(w io.Writer, results []corsproof.Result, m Meta, origins map[string]string) error {
-	page := htmlPage{Meta: m, Summary: Summarize(results),
-		Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "error"}}
+// HTML writes one self-contained page for runs in one engine or several: a
+// summary per engine; a table with a row per scenario and a column per
+// engine (the browser's outcome coloured by verdict, the explanation on
+// hover), the rows that differ between engines or from the standard first,
+// each with its one-line explanation; the origin × request matrix coloured
+// by the worst verdict over the engines; then each engine's scenarios with
+// the request, the preflight and actual exchanges as seen on the wire, the
+// browser's reason and the model's steps.
+func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
+	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "error"}}
+	anchors := map[*corsproof.Result]string{}
 	colIndex := map[string]int{}
 	rowIndex := map[string]int{}
 	type at struct{ row, col int }
-	cells := map[at][]int{}
-	for i, r := range results {
-		origin := originOf(r, origins)
-		key := r.Scenario.Policy + "\x00" + r.Scenario.Request.String()
-		c, ok := colIndex[key]
-		if !ok {
-			c = len(page.Columns)
-			colIndex[key] = c
-			page.Columns = append(page.Columns, htmlColumn{Request: r.Scenario.Request.String(), Policy: r.Scenario.Policy})
+	cells := map[at][]htmlResult{}
+	for ei, run := range runs {
+		e := htmlEngine{Name: string(run.Engine), Version: run.Version, Err: run.Err, Summary: Summarize(run.Results)}
+		for i := range run.Results {
+			r := &run.Results[i]
+			hr := newHTMLResult(fmt.Sprintf("r%d-s%d", ei, i), *r)
+			hr.Engine = e.Name
+			anchors[r] = hr.Anchor
+			e.Results = append(e.Results, hr)
+			key := r.Scenario.Policy + "\x00" + hr.Request
+			c, ok := colIndex[key]
+			if !ok {
+				c = len(page.Columns)
+				colIndex[key] = c
+				page.Columns = append(page.Columns, htmlColumn{Request: hr.Request, Policy: r.Scenario.Policy})
+			}
+			rk := r.Origin + "\x00" + r.Scenario.Site
+			row, ok := rowIndex[rk]
+			if !ok {
+				row = len(page.Matrix)
+				rowIndex[rk] = row
+				page.Matrix = append(page.Matrix, htmlMatrixRow{Origin: r.Origin, Site: r.Scenario.Site})
+			}
+			cells[at{row, c}] = append(cells[at{row, c}], hr)
 		}
-		rk := origin + "\x00" + r.Scenario.Site
-		row, ok := rowIndex[rk]
-		if !ok {
-			row = len(page.Rows)
-			rowIndex[rk] = row
-			page.Rows = append(page.Rows, htmlRow{Origin: origin, Site: r.Scenario.Site})
-		}
-		cells[at{row, c}] = append(cells[at{row, c}], i)
-		page.Results = append(page.Results, newHTMLResult(i, r, origin))
+		page.Engines = append(page.Engines, e)
 	}
-	for ri := range page.Rows {
-		page.Rows[ri].Cells = make([]htmlCell, len(page.Columns))
+	for ri := range page.Matrix {
+		page.Matrix[ri].Cells = make([]htmlCell, len(page.Columns))
 		for ci := range page.Columns {
-			idx := cells[at{ri, ci}]
-			if len(idx) == 0 {
-				page.Rows[ri].Cells[ci] = htmlCell{Empty: true}
+			in := cells[at{ri, ci}]
+			if len(in) == 0 {
+				page.Matrix[ri].Cells[ci] = htmlCell{Empty: true}
 				continue
 			}
-			cell := htmlCell{Count: len(idx), Anchor: page.Results[idx[0]].Anchor, Class: "pass"}
+			cell := htmlCell{Count: len(in), Anchor: in[0].Anchor, Class: "pass"}
 			var titles []string
-			for _, i := range idx {
-				hr := page.Results[i]
+			for _, hr := range in {
 				if classRank[hr.Class] > classRank[cell.Class] {
 					cell.Class, cell.Anchor = hr.Class, hr.Anchor
 				}
-				titles = append(titles, hr.R.Scenario.ID+": "+hr.Label)
+				title := hr.R.Scenario.ID + ": " + hr.Label
+				if len(runs) > 1 {
+					title = hr.R.Scenario.ID + " (" + hr.Engine + "): " + hr.Label
+				}
+				titles = append(titles, title)
 			}
 			cell.Title = strings.Join(titles, "\n")
-			page.Rows[ri].Cells[ci] = cell
+			page.Matrix[ri].Cells[ci] = cell
 		}
 	}
+	var same []htmlRow
+	for _, row := range Cross(runs) {
+		hr := htmlRow{ID: row.ID, Policy: policyOf(row), Explanation: row.Explanation, Differs: row.Differs}
+		for _, c := range row.Cells {
+			if c == nil {
+				hr.Cells = append(hr.Cells, htmlRowCell{NotRun: true})
+				continue
+			}
+			hr.Cells = append(hr.Cells, htmlRowCell{Class: VerdictClass(*c), Text: cellText(c),
+				Title: c.VerdictLabel() + ": " + oneLine(c.Explanation), Anchor: anchors[c]})
+		}
+		if row.Differs {
+			page.Differ++
+			page.Rows = append(page.Rows, hr)
+		} else {
+			same = append(same, hr)
+		}
+	}
+	page.Rows = append(page.Rows, same...)
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, page); err != nil {
 		return fmt.Errorf("html report: %w", err)
@@ -146,10 +199,10 @@ func HTML(w io.Writer, results []corsproof.Result, m Meta, origins map[string]st
 	return err
 }
 
-func newHTMLResult(i int, r corsproof.Result, origin string) htmlResult {
+func newHTMLResult(anchor string, r corsproof.Result) htmlResult {
 	hr := htmlResult{
-		Anchor: fmt.Sprintf("s%d", i), Class: VerdictClass(r), Label: r.VerdictLabel(),
-		R: r, Origin: origin, Request: r.Scenario.Request.String(),
+		Anchor: anchor, Class: VerdictClass(r), Label: r.VerdictLabel(),
+		R: r, Request: r.Scenario.Request.String(),
 	}
 	if obs := r.Observation; obs != nil {
 		if obs.Preflight != nil {
@@ -171,7 +224,7 @@ func newHTMLResult(i int, r corsproof.Result, origin string) htmlResult {
 }
 
 // wire renders an exchange like an HTTP/1.1 trace.
-func wire(x browser.Exchange) htmlExchange {
+func wire(x corsproof.Exchange) htmlExchange {
 	var req, resp strings.Builder
 	fmt.Fprintf(&req, "%s %s\n", x.Method, x.URL)
 	for _, h := range x.RequestHeaders {
@@ -189,7 +242,7 @@ func wire(x browser.Exchange) htmlExchange {
 }
 
 // browserSays lists what the browser reported, its own words first.
-func browserSays(o browser.Observation) []string {
+func browserSays(o corsproof.Observation) []string {
 	var out []string
 	if o.Allowed {
 		out = append(out, fmt.Sprintf("allowed: status %d, response type %s", o.Status, o.Type))

@@ -5,12 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/corsproof/corsproof"
-
-	"github.com/corsproof/corsproof/browser"
 )
 
 // Schema is the JSON Schema (draft 2020-12) of the JSON report.
@@ -18,44 +15,50 @@ import (
 //go:embed schema.json
 var Schema []byte
 
-// Meta describes a run for the reports.
+// Meta describes a run for the reports; the engines and their versions
+// come from the runs.
 type Meta struct {
-	Command        string    `json:"command"` // run or check
-	Target         string    `json:"target"`
-	Fault          string    `json:"fault,omitempty"`
-	Browser        string    `json:"-"`
-	BrowserVersion string    `json:"-"`
-	Seed           uint64    `json:"seed,omitempty"`
-	Started        time.Time `json:"started"`
+	Command string    `json:"command"` // run or check
+	Target  string    `json:"target"`
+	Fault   string    `json:"fault,omitempty"`
+	Seed    uint64    `json:"seed,omitempty"`
+	Started time.Time `json:"started"`
 }
 
-// Document is the JSON report (schema: report/schema.json).
+// Document is the JSON report (schema: report/schema.json), one shape for
+// one engine or several: each engine's run, and the scenarios lined up
+// across them (for one engine, whether it departs from the standard).
 type Document struct {
-	Meta    Meta         `json:"run"`
-	Summary Summary      `json:"summary"`
-	Browser BrowserInfo  `json:"browser"`
-	Results []JSONResult `json:"results"`
+	Meta Meta      `json:"run"`
+	Runs []JSONRun `json:"runs"`
+	Rows []JSONRow `json:"rows"`
 }
 
-// BrowserInfo names the engine.
-type BrowserInfo struct {
-	Name    string `json:"name"`
-	Version string `json:"version"`
+// JSONRun is one engine's run: its results, or the error that kept the
+// engine from running (Results is then empty).
+type JSONRun struct {
+	Engine  corsproof.Engine `json:"engine"`
+	Version string           `json:"version"`
+	Error   string           `json:"error,omitempty"`
+	Summary Summary          `json:"summary"`
+	Results []JSONResult     `json:"results"`
 }
 
-// JSONResult is one scenario in the JSON report.
+// JSONResult is one scenario in one engine. Policy, Wire and Browser are the
+// three sides: what the policy says, what the headers on the wire say (both
+// through the Fetch model), what the browser did; PolicyName names the policy.
 type JSONResult struct {
 	ID          string             `json:"id"`
 	Title       string             `json:"title,omitempty"`
 	Labels      []string           `json:"labels"`
 	Origin      string             `json:"origin"`
 	Site        string             `json:"site"`
-	Policy      string             `json:"policy,omitempty"`
+	PolicyName  string             `json:"policy_name,omitempty"`
 	Request     corsproof.Request  `json:"request"`
 	URL         string             `json:"url,omitempty"`
-	Expected    corsproof.Outcome  `json:"expected"`
-	Model       corsproof.Outcome  `json:"model"`
-	Observed    corsproof.Outcome  `json:"observed"`
+	Policy      corsproof.Outcome  `json:"policy"`
+	Wire        corsproof.Outcome  `json:"wire"`
+	Browser     corsproof.Outcome  `json:"browser"`
 	Verdict     corsproof.Verdict  `json:"verdict"`
 	Severity    corsproof.Severity `json:"severity"`
 	Known       bool               `json:"known_deviation,omitempty"`
@@ -66,61 +69,69 @@ type JSONResult struct {
 	Detail      *corsproof.Result  `json:"detail,omitempty"`
 }
 
-// NewDocument builds the JSON report. origins maps site names to origins.
-func NewDocument(results []corsproof.Result, m Meta, origins map[string]string) Document {
-	d := Document{Meta: m, Summary: Summarize(results), Browser: BrowserInfo{Name: m.Browser, Version: m.BrowserVersion}}
-	d.Results = make([]JSONResult, 0, len(results))
-	for i := range results {
-		r := results[i]
-		labels := r.Scenario.Labels
-		if labels == nil {
-			labels = []string{}
+// JSONRow is one scenario across the engines (see CrossRow).
+type JSONRow struct {
+	ID          string              `json:"id"`
+	Differs     bool                `json:"differs"`
+	Explanation string              `json:"explanation"`
+	Engines     map[string]JSONCell `json:"engines"`
+}
+
+// JSONCell is one engine's outcome of a scenario.
+type JSONCell struct {
+	Browser  string             `json:"browser"`
+	Verdict  string             `json:"verdict"` // a corsproof.Verdict, or not-run
+	Severity corsproof.Severity `json:"severity,omitempty"`
+	Known    bool               `json:"known_deviation,omitempty"`
+}
+
+// NewDocument builds the JSON report of runs.
+func NewDocument(runs []corsproof.Run, m Meta) Document {
+	d := Document{Meta: m, Runs: make([]JSONRun, 0, len(runs)), Rows: []JSONRow{}}
+	for _, run := range runs {
+		jr := JSONRun{Engine: run.Engine, Version: run.Version, Error: run.Err,
+			Summary: Summarize(run.Results), Results: make([]JSONResult, 0, len(run.Results))}
+		for i := range run.Results {
+			jr.Results = append(jr.Results, newJSONResult(&run.Results[i]))
 		}
-		d.Results = append(d.Results, JSONResult{
-			ID: r.Scenario.ID, Title: r.Scenario.Title, Labels: labels,
-			Origin: originOf(r, origins), Site: r.Scenario.Site, Policy: r.Scenario.Policy,
-			Request: r.Scenario.Request, URL: r.URL,
-			Expected: r.Policy, Model: r.Wire, Observed: r.Browser,
-			Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
-			Explanation: r.Explanation, Diagnoses: r.Diagnoses, Error: r.Err,
-			DurationMS: float64(r.Duration.Microseconds()) / 1000,
-			Detail:     &results[i],
-		})
+		d.Runs = append(d.Runs, jr)
+	}
+	for _, row := range Cross(runs) {
+		jr := JSONRow{ID: row.ID, Differs: row.Differs, Explanation: row.Explanation, Engines: map[string]JSONCell{}}
+		for i, c := range row.Cells {
+			cell := JSONCell{Browser: cellText(c), Verdict: "not-run"}
+			if c != nil {
+				cell.Verdict, cell.Severity, cell.Known = string(c.Verdict), c.Severity, c.Known
+			}
+			jr.Engines[string(runs[i].Engine)] = cell
+		}
+		d.Rows = append(d.Rows, jr)
 	}
 	return d
 }
 
-// originOf is the page's origin: from the run's site map, else the Origin
-// header the browser really sent, else the embedded mock's site of that name.
-func originOf(r corsproof.Result, origins map[string]string) string {
-	if o, ok := origins[r.Scenario.Site]; ok {
-		return o
+func newJSONResult(r *corsproof.Result) JSONResult {
+	labels := r.Scenario.Labels
+	if labels == nil {
+		labels = []string{}
 	}
-	if obs := r.Observation; obs != nil {
-		var xs []browser.Exchange
-		if obs.Preflight != nil {
-			xs = append(xs, *obs.Preflight)
-		}
-		xs = append(xs, obs.Actual...)
-		for _, x := range xs {
-			if o, ok := browser.HeaderValue(x.RequestHeaders, "Origin"); ok && strings.TrimSpace(o) != "" {
-				return o
-			}
-		}
+	return JSONResult{
+		ID: r.Scenario.ID, Title: r.Scenario.Title, Labels: labels,
+		Origin: r.Origin, Site: r.Scenario.Site, PolicyName: r.Scenario.Policy,
+		Request: r.Scenario.Request, URL: r.URL,
+		Policy: r.Policy, Wire: r.Wire, Browser: r.Browser,
+		Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
+		Explanation: r.Explanation, Diagnoses: r.Diagnoses, Error: r.Err,
+		DurationMS: float64(r.Duration.Microseconds()) / 1000,
+		Detail:     r,
 	}
-	for _, s := range corsproof.MockSites() {
-		if s.Name == r.Scenario.Site {
-			return s.Origin
-		}
-	}
-	return ""
 }
 
-// JSON writes the JSON report.
-func JSON(w io.Writer, results []corsproof.Result, m Meta, origins map[string]string) error {
+// JSON writes the JSON report of runs.
+func JSON(w io.Writer, runs []corsproof.Run, m Meta) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(NewDocument(results, m, origins)); err != nil {
+	if err := enc.Encode(NewDocument(runs, m)); err != nil {
 		return fmt.Errorf("json report: %w", err)
 	}
 	return nil

@@ -38,21 +38,37 @@ type junitMessage struct {
 	Body    string `xml:",chardata"`
 }
 
-// JUnit writes a JUnit XML report: one test case per scenario; a server
-// mismatch or unexplained deviation is a failure, an infrastructure problem
-// an error.
-func JUnit(w io.Writer, results []corsproof.Result, m Meta) error {
-	return writeJUnit(w, []junitSuite{junitSuiteOf(results, m)})
+// JUnit writes a JUnit XML report: a test suite per engine, a test case
+// per scenario; a server mismatch or unexplained deviation is a failure, an
+// infrastructure problem an error. An engine that could not start is a
+// suite with one errored case.
+func JUnit(w io.Writer, runs []corsproof.Run, m Meta) error {
+	suites := make([]junitSuite, 0, len(runs))
+	for _, run := range runs {
+		suites = append(suites, junitSuiteOf(run, m))
+	}
+	return writeJUnit(w, suites)
 }
 
 // junitSuiteOf is one engine's run as a test suite.
-func junitSuiteOf(results []corsproof.Result, m Meta) junitSuite {
-	suite := junitSuite{Name: fmt.Sprintf("corsproof %s (%s, %s)", m.Command, m.Target, m.BrowserVersion)}
-	for _, r := range results {
+func junitSuiteOf(run corsproof.Run, m Meta) junitSuite {
+	engine := string(run.Engine)
+	version := run.Version
+	if version == "" {
+		version = engine
+	}
+	suite := junitSuite{Name: fmt.Sprintf("corsproof %s (%s, %s)", m.Command, m.Target, version)}
+	if run.Err != "" {
+		suite.Tests, suite.Errors = 1, 1
+		suite.Cases = []junitCase{{Name: "start " + engine, Classname: "corsproof.engine",
+			Error: &junitMessage{Message: run.Err, Type: "error", Body: run.Err}}}
+		return suite
+	}
+	for _, r := range run.Results {
 		c := junitCase{
-			Name: r.Scenario.ID, Classname: "corsproof." + r.Scenario.Policy,
+			Name: r.Scenario.ID, Classname: "corsproof." + engine + "." + r.Scenario.Policy,
 			Time:      r.Duration.Seconds(),
-			SystemOut: fmt.Sprintf("expected %s, observed %s: %s", r.Policy, r.Browser, r.Explanation),
+			SystemOut: fmt.Sprintf("policy says %s, browser did %s: %s", r.Policy, r.Browser, r.Explanation),
 		}
 		msg := &junitMessage{Message: r.Explanation, Type: r.VerdictLabel(), Body: r.Scenario.Title}
 		switch {

@@ -18,77 +18,133 @@ import (
 // tests (the browser test renders real ones).
 func sample() []corsproof.Result {
 	req := corsproof.Request{Path: "/api/items", Method: "PUT", Headers: spec.Headers{{Name: "X-Request-Id", Value: "1"}}, Credentials: spec.CredentialsInclude}
+	origins := map[string]string{"app": "https://app.example.test", "evil": "https://evil.test", "null": "null"}
 	mk := func(id, site string, v corsproof.Verdict, sev corsproof.Severity, known bool, expl string) corsproof.Result {
 		return corsproof.Result{
 			Scenario: corsproof.Scenario{ID: id, Title: id, Labels: []string{"method:put"}, Policy: "default", Site: site, Request: req},
+			Origin:   origins[site],
 			Verdict:  v, Severity: sev, Known: known, Explanation: expl,
-			Expected: corsproof.Outcome{Allowed: true, Preflight: true},
-			Observed: corsproof.Outcome{Allowed: v == corsproof.VerdictPass, Reason: "PreflightMissingAllowOriginHeader", Preflight: true},
+			Policy:   corsproof.Outcome{Allowed: true, Preflight: true},
+			Browser:  corsproof.Outcome{Allowed: v == corsproof.VerdictPass, Reason: "PreflightMissingAllowOriginHeader", Preflight: true},
 			Duration: 12 * time.Millisecond,
 		}
 	}
+	broken := mk("put-broken", "app", corsproof.VerdictServerMismatch, corsproof.SeverityBroken, false, "blocked although allowed")
+	broken.Diagnoses = []string{"the browser did not send cookie session: ThirdPartyPhaseout"}
 	return []corsproof.Result{
 		mk("put-allowed", "app", corsproof.VerdictPass, "", false, "allowed as the policy says"),
 		mk("put-evil-long-scenario-name", "evil", corsproof.VerdictServerMismatch, corsproof.SeveritySecurity, false, "evil could read it"),
-		mk("put-broken", "app", corsproof.VerdictServerMismatch, corsproof.SeverityBroken, false, "blocked although allowed"),
+		broken,
 		mk("dev-known", "app", corsproof.VerdictBrowserDeviation, "", true, "Chromium caps max-age"),
 		mk("dev-unknown", "null", corsproof.VerdictBrowserDeviation, "", false, "surprise"),
 		mk("infra", "app", corsproof.VerdictError, "", false, "browser died"),
 	}
 }
 
+// one is sample as the run of one engine: a list of one.
+func one() []corsproof.Run {
+	return []corsproof.Run{{Engine: corsproof.Chromium, Version: "Chromium/1", Results: sample()}}
+}
+
 var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 func TestColouredTextTableStaysAligned(t *testing.T) {
 	var plain, coloured bytes.Buffer
-	Text(&plain, sample(), TextOptions{})
-	Text(&coloured, sample(), TextOptions{Color: true})
+	Text(&plain, one(), TextOptions{})
+	Text(&coloured, one(), TextOptions{Color: true})
 	if !ansiRE.MatchString(coloured.String()) {
 		t.Fatal("Color: true wrote no ANSI codes")
 	}
 	if got := ansiRE.ReplaceAllString(coloured.String(), ""); got != plain.String() {
 		t.Fatalf("without its colour codes the coloured table differs from the plain one:\n%s\nwant:\n%s", got, plain.String())
 	}
-	// The explanation column starts at the same place on every row.
 	lines := strings.Split(plain.String(), "\n")
-	col := strings.Index(lines[0], "EXPLANATION")
-	if col < 0 {
-		t.Fatalf("no header:\n%s", plain.String())
+	if !regexp.MustCompile(`^SCENARIO\s+POLICY\s+CHROMIUM\s+VERDICT\s+EXPLANATION$`).MatchString(lines[0]) {
+		t.Fatalf("header = %q", lines[0])
 	}
+	// The verdict and the explanation columns start at the same place on
+	// every row, and so do the notes.
+	verdictCol, col := strings.Index(lines[0], "VERDICT"), strings.Index(lines[0], "EXPLANATION")
 	for _, r := range sample() {
+		found := false
 		for _, l := range lines {
-			if strings.HasPrefix(l, r.Scenario.ID+" ") && strings.Index(l, r.Explanation) != col {
-				t.Errorf("explanation of %s starts at %d, want %d:\n%s", r.Scenario.ID, strings.Index(l, r.Explanation), col, plain.String())
+			if !strings.HasPrefix(l, r.Scenario.ID+" ") {
+				continue
+			}
+			found = true
+			if got := strings.Index(l, r.Explanation); got != col {
+				t.Errorf("explanation of %s starts at %d, want %d:\n%s", r.Scenario.ID, got, col, plain.String())
+			}
+			// The engine's cell of an errored row says "error" too: look
+			// for the verdict from the verdict column's start.
+			if len(l) < verdictCol || !strings.HasPrefix(l[verdictCol:], r.VerdictLabel()+" ") || strings.TrimSpace(l[verdictCol-1:verdictCol]) != "" {
+				t.Errorf("verdict of %s does not start at %d:\n%s", r.Scenario.ID, verdictCol, plain.String())
 			}
 		}
+		if !found {
+			t.Errorf("no row for %s:\n%s", r.Scenario.ID, plain.String())
+		}
 	}
-	if !strings.Contains(plain.String(), "6 scenarios: 1 pass, 2 server mismatch, 2 browser deviation, 1 error") {
-		t.Errorf("summary line missing:\n%s", plain.String())
+	note := "  note: the browser did not send cookie session: ThirdPartyPhaseout"
+	i := slicesIndex(lines, func(l string) bool { return strings.HasPrefix(l, "put-broken ") })
+	if i < 0 || i+1 >= len(lines) || strings.Index(lines[i+1], note) != col || strings.TrimSpace(lines[i+1][:col]) != "" {
+		t.Errorf("the diagnosis of put-broken is not a note line under the explanation:\n%s", plain.String())
 	}
+	for _, w := range []string{
+		"put-evil-long-scenario-name  allowed",
+		"chromium (Chromium/1): 6 scenarios: 1 pass, 2 server mismatch, 2 browser deviation, 1 error",
+	} {
+		if !strings.Contains(plain.String(), w) {
+			t.Errorf("table lacks %q:\n%s", w, plain.String())
+		}
+	}
+	// One engine: no ≠ mark and no count of differing scenarios.
+	if strings.Contains(plain.String(), "≠") || strings.Contains(plain.String(), "differ") {
+		t.Errorf("the table of one engine speaks of engines that differ:\n%s", plain.String())
+	}
+}
+
+func slicesIndex(lines []string, f func(string) bool) int {
+	for i, l := range lines {
+		if f(l) {
+			return i
+		}
+	}
+	return -1
 }
 
 func TestOnlyFailuresHidesPasses(t *testing.T) {
 	var b bytes.Buffer
-	Text(&b, sample(), TextOptions{OnlyFailures: true})
-	if strings.Contains(b.String(), "put-allowed") || !strings.Contains(b.String(), "put-broken") {
+	Text(&b, one(), TextOptions{OnlyFailures: true})
+	if strings.Contains(b.String(), "put-allowed") || !strings.Contains(b.String(), "put-broken") || !strings.Contains(b.String(), "dev-known") {
 		t.Errorf("OnlyFailures: %s", b.String())
+	}
+}
+
+func TestTextOfAnEngineThatDidNotRun(t *testing.T) {
+	var b bytes.Buffer
+	Text(&b, []corsproof.Run{{Engine: corsproof.WebKit, Err: "webkit cannot start:\n no WebKitWebDriver"}}, TextOptions{})
+	if got, want := b.String(), "webkit: did not run: webkit cannot start: no WebKitWebDriver\n"; got != want {
+		t.Errorf("Text = %q, want %q", got, want)
 	}
 }
 
 func TestJUnitParsesAndCountsFailuresAndErrors(t *testing.T) {
 	var b bytes.Buffer
-	if err := JUnit(&b, sample(), Meta{Command: "run", Target: "mock", BrowserVersion: "Chromium/1"}); err != nil {
+	if err := JUnit(&b, one(), Meta{Command: "run", Target: "mock"}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
 		Suites []struct {
-			Tests    int `xml:"tests,attr"`
-			Failures int `xml:"failures,attr"`
-			Errors   int `xml:"errors,attr"`
+			Name     string `xml:"name,attr"`
+			Tests    int    `xml:"tests,attr"`
+			Failures int    `xml:"failures,attr"`
+			Errors   int    `xml:"errors,attr"`
 			Cases    []struct {
-				Name    string    `xml:"name,attr"`
-				Failure *struct{} `xml:"failure"`
-				Error   *struct{} `xml:"error"`
+				Name      string    `xml:"name,attr"`
+				Classname string    `xml:"classname,attr"`
+				Failure   *struct{} `xml:"failure"`
+				Error     *struct{} `xml:"error"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
@@ -99,6 +155,9 @@ func TestJUnitParsesAndCountsFailuresAndErrors(t *testing.T) {
 		t.Fatalf("%d suites", len(doc.Suites))
 	}
 	s := doc.Suites[0]
+	if s.Name != "corsproof run (mock, Chromium/1)" {
+		t.Errorf("suite name = %q", s.Name)
+	}
 	// security, broken and the unknown deviation fail; the known deviation passes.
 	if s.Tests != 6 || s.Failures != 3 || s.Errors != 1 {
 		t.Errorf("tests/failures/errors = %d/%d/%d, want 6/3/1", s.Tests, s.Failures, s.Errors)
@@ -108,17 +167,20 @@ func TestJUnitParsesAndCountsFailuresAndErrors(t *testing.T) {
 		if c.Failure != nil {
 			failed++
 		}
+		if c.Classname != "corsproof.chromium.default" {
+			t.Errorf("case %s: classname %q, want corsproof.chromium.default", c.Name, c.Classname)
+		}
 	}
 	if failed != s.Failures || len(s.Cases) != s.Tests {
 		t.Errorf("attributes disagree with the test cases: %d failure elements, %d cases", failed, len(s.Cases))
 	}
 }
 
-// decode renders the JSON report and decodes it as a generic value.
-func decode(t *testing.T, results []corsproof.Result, origins map[string]string) map[string]any {
+// decode renders the JSON report of runs and decodes it as a generic value.
+func decode(t *testing.T, runs []corsproof.Run) map[string]any {
 	t.Helper()
 	var b bytes.Buffer
-	if err := JSON(&b, results, Meta{Command: "run", Target: "embedded mock", Browser: "chromium", BrowserVersion: "Chromium/1", Started: time.Now()}, origins); err != nil {
+	if err := JSON(&b, runs, Meta{Command: "run", Target: "embedded mock", Started: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
 	var doc map[string]any
@@ -139,58 +201,142 @@ func mustValid(t *testing.T, doc any) {
 	}
 }
 
-func TestJSONReportMatchesItsSchema(t *testing.T) {
-	doc := decode(t, sample(), map[string]string{"app": "https://app.example.test"})
+// at walks a decoded JSON value: a string is an object key, an int an
+// array index.
+func at(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				t.Fatalf("%v: not an object at %q", path, p)
+			}
+			v = m[p]
+		case int:
+			a, ok := v.([]any)
+			if !ok || p >= len(a) {
+				t.Fatalf("%v: no element %d", path, p)
+			}
+			v = a[p]
+		}
+	}
+	return v
+}
+
+func TestJSONReportOfOneEngineMatchesItsSchema(t *testing.T) {
+	doc := decode(t, one())
 	mustValid(t, doc)
-	r0 := doc["results"].([]any)[0].(map[string]any)
-	if r0["origin"] != "https://app.example.test" || r0["verdict"] != "pass" {
+	if runs := doc["runs"].([]any); len(runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(runs))
+	}
+	run := at(t, doc, "runs", 0).(map[string]any)
+	if run["engine"] != "chromium" || run["version"] != "Chromium/1" {
+		t.Errorf("run = %v %v", run["engine"], run["version"])
+	}
+	if s := run["summary"].(map[string]any); s["total"] != 6.0 || s["server_mismatch"] != 2.0 {
+		t.Errorf("summary = %v", s)
+	}
+	r0 := at(t, run, "results", 0).(map[string]any)
+	if r0["origin"] != "https://app.example.test" || r0["verdict"] != "pass" || r0["policy_name"] != "default" {
 		t.Errorf("first result: %v", r0)
 	}
-	// Without a site map the origin comes from the mock's sites.
-	r1 := doc["results"].([]any)[1].(map[string]any)
-	if r1["origin"] != "https://evil.test" {
-		t.Errorf("origin of an evil-site result = %v", r1["origin"])
+	// The three sides are named policy, wire, browser.
+	if at(t, r0, "policy", "allowed") != true || at(t, r0, "browser", "allowed") != true || at(t, r0, "wire", "allowed") != false {
+		t.Errorf("sides of the first result: policy %v, wire %v, browser %v", r0["policy"], r0["wire"], r0["browser"])
 	}
-	if s := doc["summary"].(map[string]any); s["total"] != 6.0 || s["server_mismatch"] != 2.0 {
-		t.Errorf("summary = %v", s)
+	if at(t, run, "results", 1, "origin") != "https://evil.test" {
+		t.Errorf("origin of an evil-site result = %v", at(t, run, "results", 1, "origin"))
+	}
+	// Rows are there for one engine too: whether it departs from the standard.
+	rows := doc["rows"].([]any)
+	if len(rows) != 6 {
+		t.Fatalf("%d rows, want 6", len(rows))
+	}
+	if at(t, rows, 0, "differs") != false || at(t, rows, 1, "differs") != true ||
+		at(t, rows, 1, "engines", "chromium", "verdict") != "server-mismatch" || at(t, rows, 1, "engines", "chromium", "severity") != "security" {
+		t.Errorf("rows = %v", rows[:2])
 	}
 }
 
+// Wrong documents are rejected, and so are the shapes of before (one
+// engine's report, a cross report): there is one shape now.
 func TestSchemaRejectsWrongDocuments(t *testing.T) {
 	tests := []struct {
 		desc   string
-		mutate func(doc map[string]any)
+		mutate func(doc map[string]any) any
 		want   string // in a violation
 	}{
-		{desc: "unknown verdict", want: "/results/0/verdict", mutate: func(d map[string]any) {
-			d["results"].([]any)[0].(map[string]any)["verdict"] = "passed"
+		{desc: "unknown verdict", want: "/runs/0/results/0/verdict", mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "results", 0).(map[string]any)["verdict"] = "passed"
+			return d
 		}},
-		{desc: "unknown severity", want: "/results/1/severity", mutate: func(d map[string]any) {
-			d["results"].([]any)[1].(map[string]any)["severity"] = "high"
+		{desc: "unknown severity", want: "/runs/0/results/1/severity", mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "results", 1).(map[string]any)["severity"] = "high"
+			return d
 		}},
-		{desc: "missing explanation", want: `lacks required property "explanation"`, mutate: func(d map[string]any) {
-			delete(d["results"].([]any)[0].(map[string]any), "explanation")
+		{desc: "missing explanation", want: `lacks required property "explanation"`, mutate: func(d map[string]any) any {
+			delete(at(t, d, "runs", 0, "results", 0).(map[string]any), "explanation")
+			return d
 		}},
-		{desc: "missing summary count", want: `lacks required property "browser_deviation"`, mutate: func(d map[string]any) {
-			delete(d["summary"].(map[string]any), "browser_deviation")
+		{desc: "missing summary count", want: `lacks required property "browser_deviation"`, mutate: func(d map[string]any) any {
+			delete(at(t, d, "runs", 0, "summary").(map[string]any), "browser_deviation")
+			return d
 		}},
-		{desc: "missing browser version", want: `lacks required property "version"`, mutate: func(d map[string]any) {
-			delete(d["browser"].(map[string]any), "version")
+		{desc: "missing engine version", want: `lacks required property "version"`, mutate: func(d map[string]any) any {
+			delete(at(t, d, "runs", 0).(map[string]any), "version")
+			return d
 		}},
-		{desc: "count as a string", want: "/summary/total: is string", mutate: func(d map[string]any) {
-			d["summary"].(map[string]any)["total"] = "6"
+		{desc: "count as a string", want: "/runs/0/summary/total: is string", mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "summary").(map[string]any)["total"] = "6"
+			return d
 		}},
-		{desc: "unknown field", want: `property "verdicts"`, mutate: func(d map[string]any) {
-			d["results"].([]any)[0].(map[string]any)["verdicts"] = "pass"
+		{desc: "unknown field", want: `property "verdicts"`, mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "results", 0).(map[string]any)["verdicts"] = "pass"
+			return d
 		}},
-		{desc: "labels not strings", want: "/results/0/labels/0", mutate: func(d map[string]any) {
-			d["results"].([]any)[0].(map[string]any)["labels"] = []any{1.0}
+		{desc: "labels not strings", want: "/runs/0/results/0/labels/0", mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "results", 0).(map[string]any)["labels"] = []any{1.0}
+			return d
+		}},
+		{desc: "no rows", want: `lacks required property "rows"`, mutate: func(d map[string]any) any {
+			delete(d, "rows")
+			return d
+		}},
+		{desc: "a side under its old name", want: `has property "observed"`, mutate: func(d map[string]any) any {
+			r := at(t, d, "runs", 0, "results", 0).(map[string]any)
+			r["observed"] = r["browser"]
+			delete(r, "browser")
+			return d
+		}},
+		{desc: "the policy's name where the policy's side goes", want: "/runs/0/results/0/policy: is string, want object", mutate: func(d map[string]any) any {
+			at(t, d, "runs", 0, "results", 0).(map[string]any)["policy"] = "default"
+			return d
+		}},
+		{desc: "the old single-engine shape", want: `lacks required property "runs"`, mutate: func(d map[string]any) any {
+			run := at(t, d, "runs", 0).(map[string]any)
+			return map[string]any{"run": d["run"], "summary": run["summary"],
+				"browser": map[string]any{"name": "chromium", "version": "Chromium/1"}, "results": run["results"]}
+		}},
+		{desc: "the old single-engine shape's own keys", want: `has property "browser", which the schema does not allow`, mutate: func(d map[string]any) any {
+			run := at(t, d, "runs", 0).(map[string]any)
+			return map[string]any{"run": d["run"], "summary": run["summary"],
+				"browser": map[string]any{"name": "chromium", "version": "Chromium/1"}, "results": run["results"]}
+		}},
+		{desc: "the old one inside the new", want: `has property "summary", which the schema does not allow`, mutate: func(d map[string]any) any {
+			d["summary"] = at(t, d, "runs", 0, "summary")
+			return d
+		}},
+		{desc: "a run named the old way", want: `lacks required property "engine"`, mutate: func(d map[string]any) any {
+			run := at(t, d, "runs", 0).(map[string]any)
+			run["browser"] = map[string]any{"name": run["engine"], "version": run["version"]}
+			delete(run, "engine")
+			return d
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			doc := decode(t, sample(), nil)
-			tt.mutate(doc)
+			doc := tt.mutate(decode(t, one()))
 			errs, err := validate(Schema, doc)
 			if err != nil {
 				t.Fatal(err)
@@ -202,9 +348,20 @@ func TestSchemaRejectsWrongDocuments(t *testing.T) {
 	}
 }
 
+// matrixOf is the origin × request table of an HTML page.
+func matrixOf(t *testing.T, page string) string {
+	t.Helper()
+	_, m, ok := strings.Cut(page, `id="matrix"`)
+	if !ok {
+		t.Fatal("the page has no matrix")
+	}
+	m, _, _ = strings.Cut(m, "</table>")
+	return m
+}
+
 func TestHTMLIsOneSelfContainedFile(t *testing.T) {
 	var b bytes.Buffer
-	if err := HTML(&b, sample(), Meta{Command: "run", Target: "mock"}, nil); err != nil {
+	if err := HTML(&b, one(), Meta{Command: "run", Target: "mock"}); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
@@ -218,10 +375,31 @@ func TestHTMLIsOneSelfContainedFile(t *testing.T) {
 	}
 	// put-allowed, put-broken, dev-known and infra share the app row and the
 	// one request column: the 6 results fill 3 cells.
-	if got := strings.Count(page, `<td class="cell `); got != 3 {
+	matrix := matrixOf(t, page)
+	if got := strings.Count(matrix, `<td class="cell `); got != 3 {
 		t.Errorf("matrix cells = %d, want 3 (app, evil, null × one request)", got)
 	}
-	if !strings.Contains(page, `<td class="cell error"`) {
+	if !strings.Contains(matrix, `<td class="cell error"`) {
 		t.Error("the app cell should show its worst verdict, error")
+	}
+	// One engine is one column, every scenario one row, and each scenario
+	// is there in full.
+	for _, w := range []string{"<th>chromium</th><th>explanation</th>", `data-engine="chromium"`,
+		"5 of 6 scenarios differ from the standard", "policy says", "browser did"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+	if got := strings.Count(page, `<details class="scenario `); got != 6 {
+		t.Errorf("%d scenario sections, want 6", got)
+	}
+	if got := strings.Count(page, `<tr class="differs"`) + strings.Count(page, `<tr class="same"`); got != 6 {
+		t.Errorf("%d scenario rows, want 6", got)
+	}
+	// Each cell links to its scenario's section.
+	for _, m := range regexp.MustCompile(`<a href="#([^"]+)">`).FindAllStringSubmatch(page, -1) {
+		if !strings.Contains(page, `id="`+m[1]+`"`) {
+			t.Errorf("link to #%s, which is not on the page", m[1])
+		}
 	}
 }

@@ -1,5 +1,7 @@
-// Package report renders a run's results for people and CI: a terminal
-// table, JSON, JUnit XML and a self-contained HTML page.
+// Package report renders runs for people and CI: a terminal table, JSON,
+// JUnit XML and a self-contained HTML page. Every report takes a list of
+// runs, one per engine (one engine is a list of one), and has one shape
+// whatever their number.
 package report
 
 import (
@@ -46,78 +48,165 @@ func (s Summary) String() string {
 // TextOptions shape the terminal table.
 type TextOptions struct {
 	Color bool // ANSI colours (on a TTY)
-	// OnlyFailures prints only the rows that are not a plain pass.
+	// OnlyFailures prints only the rows that are not a plain pass: in one
+	// engine the rows whose verdict is not pass, across several the rows
+	// that differ (≠).
 	OnlyFailures bool
 }
 
-// Text writes one line per scenario (id, expected, observed, verdict,
-// explanation) and the summary.
+// Text writes the terminal table, one layout for one engine or several: a
+// row per scenario with what the policy says and a column per engine with
+// what the browser did, coloured by the verdict; then a summary line per
+// engine.
 //
-// Colour codes are invisible but tabwriter counts them as text, so the
-// verdict column is padded on its plain label first and painted afterwards;
-// it is the last column before the free-text explanation, so the painted
-// cell never goes through the tabwriter.
-func Text(w io.Writer, results []corsproof.Result, o TextOptions) {
-	type row struct {
-		cells []string // scenario, expected, observed
-		r     corsproof.Result
+// With one engine each row also has the verdict and the explanation, and the
+// result's diagnoses follow as note lines. With several, a mark (≠) flags the
+// rows where the engines disagree with each other or with the standard, each
+// followed by its one-line explanation, and a last line counts them.
+//
+// Colour codes are invisible but count as text for the width, so each cell
+// is padded on its plain text and painted afterwards.
+func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
+	single := len(runs) == 1
+	rows := Cross(runs)
+	type cell struct{ text, painted string }
+	plain := func(s string) cell { return cell{s, s} }
+	header := []cell{plain("SCENARIO"), plain("POLICY")}
+	for _, run := range runs {
+		header = append(header, plain(strings.ToUpper(string(run.Engine))))
 	}
-	var rows []row
-	for _, r := range results {
-		if o.OnlyFailures && r.Verdict == corsproof.VerdictPass {
+	rest := ""
+	if single {
+		header, rest = append(header, plain("VERDICT")), "EXPLANATION"
+	}
+	type line struct {
+		cells []cell
+		rest  string   // free text after the last column
+		under []string // lines after the row
+	}
+	var table []line
+	for _, r := range rows {
+		if o.OnlyFailures && !failing(r, single) {
 			continue
 		}
-		expected, observed := r.Policy.String(), r.Browser.String()
-		if r.Verdict == corsproof.VerdictError {
-			expected, observed = "-", "-"
+		id := r.ID
+		if !single {
+			id = "  " + id
+			if r.Differs {
+				id = "≠ " + r.ID
+			}
 		}
-		rows = append(rows, row{cells: []string{r.Scenario.ID, expected, observed}, r: r})
+		l := line{cells: []cell{plain(id), plain(policyOf(r))}}
+		for _, c := range r.Cells {
+			t := cellText(c)
+			painted := t
+			if c != nil {
+				painted = paint(o.Color, *c, t)
+			}
+			l.cells = append(l.cells, cell{t, painted})
+		}
+		switch c := r.Cells[0]; {
+		case single && c != nil:
+			label := c.VerdictLabel()
+			l.cells = append(l.cells, cell{label, paint(o.Color, *c, label)})
+			l.rest = oneLine(c.Explanation)
+			for _, d := range c.Diagnoses {
+				l.under = append(l.under, "  note: "+oneLine(d))
+			}
+		case r.Differs:
+			l.under = []string{"    " + r.Explanation}
+		}
+		table = append(table, l)
 	}
-	header := []string{"SCENARIO", "EXPECTED", "OBSERVED"}
 	widths := make([]int, len(header))
-	verdictWidth := len("VERDICT")
-	for i, h := range header {
-		widths[i] = len(h)
-	}
-	for _, rw := range rows {
-		for i, c := range rw.cells {
-			widths[i] = max(widths[i], runeLen(c))
+	for _, l := range append([]line{{cells: header}}, table...) {
+		for i, c := range l.cells {
+			widths[i] = max(widths[i], runeLen(c.text))
 		}
-		verdictWidth = max(verdictWidth, len(rw.r.VerdictLabel()))
 	}
-	line := func(cells []string, verdict string, verdictLen int, rest string) {
+	write := func(cells []cell, rest string) {
 		var b strings.Builder
 		for i, c := range cells {
-			b.WriteString(c)
-			b.WriteString(strings.Repeat(" ", widths[i]-runeLen(c)+2))
+			b.WriteString(c.painted)
+			b.WriteString(strings.Repeat(" ", widths[i]-runeLen(c.text)+2))
 		}
-		b.WriteString(verdict)
-		if rest != "" {
-			b.WriteString(strings.Repeat(" ", verdictWidth-verdictLen+2))
-			b.WriteString(rest)
-		}
+		b.WriteString(rest)
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
-	if len(rows) > 0 {
-		line(header, "VERDICT", len("VERDICT"), "EXPLANATION")
+	if len(table) > 0 {
+		write(header, rest)
 	}
-	blank := make([]string, len(header))
-	for _, rw := range rows {
-		label := rw.r.VerdictLabel()
-		line(rw.cells, paint(o.Color, rw.r, label), len(label), oneLine(rw.r.Explanation))
-		for _, d := range rw.r.Diagnoses {
-			line(blank, "", 0, "  note: "+oneLine(d))
+	blank := make([]cell, len(header))
+	for _, l := range table {
+		write(l.cells, l.rest)
+		for _, u := range l.under {
+			if single {
+				write(blank, u) // under the explanation
+			} else {
+				fmt.Fprintln(w, u)
+			}
 		}
 	}
-	if len(rows) > 0 {
+	if len(table) > 0 {
 		fmt.Fprintln(w)
 	}
-	sum := Summarize(results)
-	if o.Color {
-		fmt.Fprintln(w, sum.colored())
-		return
+	for _, run := range runs {
+		name := string(run.Engine)
+		if run.Version != "" {
+			name += " (" + run.Version + ")"
+		}
+		if run.Err != "" {
+			fmt.Fprintf(w, "%s: did not run: %s\n", name, oneLine(run.Err))
+			continue
+		}
+		sum := Summarize(run.Results)
+		if o.Color {
+			fmt.Fprintf(w, "%s: %s\n", name, sum.colored())
+		} else {
+			fmt.Fprintf(w, "%s: %s\n", name, sum)
+		}
 	}
-	fmt.Fprintln(w, sum)
+	if !single {
+		differ := 0
+		for _, r := range rows {
+			if r.Differs {
+				differ++
+			}
+		}
+		fmt.Fprintf(w, "%d of %d scenarios differ between engines or from the standard (≠)\n", differ, len(rows))
+	}
+}
+
+// failing: the row is not a plain pass. In one engine that is its verdict;
+// across several, the row differs (≠).
+func failing(r CrossRow, single bool) bool {
+	if !single {
+		return r.Differs
+	}
+	return r.Cells[0] == nil || r.Cells[0].Verdict != corsproof.VerdictPass
+}
+
+// policyOf is what the policy says about a row's scenario, "-" when no
+// engine got as far as judging it.
+func policyOf(r CrossRow) string {
+	for _, c := range r.Cells {
+		if c != nil && c.Verdict != corsproof.VerdictError {
+			return c.Policy.String()
+		}
+	}
+	return "-"
+}
+
+// cellText is what one engine's browser did: "-" when the engine did not
+// run, "error" when the scenario hit an infrastructure error.
+func cellText(c *corsproof.Result) string {
+	switch {
+	case c == nil:
+		return "-"
+	case c.Verdict == corsproof.VerdictError:
+		return "error"
+	}
+	return c.Browser.String()
 }
 
 func runeLen(s string) int { return len([]rune(s)) }

@@ -69,7 +69,7 @@ func readme(in Input, f browser.Fetch, ex []Recorded, askNotes []string) string 
 			}
 			w("    %s %-8s %s\n", mark, st.Rule, st.Text)
 		}
-		w("\nRules are numbered as in corsproof's `fetch-cors-rules.md` (the WHATWG Fetch standard's CORS rules).\n\n")
+		w("\nRules are numbered as in corsproof's `docs/fetch-cors-rules.md` (the WHATWG Fetch standard's CORS rules).\n\n")
 	}
 
 	w("## What is here\n\n")

@@ -3,7 +3,6 @@ package scenarios_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -120,11 +120,7 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 	if err != nil {
 		close(done)
 		wg.Wait()
-		var nf *browser.NotFoundError
-		if errors.As(err, &nf) && os.Getenv("CI") != "true" {
-			b.Skip("no browser (make browser installs it): " + err.Error())
-		}
-		b.Fatal(err)
+		testenv.Started(b, "chromium", err)
 	}
 	if c, ok := run.Engine.(*browser.Chromium); ok {
 		mu.Lock()

@@ -50,7 +50,7 @@ const (
 
 // Step is one step of a decision, for `corsproof explain` and reports.
 type Step struct {
-	Rule string `json:"rule"` // the rule in fetch-cors-rules.md, e.g. "R4.2.6"
+	Rule string `json:"rule"` // the rule in docs/fetch-cors-rules.md, e.g. "R4.2.6"
 	Text string `json:"text"` // what was checked and what came of it
 	OK   bool   `json:"ok"`
 }

@@ -85,7 +85,7 @@ const (
 // Deviation documents one departure of a profile from the standard.
 type Deviation struct {
 	ID      string `json:"id"`
-	Rule    string `json:"rule"` // rule id(s) in fetch-cors-rules.md
+	Rule    string `json:"rule"` // rule id(s) in docs/fetch-cors-rules.md
 	Summary string `json:"summary"`
 	SeenIn  string `json:"seen_in"`
 }

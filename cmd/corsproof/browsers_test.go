@@ -22,10 +22,3 @@ func TestRunBrowsersFlagUsageErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestParseBrowsers(t *testing.T) {
-	got, err := parseBrowsers(" firefox,chromium,firefox ")
-	if err != nil || strings.Join(got, ",") != "firefox,chromium" {
-		t.Errorf("parseBrowsers = %v, %v", got, err)
-	}
-}

@@ -34,20 +34,21 @@ func checkNeedAllEngines(t *testing.T) {
 }
 
 type crossReport struct {
-	Engines []struct {
-		Browser struct{ Name, Version string }
+	Runs []struct {
+		Engine  string
+		Version string
 		Error   string
 		Results []struct {
 			ID, Verdict, Severity, Explanation, Origin string
 			Known                                      bool `json:"known_deviation"`
 		}
 	}
-	Comparison []struct {
+	Rows []struct {
 		ID      string
 		Differs bool
 		Engines map[string]struct {
-			Observed, Verdict string
-			Known             bool `json:"known_deviation"`
+			Browser, Verdict string
+			Known            bool `json:"known_deviation"`
 		}
 	}
 }
@@ -88,27 +89,27 @@ func TestCheckInThreeEngines(t *testing.T) {
 			t.Errorf("stderr does not say how WebKit's certificate check is kept:\n%s", stderr)
 		}
 		r := readJSONReport[crossReport](t, report)
-		if len(r.Engines) != 3 {
-			t.Fatalf("%d engines in the report, want 3", len(r.Engines))
+		if len(r.Runs) != 3 {
+			t.Fatalf("%d engines in the report, want 3", len(r.Runs))
 		}
-		for _, eng := range r.Engines {
+		for _, eng := range r.Runs {
 			if eng.Error != "" {
-				t.Errorf("%s did not run: %s", eng.Browser.Name, eng.Error)
+				t.Errorf("%s did not run: %s", eng.Engine, eng.Error)
 			}
 			found := false
 			for _, res := range eng.Results {
 				if res.Verdict == "error" {
-					t.Errorf("%s: %s: error: %s", eng.Browser.Name, res.ID, res.Explanation)
+					t.Errorf("%s: %s: error: %s", eng.Engine, res.ID, res.Explanation)
 				}
 				if res.ID == "get-api-items-evil-cred" {
 					found = true
 					if res.Verdict != "server-mismatch" || res.Severity != "security" {
-						t.Errorf("%s: %s is %s (%s), want a security mismatch: %s", eng.Browser.Name, res.ID, res.Verdict, res.Severity, res.Explanation)
+						t.Errorf("%s: %s is %s (%s), want a security mismatch: %s", eng.Engine, res.ID, res.Verdict, res.Severity, res.Explanation)
 					}
 				}
 			}
 			if !found {
-				t.Errorf("%s has no result for get-api-items-evil-cred", eng.Browser.Name)
+				t.Errorf("%s has no result for get-api-items-evil-cred", eng.Engine)
 			}
 		}
 	})
@@ -125,24 +126,24 @@ func TestCheckInThreeEngines(t *testing.T) {
 			t.Errorf("stderr does not warn about WebKit's mixed content:\n%s", stderr)
 		}
 		r := readJSONReport[crossReport](t, report)
-		for _, eng := range r.Engines {
+		for _, eng := range r.Runs {
 			mixed, tested := 0, 0
 			for _, res := range eng.Results {
 				switch {
 				case res.Verdict == "pass":
 					tested++
-				case eng.Browser.Name == "webkit" && res.Verdict == "browser-deviation" && res.Known &&
+				case eng.Engine == "webkit" && res.Verdict == "browser-deviation" && res.Known &&
 					strings.Contains(res.Explanation, "mixed content") && !strings.HasPrefix(res.Origin, "http://"):
 					mixed++
 				default:
-					t.Errorf("%s: %s: %s: %s", eng.Browser.Name, res.ID, res.Verdict, res.Explanation)
+					t.Errorf("%s: %s: %s: %s", eng.Engine, res.ID, res.Verdict, res.Explanation)
 				}
 			}
-			if eng.Browser.Name == "webkit" && (mixed == 0 || tested == 0) {
+			if eng.Engine == "webkit" && (mixed == 0 || tested == 0) {
 				t.Errorf("webkit: %d mixed-content deviations and %d passes from http pages, want both", mixed, tested)
 			}
-			if eng.Browser.Name != "webkit" && mixed != 0 {
-				t.Errorf("%s: mixed content on loopback", eng.Browser.Name)
+			if eng.Engine != "webkit" && mixed != 0 {
+				t.Errorf("%s: mixed content on loopback", eng.Engine)
 			}
 		}
 	})
@@ -173,10 +174,10 @@ func TestCheckInSeveralEnginesSurvivesOneThatCannotStart(t *testing.T) {
 		t.Errorf("stdout does not say firefox did not run:\n%s", stdout)
 	}
 	r := readJSONReport[crossReport](t, report)
-	if len(r.Engines) != 2 || r.Engines[0].Error == "" || r.Engines[1].Error != "" || len(r.Engines[1].Results) == 0 {
-		t.Fatalf("engines: %+v", r.Engines)
+	if len(r.Runs) != 2 || r.Runs[0].Error == "" || r.Runs[1].Error != "" || len(r.Runs[1].Results) == 0 {
+		t.Fatalf("engines: %+v", r.Runs)
 	}
-	for _, res := range r.Engines[1].Results {
+	for _, res := range r.Runs[1].Results {
 		if res.Verdict != "pass" {
 			t.Errorf("chromium: %s: %s: %s", res.ID, res.Verdict, res.Explanation)
 		}

@@ -130,6 +130,7 @@ func checkCLI(t *testing.T, env map[string]string, args ...string) (code int, st
 	return code, out.String(), errb.String()
 }
 
+// checkReport is the one engine's run of a JSON report.
 type checkReport struct {
 	Results []struct {
 		ID          string `json:"id"`
@@ -142,7 +143,11 @@ type checkReport struct {
 
 func checkReadReport(t *testing.T, path string) checkReport {
 	t.Helper()
-	r := readJSONReport[checkReport](t, path)
+	doc := readJSONReport[struct{ Runs []checkReport }](t, path)
+	if len(doc.Runs) != 1 {
+		t.Fatalf("JSON report %s has %d runs, want one engine's", path, len(doc.Runs))
+	}
+	r := doc.Runs[0]
 	if len(r.Results) == 0 {
 		t.Fatalf("JSON report %s has no results", path)
 	}

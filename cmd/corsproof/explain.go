@@ -392,26 +392,51 @@ func loadExchange(path, id string) (exchange, error) {
 		return exchange{}, fmt.Errorf("%s: %v (see 'corsproof explain -h' for the format)", path, err)
 	}
 	switch {
-	case keys["results"] != nil:
+	case keys["runs"] != nil, keys["results"] != nil:
+		// A report: one run per engine (older reports of one engine have
+		// the results at the top). An engine that shows no wire (WebKit)
+		// has no capture, so the first engine with one answers.
 		var doc struct {
+			Runs []struct {
+				Results []json.RawMessage `json:"results"`
+			} `json:"runs"`
 			Results []json.RawMessage `json:"results"`
 		}
 		if err := json.Unmarshal(data, &doc); err != nil {
 			return bad(err)
 		}
-		var ids []string
+		for _, run := range doc.Runs {
+			doc.Results = append(doc.Results, run.Results...)
+		}
+		distinct := map[string]bool{}
 		for _, raw := range doc.Results {
 			var e reportEntry
 			if err := json.Unmarshal(raw, &e); err != nil {
 				return bad(err)
 			}
-			ids = append(ids, e.ID)
-			if e.ID == id || (id == "" && len(doc.Results) == 1) {
+			distinct[e.ID] = true
+		}
+		var fallback *reportEntry
+		for _, raw := range doc.Results {
+			var e reportEntry
+			if err := json.Unmarshal(raw, &e); err != nil {
+				return bad(err)
+			}
+			if e.ID != id && (id != "" || len(distinct) != 1) {
+				continue
+			}
+			if e.Detail != nil && e.Detail.Observation != nil {
 				return fromReport(path, e)
 			}
+			if fallback == nil {
+				fallback = &e
+			}
+		}
+		if fallback != nil {
+			return fromReport(path, *fallback)
 		}
 		if id == "" {
-			return bad(fmt.Errorf("a report with %d results: name one with --id", len(doc.Results)))
+			return bad(fmt.Errorf("a report with %d results: name one with --id", len(distinct)))
 		}
 		return bad(fmt.Errorf("no result with id %q in the report", id))
 	case keys["detail"] != nil:

@@ -195,12 +195,16 @@ func TestExplainReadsAReportEntry(t *testing.T) {
   "detail": {"observation": {"allowed": true, "actual": [{"url": "https://api.example.test/api/items?t=1", "method": "GET", "status": 200,
       "response_headers": [{"name": "Access-Control-Allow-Origin", "value": "https://evil.test"}]}]}}}`
 	for name, content := range map[string]string{
-		"entry":  entry,
-		"report": `{"run": {}, "results": [` + entry + `, {"id": "other"}]}`,
+		"entry": entry,
+		// Several engines: WebKit shows no wire, so its entry has no
+		// capture and the engine that has one answers.
+		"report": `{"run": {}, "runs": [{"engine": "webkit", "results": [{"id": "evil-get", "request": {"path": "/api/items"}}]},
+  {"engine": "chromium", "results": [` + entry + `, {"id": "other"}]}]}`,
+		"report of one engine, before engines": `{"run": {}, "results": [` + entry + `, {"id": "other"}]}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			args := []string{"explain", "--file", writeFile(t, content)}
-			if name == "report" {
+			if name != "entry" {
 				args = append(args, "--id", "evil-get")
 			}
 			code, stdout, stderr := cli(t, args...)

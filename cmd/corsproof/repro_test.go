@@ -128,7 +128,7 @@ func TestReproAgainstAFaultReproducesTheSameBlockInChromium(t *testing.T) {
 	if err := json.Unmarshal([]byte(read(repro.FileExchanges)), &ex); err != nil {
 		t.Fatal(err)
 	}
-	obs := ex.Browser
+	obs := ex.Observed
 	if len(ex.Exchanges) == 0 || ex.Exchanges[0].Role != "preflight" || ex.Exchanges[0].Method != "OPTIONS" || len(ex.Exchanges[0].ResponseHeaders) == 0 {
 		t.Fatalf("exchanges.json does not start with the OPTIONS preflight and its response headers: %+v", ex.Exchanges)
 	}

@@ -43,14 +43,13 @@ func TestRunInSeveralEnginesSurvivesOneThatCannotStart(t *testing.T) {
 	}
 
 	var doc struct {
-		Engines []struct {
-			Browser struct{ Name, Version string }
-			Error   string
-			Results []struct{ ID, Verdict string }
+		Runs []struct {
+			Engine, Version, Error string
+			Results                []struct{ ID, Verdict string }
 		}
-		Comparison []struct {
+		Rows []struct {
 			ID      string
-			Engines map[string]struct{ Observed, Verdict string }
+			Engines map[string]struct{ Browser, Verdict string }
 		}
 	}
 	data, err := os.ReadFile(jsonPath)
@@ -60,12 +59,12 @@ func TestRunInSeveralEnginesSurvivesOneThatCannotStart(t *testing.T) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		t.Fatalf("the JSON report does not decode: %v", err)
 	}
-	if len(doc.Engines) != 2 || doc.Engines[0].Browser.Name != "chromium" || len(doc.Engines[0].Results) != 3 ||
-		doc.Engines[1].Browser.Name != "firefox" || doc.Engines[1].Error == "" || len(doc.Engines[1].Results) != 0 {
-		t.Errorf("JSON engines = %+v", doc.Engines)
+	if len(doc.Runs) != 2 || doc.Runs[0].Engine != "chromium" || len(doc.Runs[0].Results) != 3 ||
+		doc.Runs[1].Engine != "firefox" || doc.Runs[1].Error == "" || len(doc.Runs[1].Results) != 0 {
+		t.Errorf("JSON engines = %+v", doc.Runs)
 	}
-	if len(doc.Comparison) != 3 || doc.Comparison[0].Engines["chromium"].Verdict != "pass" || doc.Comparison[0].Engines["firefox"].Verdict != "not-run" {
-		t.Errorf("JSON comparison = %+v", doc.Comparison)
+	if len(doc.Rows) != 3 || doc.Rows[0].Engines["chromium"].Verdict != "pass" || doc.Rows[0].Engines["firefox"].Verdict != "not-run" {
+		t.Errorf("JSON comparison = %+v", doc.Rows)
 	}
 	html, _ := os.ReadFile(htmlPath)
 	if !strings.Contains(string(html), `data-engine="firefox"`) || !strings.Contains(string(html), "did not run") {
