@@ -69,6 +69,7 @@ const (
 	MockAPI2Origin     = "https://api2.example.test" // same site, another origin (redirect hops)
 	MockAPIOtherOrigin = "https://api.other.test"    // another site (redirect hops)
 	MockAppOrigin      = "https://app.example.test"
+	MockEvilOrigin     = "https://evil.test" // a cross-site attacker's page
 )
 
 // MockAPIOrigins are every origin the embedded mock answers under.
@@ -120,7 +121,7 @@ func MockSites() []Site {
 	sites := []Site{
 		{Name: "app", Class: ClassAllowed, Origin: MockAppOrigin},
 		{Name: "sibling", Class: ClassSameSite, Origin: "https://www.example.test"},
-		{Name: "evil", Class: ClassCrossSite, Origin: "https://evil.test"},
+		{Name: "evil", Class: ClassCrossSite, Origin: MockEvilOrigin},
 		{Name: "downgrade", Class: ClassDowngrade, Origin: "http://app.example.test"},
 		{Name: "other-port", Class: ClassOtherPort, Origin: "https://app.example.test:8443"},
 		{Name: "null", Class: ClassNull, Origin: "null", Host: "https://sandbox.evil.test", Sandboxed: true},

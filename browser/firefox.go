@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser/bidi"
 )
 

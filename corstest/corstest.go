@@ -26,7 +26,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/policy"

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -12,9 +13,9 @@ import (
 // it would not, and the API. The API's answers never depend on the policy
 // package: each case carries the exact header lines its server sends.
 const (
-	AllowedOrigin = "https://app.example.test"
-	OtherOrigin   = "https://evil.test"
-	APIOrigin     = "https://api.example.test"
+	AllowedOrigin = corsproof.MockAppOrigin
+	OtherOrigin   = corsproof.MockEvilOrigin
+	APIOrigin     = corsproof.MockAPIOrigin
 )
 
 // Case is one generated combination: a fetch() from a page and the exact

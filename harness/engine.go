@@ -8,7 +8,6 @@ import (
 	"fmt"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 )
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"

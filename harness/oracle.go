@@ -8,7 +8,6 @@ import (
 	"sync"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/spec"
 )

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/judge"
 	"github.com/corsproof/corsproof/mockapi"

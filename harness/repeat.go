@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/judge"
 )

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/judge"
 	"github.com/corsproof/corsproof/policy"

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -78,16 +77,7 @@ func TestCrossMarksAndExplainsWhereEnginesDiffer(t *testing.T) {
 }
 
 func TestTextOfSeveralEnginesIsOneTableWithAColumnPerEngine(t *testing.T) {
-	var plain, coloured bytes.Buffer
-	Text(&plain, crossRuns(), TextOptions{})
-	Text(&coloured, crossRuns(), TextOptions{Color: true})
-	if !ansiRE.MatchString(coloured.String()) {
-		t.Fatal("Color: true wrote no ANSI codes")
-	}
-	if got := ansiRE.ReplaceAllString(coloured.String(), ""); got != plain.String() {
-		t.Fatalf("without its colour codes the coloured table differs from the plain one:\n%s\nwant:\n%s", got, plain.String())
-	}
-	out := plain.String()
+	out := textInColour(t, crossRuns())
 	lines := strings.Split(out, "\n")
 	if !regexp.MustCompile(`^SCENARIO\s+POLICY\s+CHROMIUM\s+FIREFOX\s+WEBKIT$`).MatchString(lines[0]) {
 		t.Fatalf("header = %q", lines[0])

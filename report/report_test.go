@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -48,17 +47,25 @@ func one() []corsproof.Run {
 
 var ansiRE = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
-func TestColouredTextTableStaysAligned(t *testing.T) {
+// textInColour renders runs plain and in colour, checks that the colour
+// codes are all that differs, and returns the plain table.
+func textInColour(t *testing.T, runs []corsproof.Run) string {
+	t.Helper()
 	var plain, coloured bytes.Buffer
-	Text(&plain, one(), TextOptions{})
-	Text(&coloured, one(), TextOptions{Color: true})
+	Text(&plain, runs, TextOptions{})
+	Text(&coloured, runs, TextOptions{Color: true})
 	if !ansiRE.MatchString(coloured.String()) {
 		t.Fatal("Color: true wrote no ANSI codes")
 	}
 	if got := ansiRE.ReplaceAllString(coloured.String(), ""); got != plain.String() {
 		t.Fatalf("without its colour codes the coloured table differs from the plain one:\n%s\nwant:\n%s", got, plain.String())
 	}
-	lines := strings.Split(plain.String(), "\n")
+	return plain.String()
+}
+
+func TestColouredTextTableStaysAligned(t *testing.T) {
+	plain := textInColour(t, one())
+	lines := strings.Split(plain, "\n")
 	if !regexp.MustCompile(`^SCENARIO\s+POLICY\s+CHROMIUM\s+VERDICT\s+EXPLANATION$`).MatchString(lines[0]) {
 		t.Fatalf("header = %q", lines[0])
 	}
@@ -73,34 +80,34 @@ func TestColouredTextTableStaysAligned(t *testing.T) {
 			}
 			found = true
 			if got := strings.Index(l, r.Explanation); got != col {
-				t.Errorf("explanation of %s starts at %d, want %d:\n%s", r.Scenario.ID, got, col, plain.String())
+				t.Errorf("explanation of %s starts at %d, want %d:\n%s", r.Scenario.ID, got, col, plain)
 			}
 			// The engine's cell of an errored row says "error" too: look
 			// for the verdict from the verdict column's start.
 			if len(l) < verdictCol || !strings.HasPrefix(l[verdictCol:], r.VerdictLabel()+" ") || strings.TrimSpace(l[verdictCol-1:verdictCol]) != "" {
-				t.Errorf("verdict of %s does not start at %d:\n%s", r.Scenario.ID, verdictCol, plain.String())
+				t.Errorf("verdict of %s does not start at %d:\n%s", r.Scenario.ID, verdictCol, plain)
 			}
 		}
 		if !found {
-			t.Errorf("no row for %s:\n%s", r.Scenario.ID, plain.String())
+			t.Errorf("no row for %s:\n%s", r.Scenario.ID, plain)
 		}
 	}
 	note := "  note: the browser did not send cookie session: ThirdPartyPhaseout"
 	i := slicesIndex(lines, func(l string) bool { return strings.HasPrefix(l, "put-broken ") })
 	if i < 0 || i+1 >= len(lines) || strings.Index(lines[i+1], note) != col || strings.TrimSpace(lines[i+1][:col]) != "" {
-		t.Errorf("the diagnosis of put-broken is not a note line under the explanation:\n%s", plain.String())
+		t.Errorf("the diagnosis of put-broken is not a note line under the explanation:\n%s", plain)
 	}
 	for _, w := range []string{
 		"put-evil-long-scenario-name  allowed",
 		"chromium (Chromium/1): 6 scenarios: 1 pass, 2 server mismatch, 2 browser deviation, 1 error",
 	} {
-		if !strings.Contains(plain.String(), w) {
-			t.Errorf("table lacks %q:\n%s", w, plain.String())
+		if !strings.Contains(plain, w) {
+			t.Errorf("table lacks %q:\n%s", w, plain)
 		}
 	}
 	// One engine: no ≠ mark and no count of differing scenarios.
-	if strings.Contains(plain.String(), "≠") || strings.Contains(plain.String(), "differ") {
-		t.Errorf("the table of one engine speaks of engines that differ:\n%s", plain.String())
+	if strings.Contains(plain, "≠") || strings.Contains(plain, "differ") {
+		t.Errorf("the table of one engine speaks of engines that differ:\n%s", plain)
 	}
 }
 

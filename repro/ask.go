@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/spec"
 )
 
@@ -58,10 +58,10 @@ func askRaw(addr string, sr spec.ServerRequest) (Recorded, error) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s HTTP/1.1\r\nHost: %s\r\n", sr.Method, u.RequestURI(), u.Host)
-	rec.RequestHeaders = append(rec.RequestHeaders, browser.Header{Name: "Host", Value: u.Host})
+	rec.RequestHeaders = append(rec.RequestHeaders, corsproof.Header{Name: "Host", Value: u.Host})
 	for _, h := range sr.Headers {
 		fmt.Fprintf(&b, "%s: %s\r\n", h.Name, h.Value)
-		rec.RequestHeaders = append(rec.RequestHeaders, browser.Header{Name: h.Name, Value: h.Value})
+		rec.RequestHeaders = append(rec.RequestHeaders, corsproof.Header{Name: h.Name, Value: h.Value})
 	}
 	b.WriteString("\r\n")
 	if _, err := conn.Write([]byte(b.String())); err != nil {
@@ -88,7 +88,7 @@ func askRaw(addr string, sr spec.ServerRequest) (Recorded, error) {
 			return rec, nil
 		}
 		if name, value, ok := strings.Cut(line, ":"); ok {
-			rec.ResponseHeaders = append(rec.ResponseHeaders, browser.Header{Name: name, Value: strings.TrimSpace(value)})
+			rec.ResponseHeaders = append(rec.ResponseHeaders, corsproof.Header{Name: name, Value: strings.TrimSpace(value)})
 		}
 	}
 }
@@ -118,7 +118,7 @@ func fresh(ex []Recorded, req spec.Request, p spec.Profile, ask AskFunc) ([]Reco
 	return ex, notes
 }
 
-func specHeaders(hs []browser.Header) spec.Headers {
+func specHeaders(hs []corsproof.Header) spec.Headers {
 	out := make(spec.Headers, 0, len(hs))
 	for _, h := range hs {
 		out = append(out, spec.Header{Name: h.Name, Value: h.Value})

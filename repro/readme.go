@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
 )
 
@@ -13,7 +14,7 @@ func statusText(code int) string { return http.StatusText(code) }
 
 // readme is README.md: what the scenario is, expected against observed,
 // the model's steps, and how to see it again.
-func readme(in Input, f browser.Fetch, ex []Recorded, askNotes []string) string {
+func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) string {
 	res := in.Result
 	s := res.Scenario
 	var b strings.Builder

@@ -73,13 +73,13 @@ const (
 type Recorded struct {
 	// Role is "preflight" or "actual"; Hop counts the actual request's
 	// redirect hops from 1.
-	Role            string           `json:"role"`
-	Hop             int              `json:"hop,omitempty"`
-	Method          string           `json:"method"`
-	URL             string           `json:"url"`
-	RequestHeaders  []browser.Header `json:"request_headers,omitempty"`
-	Status          int              `json:"status"`
-	ResponseHeaders []browser.Header `json:"response_headers,omitempty"`
+	Role            string             `json:"role"`
+	Hop             int                `json:"hop,omitempty"`
+	Method          string             `json:"method"`
+	URL             string             `json:"url"`
+	RequestHeaders  []corsproof.Header `json:"request_headers,omitempty"`
+	Status          int                `json:"status"`
+	ResponseHeaders []corsproof.Header `json:"response_headers,omitempty"`
 	// Body is the response body when script could read it (the last hop
 	// of an allowed fetch); otherwise the browser kept it from corsproof.
 	Body string `json:"body,omitempty"`
@@ -90,7 +90,7 @@ type Recorded struct {
 
 // Exchanges lists an observation's exchanges in wire order: the preflight,
 // then each hop of the actual request.
-func Exchanges(o *browser.Observation) []Recorded {
+func Exchanges(o *corsproof.Observation) []Recorded {
 	if o == nil {
 		return nil
 	}
@@ -122,17 +122,17 @@ func specRequest(in Input) spec.Request {
 
 // observed is what the page's script and the browser said about the fetch.
 type observed struct {
-	Allowed         bool             `json:"allowed"`
-	Error           string           `json:"error,omitempty"`
-	Status          int              `json:"status,omitempty"`
-	Type            string           `json:"type,omitempty"`
-	Headers         []browser.Header `json:"headers,omitempty"`
-	CorsError       string           `json:"cors_error,omitempty"`
-	FailedParameter string           `json:"failed_parameter,omitempty"`
-	NetError        string           `json:"net_error,omitempty"`
+	Allowed         bool               `json:"allowed"`
+	Error           string             `json:"error,omitempty"`
+	Status          int                `json:"status,omitempty"`
+	Type            string             `json:"type,omitempty"`
+	Headers         []corsproof.Header `json:"headers,omitempty"`
+	CorsError       string             `json:"cors_error,omitempty"`
+	FailedParameter string             `json:"failed_parameter,omitempty"`
+	NetError        string             `json:"net_error,omitempty"`
 }
 
-func observedOf(o *browser.Observation) observed {
+func observedOf(o *corsproof.Observation) observed {
 	return observed{Allowed: o.Allowed, Error: o.Error, Status: o.Status, Type: o.Type, Headers: o.Headers,
 		CorsError: o.CorsError, FailedParameter: o.FailedParameter, NetError: o.NetError}
 }
@@ -215,7 +215,7 @@ var pageTmpl string
 
 var pageTemplate = template.Must(template.New("page").Parse(pageTmpl))
 
-func pageHTML(in Input, f browser.Fetch) ([]byte, error) {
+func pageHTML(in Input, f corsproof.Fetch) ([]byte, error) {
 	script, err := browser.FetchScript(f)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
@@ -36,9 +35,9 @@ const (
 func syntheticInput() Input {
 	pre := &browser.Exchange{
 		URL: testURL, Method: "OPTIONS",
-		RequestHeaders: []browser.Header{{Name: "Origin", Value: testPage[:len(testPage)-1]}, {Name: "Access-Control-Request-Method", Value: "PUT"}},
+		RequestHeaders: []corsproof.Header{{Name: "Origin", Value: testPage[:len(testPage)-1]}, {Name: "Access-Control-Request-Method", Value: "PUT"}},
 		Status:         204,
-		ResponseHeaders: []browser.Header{
+		ResponseHeaders: []corsproof.Header{
 			{Name: "Vary", Value: "Origin"},
 			{Name: "access-control-allow-origin", Value: "https://app.example.test"},
 			{Name: "Vary", Value: "Access-Control-Request-Method"},
@@ -49,7 +48,7 @@ func syntheticInput() Input {
 	}
 	actual := browser.Exchange{
 		URL: testURL, Method: "PUT", Status: 200,
-		ResponseHeaders: []browser.Header{
+		ResponseHeaders: []corsproof.Header{
 			{Name: "Content-Type", Value: "application/json"},
 			{Name: "Set-Cookie", Value: "a=1"},
 			{Name: "Set-Cookie", Value: "b=2"},
@@ -63,7 +62,7 @@ func syntheticInput() Input {
 					Body: spec.BodyText, BodyText: `{"a":"</script>"}`, Credentials: spec.CredentialsInclude}},
 			Verdict: corsproof.VerdictBrowserDeviation, Explanation: "synthetic",
 			URL: testURL,
-			Observation: &browser.Observation{
+			Observation: &corsproof.Observation{
 				Allowed: true, Status: 200, Type: "cors", Body: `{"ok":true}`,
 				Preflight: pre, Actual: []browser.Exchange{actual},
 			},

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/internal/testenv"

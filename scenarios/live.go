@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )

@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -106,7 +105,7 @@ func TestGenerateScenariosIDsAreStableAndReadable(t *testing.T) {
 	p := mustParsePolicy(t, `
 origins: [https://app.example.com]
 methods: [PUT]
-request_headers: [X-corsproof.Request-Id]
+request_headers: [X-Request-Id]
 credentials: true
 endpoints: [{path: /api/items, methods: [GET, PUT]}]
 `)

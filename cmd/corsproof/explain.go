@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/spec"
 )
 

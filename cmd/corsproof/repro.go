@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
-
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/repro"
