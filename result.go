@@ -35,6 +35,10 @@ const (
 	SeveritySecurity Severity = "security"
 	// SeverityBroken: something the policy allows was blocked.
 	SeverityBroken Severity = "broken"
+	// SeverityInfo: headers the policy does not expose became readable,
+	// but none that carries data (Date, Connection, Vary, ...): a finding,
+	// not a leak.
+	SeverityInfo Severity = "info"
 )
 
 // Outcome is the part of a fetch's result that verdicts compare, the same
@@ -75,6 +79,14 @@ type Result struct {
 	Known bool `json:"known,omitempty"`
 	// Explanation is one line a person can act on.
 	Explanation string `json:"explanation"`
+	// Cause is the root cause of a verdict other than pass: what the server
+	// did wrong, which deviation decided, or why the scenario could not run.
+	// A run's findings group results by it.
+	Cause *Cause `json:"cause,omitempty"`
+	// Notes are what the wire shows beyond the verdict (a missing Vary:
+	// Origin, a max-age other than the policy's, a deviation that applied
+	// without deciding); they do not change the verdict.
+	Notes []Cause `json:"notes,omitempty"`
 	// Diagnoses are extra findings that do not change the verdict, such as
 	// a cookie the browser's cookie policy dropped.
 	Diagnoses []string `json:"diagnoses,omitempty"`

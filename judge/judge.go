@@ -72,7 +72,12 @@ func Judge(in Input) corsproof.Result {
 	}
 	v := j.verdict(res.Policy, res.Wire, res.Browser)
 	res.Verdict, res.Severity, res.Known, res.Explanation = v.verdict, v.severity, v.known, v.text
+	res.Cause = v.cause
 	res.Diagnoses = append(v.diagnoses, cookieDiagnoses(in.Scenario, j.obs, j.wire)...)
+	res.Notes = append(v.notes, j.notes()...)
+	if len(res.Diagnoses) > len(v.diagnoses) {
+		res.Notes = append(res.Notes, corsproof.Cause{Kind: corsproof.CauseCookieDropped, Exchange: "actual", Header: "Cookie"})
+	}
 	return res
 }
 
@@ -82,6 +87,7 @@ func Errored(res corsproof.Result, err error) corsproof.Result {
 	res.Verdict = corsproof.VerdictError
 	res.Err = err.Error()
 	res.Explanation = "error: " + err.Error()
+	res.Cause = errorCause(err.Error())
 	return res
 }
 
@@ -95,6 +101,12 @@ type judgement struct {
 	// policy and wire are the model's decisions with the policy's and the
 	// wire's answers, for the last fetch.
 	policy, wire spec.Decision
+	// policyStd and wireStd are the same with the standard's profile: a
+	// deviation decides only where the engine's profile and the standard
+	// differ.
+	policyStd, wireStd spec.Decision
+	// expected is the policy's side of the last fetch, with its answers.
+	expected *policySide
 	// intent is the policy's answer with mixed content set aside, when the
 	// model blocked the fetch as mixed content (nil otherwise).
 	intent *spec.Decision
@@ -117,13 +129,17 @@ func newJudgement(in Input) *judgement {
 	// Every fetch through the model twice, against the policy and against
 	// the wire, each side with its own preflight cache: within max-age the
 	// model skips the preflight just as the browser should.
-	pc, wc := spec.NewCache(), spec.NewCache()
+	pc, wc, psc, wsc := spec.NewCache(), spec.NewCache(), spec.NewCache(), spec.NewCache()
 	var expected *policySide
 	for _, f := range in.Fetches {
 		expected = newPolicySide(in.Policy, f.Observation, in.PathOf, in.Oracle)
+		j.policyStd = spec.Decide(j.req, expected.server(), spec.Standard, spec.WithCache(psc), spec.WithNow(f.At))
+		j.wireStd = spec.Decide(j.req, wireServer(f.Observation), spec.Standard, spec.WithCache(wsc), spec.WithNow(f.At))
+		// The engine's decision last: expected records its answers.
 		j.policy = spec.Decide(j.req, expected.server(), in.Profile, spec.WithCache(pc), spec.WithNow(f.At))
 		j.wire = spec.Decide(j.req, wireServer(f.Observation), in.Profile, spec.WithCache(wc), spec.WithNow(f.At))
 	}
+	j.expected = expected
 	if j.wire.Reason == spec.ReasonMixedContent {
 		// The server's part, had the browser sent it: what the policy
 		// means for this origin.
@@ -141,6 +157,8 @@ type verdict struct {
 	known     bool
 	text      string
 	diagnoses []string
+	cause     *corsproof.Cause
+	notes     []corsproof.Cause
 }
 
 // verdict weighs the three sides' outcomes, in order of precedence.
@@ -151,29 +169,44 @@ func (j *judgement) verdict(pol, wire, browser corsproof.Outcome) verdict {
 	case j.intent != nil:
 		return j.mixedContent(pol, browser)
 	case !j.wire.Incomplete && !j.agree(browser, wire):
-		return verdict{verdict: corsproof.VerdictBrowserDeviation, text: deviationText(j.in.Engine, browser, j.wire)}
+		return verdict{verdict: corsproof.VerdictBrowserDeviation, text: deviationText(j.in.Engine, browser, j.wire),
+			cause: unknownDeviation(browser, wire)}
 	case !sameAccess(browser, pol):
 		sev := severity(browser, pol)
-		return verdict{verdict: corsproof.VerdictServerMismatch, severity: sev, text: j.mismatchText(sev, browser, pol)}
+		c := j.brokenCause(browser, pol, wire)
+		if sev != corsproof.SeverityBroken {
+			c = j.securityCause(browser, pol)
+		}
+		return verdict{verdict: corsproof.VerdictServerMismatch, severity: sev, text: j.mismatchText(sev, browser, pol, c), cause: c}
 	case repeated && browser.Preflight != wire.Preflight:
 		// Access alone cannot tell the preflight cache apart: the judged
 		// fetch either sent a preflight or used a cached one.
 		return verdict{verdict: corsproof.VerdictBrowserDeviation, text: fmt.Sprintf(
 			"the browser %s a preflight on fetch %d, but its preflight cache, given the max-age the server sent, says it should %s",
-			sentOrSkipped(browser.Preflight), s.Repeat+1, sendOrSkip(wire.Preflight))}
+			sentOrSkipped(browser.Preflight), s.Repeat+1, sendOrSkip(wire.Preflight)),
+			cause: &corsproof.Cause{Kind: corsproof.CauseUnknownDeviation, Exchange: "preflight",
+				Subject: "the preflight cache does not keep the server's max-age"}}
 	case repeated && browser.Preflight != pol.Preflight:
 		// The browser did what the wire says but not what the policy says:
 		// the server's Access-Control-Max-Age is wrong.
 		return j.maxAgeMismatch(browser.Preflight)
-	case len(j.wire.Deviations) > 0:
-		return verdict{verdict: corsproof.VerdictBrowserDeviation, known: true, text: j.knownDeviationText(browser, j.wire.Deviations)}
-	case j.wire.Incomplete && slices.Contains(j.obs.Unavailable, "actual") && len(j.policy.Deviations) > 0:
+	case len(j.wire.Deviations) > 0 && decides(j.wire, j.wireStd):
+		return verdict{verdict: corsproof.VerdictBrowserDeviation, known: true, text: j.knownDeviationText(browser, j.wire.Deviations),
+			cause: knownDeviation(j.wire.Deviations)}
+	case j.wire.Incomplete && slices.Contains(j.obs.Unavailable, "actual") && len(j.policy.Deviations) > 0 && decides(j.policy, j.policyStd):
 		// No wire to go by (WebKit): the policy's own answers reach this
 		// outcome only through a deviation, so say so rather than pass.
 		return verdict{verdict: corsproof.VerdictBrowserDeviation, known: true, text: j.knownDeviationText(browser, j.policy.Deviations) +
-			fmt.Sprintf(" (%s shows no wire: this is how the policy's answers fare in it)", j.in.Engine)}
+			fmt.Sprintf(" (%s shows no wire: this is how the policy's answers fare in it)", j.in.Engine),
+			cause: knownDeviation(j.policy.Deviations)}
 	}
 	v := verdict{verdict: corsproof.VerdictPass, text: passText(browser)}
+	// A deviation that applied but changed nothing is detail, not verdict.
+	if len(j.wire.Deviations) > 0 {
+		v.notes = appliedNotes(j.wire.Deviations)
+	} else if j.wire.Incomplete && slices.Contains(j.obs.Unavailable, "actual") {
+		v.notes = appliedNotes(j.policy.Deviations)
+	}
 	if j.wire.Incomplete {
 		v.diagnoses = append(v.diagnoses, "the browser did not send a request the model expected (a preflight served from its cache?): the wire check was partial")
 	}
@@ -217,17 +250,20 @@ func (j *judgement) mixedContent(pol, browser corsproof.Outcome) verdict {
 	case browser.Allowed || sent:
 		return verdict{verdict: corsproof.VerdictBrowserDeviation, text: fmt.Sprintf(
 			"%s sent it (%s), but an https page's fetch of %s is mixed content, which the standard blocks before anything is sent",
-			engine, browser, target)}
+			engine, browser, target),
+			cause: &corsproof.Cause{Kind: corsproof.CauseUnknownDeviation, Subject: "sends mixed content"}}
 	case loopback:
 		d, _ := j.in.Profile.Deviation(spec.DevMixedContentLoopback)
 		return verdict{verdict: corsproof.VerdictBrowserDeviation, known: true, text: fmt.Sprintf(
 			"blocked before it was sent: %s treats an https page's fetch of %s as mixed content (known deviation %s: %s [seen in %s]); "+
 				"the policy %s it, and the server's CORS headers were not tested in %s: give an https target to test them there",
-			engine, target, d.ID, d.Summary, d.SeenIn, allowsOrForbids(pol), engine)}
+			engine, target, d.ID, d.Summary, d.SeenIn, allowsOrForbids(pol), engine),
+			cause: knownDeviation([]string{d.ID})}
 	case pol.Allowed:
 		return verdict{verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeverityBroken, text: fmt.Sprintf(
 			"broken: the policy allows %s to read %s, but no browser lets an https page fetch %s: it is mixed content, blocked before it is sent; serve the API over https",
-			j.in.Site.Origin, j.in.Scenario.Request, target)}
+			j.in.Site.Origin, j.in.Scenario.Request, target),
+			cause: &corsproof.Cause{Kind: corsproof.CauseMixedContent}}
 	}
 	return verdict{verdict: corsproof.VerdictPass,
 		text:      fmt.Sprintf("blocked before it was sent: an https page's fetch of %s is mixed content, and the policy forbids it anyway", target),
@@ -241,10 +277,12 @@ func (j *judgement) maxAgeMismatch(sent bool) verdict {
 	n, got := j.in.Scenario.Repeat+1, maxAgeOf(j.first)
 	if sent {
 		return verdict{verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeverityBroken, text: fmt.Sprintf(
-			"broken: the browser had to send a preflight again on fetch %d although the policy's max-age caches it; the server's preflight response %s", n, got)}
+			"broken: the browser had to send a preflight again on fetch %d although the policy's max-age caches it; the server's preflight response %s", n, got),
+			cause: j.maxAgeCause(sent)}
 	}
 	return verdict{verdict: corsproof.VerdictServerMismatch, severity: corsproof.SeveritySecurity, text: fmt.Sprintf(
-		"security: the browser skipped the preflight on fetch %d although the policy's max-age requires one; the server's preflight response %s", n, got)}
+		"security: the browser skipped the preflight on fetch %d although the policy's max-age requires one; the server's preflight response %s", n, got),
+		cause: j.maxAgeCause(sent)}
 }
 
 // cookieDiagnoses reports a session cookie the browser's cookie policy kept

@@ -100,12 +100,34 @@ func severity(browser, pol corsproof.Outcome) corsproof.Severity {
 	if !browser.Allowed && pol.Allowed {
 		return corsproof.SeverityBroken
 	}
-	for _, h := range browser.Exposed {
-		if !slices.Contains(pol.Exposed, h) {
-			return corsproof.SeveritySecurity
+	extra := minus(browser.Exposed, pol.Exposed)
+	if len(extra) == 0 {
+		return corsproof.SeverityBroken
+	}
+	if len(sensitive(extra)) == 0 {
+		return corsproof.SeverityInfo
+	}
+	return corsproof.SeveritySecurity
+}
+
+// innocuous are response headers that carry no data of the API: readable
+// or not, a page learns nothing it could not learn otherwise.
+var innocuous = map[string]bool{
+	"date": true, "connection": true, "keep-alive": true, "vary": true, "server": true,
+	"transfer-encoding": true, "age": true, "accept-ranges": true, "via": true, "alt-svc": true,
+	"strict-transport-security": true, "x-content-type-options": true, "x-frame-options": true,
+	"referrer-policy": true, "content-encoding": true, "cache-control": true, "pragma": true, "expires": true,
+}
+
+// sensitive keeps the header names that may carry data.
+func sensitive(names []string) []string {
+	var out []string
+	for _, n := range names {
+		if !innocuous[strings.ToLower(n)] {
+			out = append(out, n)
 		}
 	}
-	return corsproof.SeverityBroken
+	return out
 }
 
 func minus(a, b []string) []string {

@@ -8,29 +8,79 @@ import (
 	"github.com/corsproof/corsproof/spec"
 )
 
-func (j *judgement) mismatchText(sev corsproof.Severity, browser, pol corsproof.Outcome) string {
-	diff := headerDiff(j.policyHeaders, j.wireHeaders)
-	where := fmt.Sprintf("the server's %s", j.exchange)
-	if j.wireUnseen {
-		where = fmt.Sprintf("%s does not show the server's headers, so which of them is wrong is unknown here: "+
-			"a run in chromium or `corsproof audit` shows them; the policy's %s has", j.in.Engine, j.exchange)
-		diff = headerList(j.policyHeaders)
-	}
+// mismatchText says first what the browser did and which header of which
+// exchange made it so, then what the policy sends instead; the other CORS
+// headers that differ follow only when the deciding one is not known.
+func (j *judgement) mismatchText(sev corsproof.Severity, browser, pol corsproof.Outcome, c *corsproof.Cause) string {
 	origin, req := j.in.Site.Origin, j.in.Scenario.Request
+	var what string
 	switch {
-	case sev == corsproof.SeveritySecurity && browser.Allowed && !pol.Allowed:
-		return fmt.Sprintf("security: %s could read %s although the policy forbids it (%s); %s %s",
-			origin, req, describe(pol), where, diff)
-	case sev == corsproof.SeverityBroken && !browser.Allowed:
-		return fmt.Sprintf("broken: %s although the policy allows %s to read %s; %s %s",
-			describe(browser), origin, req, where, diff)
-	case sev == corsproof.SeveritySecurity:
-		return fmt.Sprintf("security: %s could read headers the policy does not expose (%s); %s %s",
-			origin, strings.Join(minus(browser.Exposed, pol.Exposed), ", "), where, diff)
+	case browser.Allowed && !pol.Allowed:
+		what = fmt.Sprintf("%s could read %s, which the policy forbids", origin, req)
+	case !browser.Allowed && c.Kind != corsproof.CauseAllowOriginMissing:
+		what = fmt.Sprintf("%s could not read %s, which the policy allows (%s)", origin, req, describe(browser))
+	case !browser.Allowed:
+		what = fmt.Sprintf("%s could not read %s, which the policy allows", origin, req)
+	case sev == corsproof.SeverityBroken:
+		what = fmt.Sprintf("%s could not read %s, which the policy exposes", origin, strings.Join(minus(pol.Exposed, browser.Exposed), ", "))
 	default:
-		return fmt.Sprintf("broken: %s could not read headers the policy exposes (%s); %s %s",
-			origin, strings.Join(minus(pol.Exposed, browser.Exposed), ", "), where, diff)
+		what = fmt.Sprintf("%s could read %s, which the policy does not expose", origin, strings.Join(minus(browser.Exposed, pol.Exposed), ", "))
 	}
+	return fmt.Sprintf("%s: %s: %s", sev, what, j.because(c))
+}
+
+// because names the header that decided, as sent and as the policy sends
+// it.
+func (j *judgement) because(c *corsproof.Cause) string {
+	ex := "the response"
+	if c.Exchange == "preflight" {
+		ex = "the preflight response"
+	}
+	switch {
+	case c.Header == "" && j.wireUnseen:
+		return fmt.Sprintf("%s does not show the server's headers, so which of them is wrong is unknown here: "+
+			"a run in chromium or `corsproof audit` shows them; the policy's %s has %s", j.in.Engine, j.exchange, headerList(j.policyHeaders))
+	case c.Header == "":
+		// No single header: the status or a redirect differs.
+		return fmt.Sprintf("%s %s", ex, headerDiff(j.policyHeaders, j.wireHeaders))
+	}
+	want := j.policyHeadersOf(c.Exchange)
+	policySays := "the policy sends " + headerPhrase(want, c.Header)
+	if c.Unseen {
+		return fmt.Sprintf("%s does not show the server's headers (a run in chromium or `corsproof audit` does); %s in %s",
+			j.in.Engine, policySays, ex)
+	}
+	got := j.headersOf(c.Exchange)
+	if c.Exchange == j.exchangeOf() {
+		got = j.wireHeaders
+	}
+	return fmt.Sprintf("%s had %s, where %s", ex, headerPhrase(got, c.Header), policySays)
+}
+
+// policyHeadersOf are the CORS headers the policy answered on the named
+// exchange for the last fetch.
+func (j *judgement) policyHeadersOf(exchange string) spec.Headers {
+	if exchange == j.exchangeOf() {
+		return j.policyHeaders
+	}
+	var out spec.Headers
+	if j.expected != nil {
+		for _, a := range j.expected.answered {
+			if a.req.Preflight == (exchange == "preflight") {
+				out = corsOnly(a.resp.Headers)
+			}
+		}
+	}
+	return out
+}
+
+// headerPhrase is `Name: value` as hs has it, or "no Name".
+func headerPhrase(hs spec.Headers, name string) string {
+	v, ok := hs.Get(name)
+	if !ok {
+		return "no " + name
+	}
+	return name + ": " + v
 }
 
 func deviationText(engine corsproof.Engine, browser corsproof.Outcome, model spec.Decision) string {

@@ -15,8 +15,9 @@ type CrossRow struct {
 	// Cells has one result per engine, in the order of the runs; nil where
 	// the engine has no result for this scenario (it did not start).
 	Cells []*corsproof.Result
-	// Differs: the engines disagree with each other about access, or at
-	// least one departs from the standard (any verdict but pass).
+	// Differs: the engines disagree with each other about access (a known
+	// deviation aside), or at least one result fails (a server mismatch, an
+	// unknown deviation, an error).
 	Differs bool
 	// Explanation says, in one line, how each engine fared, grouping the
 	// engines that fared alike.
@@ -62,10 +63,12 @@ func compareCells(runs []corsproof.Run, cells []*corsproof.Result) (bool, string
 		if c == nil {
 			continue // an engine that did not run differs in nothing
 		}
-		if c.Verdict != corsproof.VerdictPass || len(deviationsOf(*c)) > 0 {
+		// A known deviation is no difference to flag: the summary per
+		// engine counts them, so the rows that differ are the ones to read.
+		if c.Failed() {
 			differs = true
 		}
-		if c.Verdict == corsproof.VerdictError {
+		if c.Verdict == corsproof.VerdictError || c.Verdict == corsproof.VerdictBrowserDeviation && c.Known {
 			continue
 		}
 		if first == nil {

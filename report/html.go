@@ -2,10 +2,13 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
 	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof"
@@ -21,6 +24,75 @@ import (
 var htmlSource string
 
 var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
+
+// htmlScript is the page's one script: following a link to a scenario
+// opens its section. The filters are CSS alone. The page's
+// Content-Security-Policy allows this script by its hash and no other.
+const htmlScript = `(function () {
+  function openTarget() {
+    var el = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (el && el.tagName === 'DETAILS') { el.open = true; }
+  }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
+})();`
+
+// htmlScriptHash is htmlScript's CSP hash source, without its quotes.
+var htmlScriptHash = func() string {
+	sum := sha256.Sum256([]byte(htmlScript))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}()
+
+// htmlFilter is one choice of what the page shows: a radio input, whose
+// labels are the chips, and CSS that hides the rest.
+type htmlFilter struct {
+	ID, Label string
+	// Chip is the class its chips are coloured by.
+	Chip string
+	// Classes are the verdict classes it shows (a row shows when one of
+	// its engines has one); none for "hide passed" and "all".
+	Classes []string
+}
+
+// htmlFilters: the first, hiding what passed, is the default.
+var htmlFilters = []htmlFilter{
+	{ID: "failing", Label: "hide passed", Chip: "plain"},
+	{ID: "all", Label: "show all", Chip: "plain"},
+	{ID: "mismatch", Label: "server mismatch", Chip: "broken", Classes: []string{"security", "broken"}},
+	{ID: "security", Label: "security", Chip: "security", Classes: []string{"security"}},
+	{ID: "broken", Label: "broken", Chip: "broken", Classes: []string{"broken"}},
+	{ID: "deviation", Label: "browser deviation", Chip: "deviation-unknown", Classes: []string{"deviation-known", "deviation-unknown"}},
+	{ID: "deviation-known", Label: "deviation-known", Chip: "deviation-known", Classes: []string{"deviation-known"}},
+	{ID: "deviation-unknown", Label: "deviation-unknown", Chip: "deviation-unknown", Classes: []string{"deviation-unknown"}},
+	{ID: "error", Label: "error", Chip: "error", Classes: []string{"error"}},
+	{ID: "pass", Label: "pass", Chip: "pass", Classes: []string{"pass"}},
+}
+
+// htmlFilterCSS is the rules of htmlFilters: with "hide passed" checked the
+// rows whose every engine passed and the passed scenarios are hidden; with a
+// verdict checked, the rows and scenarios without it. A link's target shows
+// whatever the filter.
+func htmlFilterCSS() template.CSS {
+	var b strings.Builder
+	on := func(f htmlFilter) string { return "#show-" + f.ID + ":checked ~ #page " }
+	for _, f := range htmlFilters {
+		fmt.Fprintf(&b, "%slabel[for=show-%s] { outline: 2px solid #1f2328; outline-offset: 1px; }\n", on(f), f.ID)
+		switch {
+		case f.ID == "failing":
+			fmt.Fprintf(&b, "%s#cross tbody tr[data-passed], %sdetails.scenario.pass { display: none; }\n", on(f), on(f))
+			fmt.Fprintf(&b, "%s.passed-hidden { display: block; }\n", on(f))
+		case len(f.Classes) > 0:
+			var row, section strings.Builder
+			for _, c := range f.Classes {
+				fmt.Fprintf(&row, `:not([data-verdicts~="%s"])`, c)
+				fmt.Fprintf(&section, ":not(.%s)", c)
+			}
+			fmt.Fprintf(&b, "%s#cross tbody tr%s, %sdetails.scenario%s { display: none; }\n", on(f), row.String(), on(f), section.String())
+		}
+	}
+	b.WriteString("#page #cross tbody tr:target { display: table-row !important; }\n#page details.scenario:target { display: block !important; }\n")
+	return template.CSS(b.String())
+}
 
 // VerdictClass is the CSS class of a result in the HTML report: pass,
 // security, broken, deviation-known, deviation-unknown or error.
@@ -49,12 +121,34 @@ var classRank = map[string]int{"pass": 0, "deviation-known": 1, "deviation-unkno
 type htmlPage struct {
 	Meta    Meta
 	Engines []htmlEngine
+	// Findings are the run's root causes, what to fix first first.
+	Findings []htmlFinding
 	// Rows are the scenarios across engines, those that differ first.
-	Rows    []htmlRow
-	Differ  int
+	Rows   []htmlRow
+	Differ int
+	// Passed counts the rows every engine passed (hidden by default).
+	Passed  int
 	Columns []htmlColumn
 	Matrix  []htmlMatrixRow
+	// Multi: several engines, so a matrix cell has a part per engine.
+	Multi   bool
 	Legend  []string
+	Filters []htmlFilter
+	// FilterCSS is the filters' rules; Script the page's script and
+	// ScriptHash its hash for the Content-Security-Policy.
+	FilterCSS  template.CSS
+	Script     template.JS
+	ScriptHash string
+}
+
+// htmlFinding is one finding with what the page shows of it.
+type htmlFinding struct {
+	F            corsproof.Finding
+	Class, Label string
+	// Engines, Origins and Requests are the finding's lists, shortened.
+	Engines, Origins, Requests string
+	// Anchor is the example's section.
+	Anchor string
 }
 
 // htmlEngine is one engine's run: its summary and its scenarios in full.
@@ -67,7 +161,11 @@ type htmlEngine struct {
 type htmlRow struct {
 	ID, Policy, Explanation string
 	Differs                 bool
-	Cells                   []htmlRowCell
+	// Verdicts are the verdict classes of its engines, space-separated,
+	// for the filters; Passed: every engine that ran passed.
+	Verdicts string
+	Passed   bool
+	Cells    []htmlRowCell
 }
 
 type htmlRowCell struct {
@@ -88,6 +186,14 @@ type htmlCell struct {
 	Anchor string
 	Count  int
 	Title  string
+	// Parts has one entry per engine when the page has several: each
+	// engine's worst verdict in the cell.
+	Parts []htmlCellPart
+}
+
+type htmlCellPart struct {
+	Engine, Class, Anchor, Title string
+	Empty                        bool
 }
 
 type htmlResult struct {
@@ -106,16 +212,23 @@ type htmlExchange struct {
 	Request, Response string
 }
 
-// HTML writes one self-contained page for runs in one engine or several: a
-// summary per engine; a table with a row per scenario and a column per
-// engine (the browser's outcome coloured by verdict, the explanation on
-// hover), the rows that differ between engines or from the standard first,
-// each with its one-line explanation; the origin × request matrix coloured
-// by the worst verdict over the engines; then each engine's scenarios with
-// the request, the preflight and actual exchanges as seen on the wire, the
-// browser's reason and the model's steps.
+// HTML writes one self-contained page for runs in one engine or several:
+// a summary per engine; the findings, one per root cause, what to fix first
+// first, each with its advice and a link to an example; a table with a row
+// per scenario and a column per engine (the browser's outcome coloured by
+// verdict, the explanation on hover), the rows that differ between engines
+// or from the standard first, each with its one-line explanation; the
+// origin × request matrix coloured by the worst verdict, a part per engine
+// when there are several; then each engine's scenarios with the request,
+// the preflight and actual exchanges as seen on the wire, the browser's
+// reason and the model's steps.
+//
+// The summary's chips filter the table and the scenarios (CSS alone); what
+// passed is hidden until the reader shows it.
 func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
-	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "error"}}
+	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "error"},
+		Multi: len(runs) > 1, Filters: htmlFilters, FilterCSS: htmlFilterCSS(),
+		Script: template.JS(htmlScript), ScriptHash: htmlScriptHash}
 	anchors := map[*corsproof.Result]string{}
 	colIndex := map[string]int{}
 	rowIndex := map[string]int{}
@@ -168,19 +281,33 @@ func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
 				titles = append(titles, title)
 			}
 			cell.Title = strings.Join(titles, "\n")
+			if page.Multi {
+				cell.Parts = matrixParts(runs, in)
+			}
 			page.Matrix[ri].Cells[ci] = cell
 		}
 	}
+	page.Findings = htmlFindings(runs, anchors)
 	var same []htmlRow
 	for _, row := range Cross(runs) {
 		hr := htmlRow{ID: row.ID, Policy: policyOf(row), Explanation: row.Explanation, Differs: row.Differs}
+		var verdicts []string
 		for _, c := range row.Cells {
 			if c == nil {
 				hr.Cells = append(hr.Cells, htmlRowCell{NotRun: true})
 				continue
 			}
-			hr.Cells = append(hr.Cells, htmlRowCell{Class: VerdictClass(*c), Text: cellText(c),
+			class := VerdictClass(*c)
+			if !slices.Contains(verdicts, class) {
+				verdicts = append(verdicts, class)
+			}
+			hr.Cells = append(hr.Cells, htmlRowCell{Class: class, Text: cellText(c),
 				Title: c.VerdictLabel() + ": " + oneLine(c.Explanation), Anchor: anchors[c]})
+		}
+		hr.Verdicts = strings.Join(verdicts, " ")
+		hr.Passed = !row.Differs && len(verdicts) == 1 && verdicts[0] == "pass"
+		if hr.Passed {
+			page.Passed++
 		}
 		if row.Differs {
 			page.Differ++
@@ -196,6 +323,82 @@ func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
 	}
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// matrixParts is a matrix cell's part per engine: the worst verdict of that
+// engine's results in the cell, linked to it.
+func matrixParts(runs []corsproof.Run, in []htmlResult) []htmlCellPart {
+	parts := make([]htmlCellPart, len(runs))
+	for i, run := range runs {
+		p := htmlCellPart{Engine: string(run.Engine), Empty: true}
+		var titles []string
+		for _, hr := range in {
+			if hr.Engine != p.Engine {
+				continue
+			}
+			if p.Empty || classRank[hr.Class] > classRank[p.Class] {
+				p.Class, p.Anchor = hr.Class, hr.Anchor
+			}
+			p.Empty = false
+			titles = append(titles, hr.R.Scenario.ID+": "+hr.Label)
+		}
+		if p.Empty {
+			p.Title = p.Engine + ": not run"
+		} else {
+			p.Title = p.Engine + "\n" + strings.Join(titles, "\n")
+		}
+		parts[i] = p
+	}
+	return parts
+}
+
+// htmlFindings is the findings of runs as the page lists them, each linked
+// to its example's section.
+func htmlFindings(runs []corsproof.Run, anchors map[*corsproof.Result]string) []htmlFinding {
+	fs := corsproof.Findings(runs)
+	out := make([]htmlFinding, 0, len(fs))
+	for _, f := range fs {
+		hf := htmlFinding{F: f, Label: f.Label(), Class: "note",
+			Origins: listUpTo(f.Origins, 4), Requests: listUpTo(f.Requests, 3)}
+		if !f.Note {
+			hf.Class = VerdictClass(corsproof.Result{Verdict: f.Verdict, Severity: f.Severity, Known: f.Known})
+		}
+		names := make([]string, len(f.Engines))
+		for i, e := range f.Engines {
+			names[i] = string(e)
+		}
+		hf.Engines = strings.Join(names, ", ")
+		hf.Anchor = anchors[f.Example]
+		if hf.Anchor == "" {
+			hf.Anchor = exampleAnchor(runs, anchors, f)
+		}
+		out = append(out, hf)
+	}
+	return out
+}
+
+// exampleAnchor finds a finding's example by engine and scenario id, for a
+// finding whose Example is not one of runs' results.
+func exampleAnchor(runs []corsproof.Run, anchors map[*corsproof.Result]string, f corsproof.Finding) string {
+	for ri := range runs {
+		if runs[ri].Engine != f.ExampleEngine {
+			continue
+		}
+		for i := range runs[ri].Results {
+			if r := &runs[ri].Results[i]; r.Scenario.ID == f.ExampleID {
+				return anchors[r]
+			}
+		}
+	}
+	return ""
+}
+
+// listUpTo lists up to n items and counts the rest.
+func listUpTo(xs []string, n int) string {
+	if len(xs) <= n {
+		return strings.Join(xs, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(xs[:n], ", "), len(xs)-n)
 }
 
 func newHTMLResult(anchor string, r corsproof.Result) htmlResult {

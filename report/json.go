@@ -29,9 +29,12 @@ type Meta struct {
 // one engine or several: each engine's run, and the scenarios lined up
 // across them (for one engine, whether it departs from the standard).
 type Document struct {
-	Meta Meta      `json:"run"`
-	Runs []JSONRun `json:"runs"`
-	Rows []JSONRow `json:"rows"`
+	Meta Meta `json:"run"`
+	// Findings are the run's root causes across engines (see
+	// corsproof.Findings), what to fix first first.
+	Findings []corsproof.Finding `json:"findings"`
+	Runs     []JSONRun           `json:"runs"`
+	Rows     []JSONRow           `json:"rows"`
 }
 
 // JSONRun is one engine's run: its results, or the error that kept the
@@ -63,6 +66,8 @@ type JSONResult struct {
 	Severity    corsproof.Severity `json:"severity"`
 	Known       bool               `json:"known_deviation,omitempty"`
 	Explanation string             `json:"explanation"`
+	Cause       *corsproof.Cause   `json:"cause,omitempty"`
+	Notes       []corsproof.Cause  `json:"notes,omitempty"`
 	Diagnoses   []string           `json:"diagnoses,omitempty"`
 	Error       string             `json:"error,omitempty"`
 	DurationMS  float64            `json:"duration_ms"`
@@ -87,7 +92,10 @@ type JSONCell struct {
 
 // NewDocument builds the JSON report of runs.
 func NewDocument(runs []corsproof.Run, m Meta) Document {
-	d := Document{Meta: m, Runs: make([]JSONRun, 0, len(runs)), Rows: []JSONRow{}}
+	d := Document{Meta: m, Findings: corsproof.Findings(runs), Runs: make([]JSONRun, 0, len(runs)), Rows: []JSONRow{}}
+	if d.Findings == nil {
+		d.Findings = []corsproof.Finding{}
+	}
 	for _, run := range runs {
 		jr := JSONRun{Engine: run.Engine, Version: run.Version, Error: run.Err,
 			Summary: Summarize(run.Results), Results: make([]JSONResult, 0, len(run.Results))}
@@ -121,7 +129,7 @@ func newJSONResult(r *corsproof.Result) JSONResult {
 		Request: r.Scenario.Request, URL: r.URL,
 		Policy: r.Policy, Wire: r.Wire, Browser: r.Browser,
 		Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
-		Explanation: r.Explanation, Diagnoses: r.Diagnoses, Error: r.Err,
+		Explanation: r.Explanation, Cause: r.Cause, Notes: r.Notes, Diagnoses: r.Diagnoses, Error: r.Err,
 		DurationMS: float64(r.Duration.Microseconds()) / 1000,
 		Detail:     r,
 	}
@@ -137,23 +145,26 @@ func JSON(w io.Writer, runs []corsproof.Run, m Meta) error {
 	return nil
 }
 
-// Catches lists, for a run against a faulty server, which scenarios caught
-// the fault and with which severity.
-func Catches(w io.Writer, results []corsproof.Result) {
-	n := 0
-	for _, r := range results {
-		if r.Verdict == corsproof.VerdictServerMismatch {
-			n++
+// Catches says in one line, for a run against a faulty server, whether the
+// fault was caught: how many results failed and in how many causes (the
+// findings, printed above it, list them).
+func Catches(w io.Writer, runs []corsproof.Run) {
+	n, causes := 0, 0
+	for _, run := range runs {
+		for _, r := range run.Results {
+			if r.Verdict == corsproof.VerdictServerMismatch {
+				n++
+			}
+		}
+	}
+	for _, f := range corsproof.Findings(runs) {
+		if !f.Note && f.Verdict == corsproof.VerdictServerMismatch {
+			causes++
 		}
 	}
 	if n == 0 {
 		fmt.Fprintln(w, "fault NOT caught: no scenario saw a server mismatch")
 		return
 	}
-	fmt.Fprintf(w, "fault caught by %d scenario(s):\n", n)
-	for _, r := range results {
-		if r.Verdict == corsproof.VerdictServerMismatch {
-			fmt.Fprintf(w, "  %-48s %s\n", r.Scenario.ID, r.Severity)
-		}
-	}
+	fmt.Fprintf(w, "fault caught by %d %s, in %d %s (see FINDINGS)\n", n, plural(n, "scenario", "scenarios"), causes, plural(causes, "cause", "causes"))
 }

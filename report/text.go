@@ -7,6 +7,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof"
@@ -45,44 +46,59 @@ func (s Summary) String() string {
 		s.Total, s.Pass, s.ServerMismatch, s.BrowserDeviation, s.Error)
 }
 
-// TextOptions shape the terminal table.
+// TextOptions shape the terminal report.
 type TextOptions struct {
-	Color bool // ANSI colours (on a TTY)
-	// OnlyFailures prints only the rows that are not a plain pass: in one
-	// engine the rows whose verdict is not pass, across several the rows
-	// that differ (≠).
+	Color bool // ANSI colours (on a TTY, unless NO_COLOR is set)
+	// OnlyFailures prints only the rows that fail a run (see
+	// corsproof.Result.Failed): in one engine the rows whose verdict fails,
+	// across several the rows that differ (≠). Known deviations are then
+	// summarised per engine instead.
 	OnlyFailures bool
+	// Width is the terminal's width in columns; no line is longer. 0 means
+	// DefaultWidth.
+	Width int
 }
 
-// Text writes the terminal table, one layout for one engine or several: a
-// row per scenario with what the policy says and a column per engine with
-// what the browser did, coloured by the verdict; then a summary line per
-// engine.
+// DefaultWidth is the width of the text report when the terminal's is not
+// known (not a terminal, no COLUMNS).
+const DefaultWidth = 100
+
+// Text writes the terminal report, one layout for one engine or several:
+// first the findings (one per root cause, what to fix first first), then a
+// table with a row per scenario, what the policy says and a column per
+// engine with what its browser did, then a summary per engine.
 //
-// With one engine each row also has the verdict and the explanation, and the
-// result's diagnoses follow as note lines. With several, a mark (≠) flags the
-// rows where the engines disagree with each other or with the standard, each
-// followed by its one-line explanation, and a last line counts them.
+// With one engine each row also has the verdict; the explanation and the
+// result's diagnoses follow on their own indented lines. With several, a
+// mark (≠) flags the rows where the engines disagree with each other or
+// with the standard in a way no known deviation explains, each followed by
+// its one-line explanation, and a last line counts them.
 //
 // Colour codes are invisible but count as text for the width, so each cell
 // is padded on its plain text and painted afterwards.
 func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
+	width := o.Width
+	if width <= 0 {
+		width = DefaultWidth
+	}
+	width = max(width, 40)
+	out := &lineWriter{w: w, width: width}
 	single := len(runs) == 1
 	rows := Cross(runs)
+	findings(out, corsproof.Findings(runs), o.Color)
+
 	type cell struct{ text, painted string }
 	plain := func(s string) cell { return cell{s, s} }
 	header := []cell{plain("SCENARIO"), plain("POLICY")}
 	for _, run := range runs {
 		header = append(header, plain(strings.ToUpper(string(run.Engine))))
 	}
-	rest := ""
 	if single {
-		header, rest = append(header, plain("VERDICT")), "EXPLANATION"
+		header = append(header, plain("VERDICT"))
 	}
 	type line struct {
 		cells []cell
-		rest  string   // free text after the last column
-		under []string // lines after the row
+		under []string // lines after the row, indented
 	}
 	var table []line
 	for _, r := range rows {
@@ -109,12 +125,12 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 		case single && c != nil:
 			label := c.VerdictLabel()
 			l.cells = append(l.cells, cell{label, paint(o.Color, *c, label)})
-			l.rest = oneLine(c.Explanation)
+			l.under = append(l.under, oneLine(c.Explanation))
 			for _, d := range c.Diagnoses {
-				l.under = append(l.under, "  note: "+oneLine(d))
+				l.under = append(l.under, "note: "+oneLine(d))
 			}
 		case r.Differs:
-			l.under = []string{"    " + r.Explanation}
+			l.under = []string{r.Explanation}
 		}
 		table = append(table, l)
 	}
@@ -124,31 +140,36 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 			widths[i] = max(widths[i], runeLen(c.text))
 		}
 	}
-	write := func(cells []cell, rest string) {
+	fitColumns(widths, width)
+	write := func(cells []cell) {
 		var b strings.Builder
 		for i, c := range cells {
-			b.WriteString(c.painted)
-			b.WriteString(strings.Repeat(" ", widths[i]-runeLen(c.text)+2))
-		}
-		b.WriteString(rest)
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
-	if len(table) > 0 {
-		write(header, rest)
-	}
-	blank := make([]cell, len(header))
-	for _, l := range table {
-		write(l.cells, l.rest)
-		for _, u := range l.under {
-			if single {
-				write(blank, u) // under the explanation
-			} else {
-				fmt.Fprintln(w, u)
+			text, painted := c.text, c.painted
+			if runeLen(text) > widths[i] {
+				text = truncate(text, widths[i])
+				painted = text
+				if c.painted != c.text {
+					painted = strings.Replace(c.painted, c.text, text, 1)
+				}
+			}
+			b.WriteString(painted)
+			if i < len(cells)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-runeLen(text)+2))
 			}
 		}
+		out.raw(strings.TrimRight(b.String(), " "))
 	}
 	if len(table) > 0 {
-		fmt.Fprintln(w)
+		write(header)
+	}
+	for _, l := range table {
+		write(l.cells)
+		for _, u := range l.under {
+			out.wrap("    ", u)
+		}
+	}
+	if len(table) > 0 {
+		out.raw("")
 	}
 	for _, run := range runs {
 		name := string(run.Engine)
@@ -156,14 +177,17 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 			name += " (" + run.Version + ")"
 		}
 		if run.Err != "" {
-			fmt.Fprintf(w, "%s: did not run: %s\n", name, oneLine(run.Err))
+			out.wrap("", fmt.Sprintf("%s: did not run: %s", name, oneLine(run.Err)))
 			continue
 		}
 		sum := Summarize(run.Results)
 		if o.Color {
-			fmt.Fprintf(w, "%s: %s\n", name, sum.colored())
+			out.raw(fmt.Sprintf("%s: %s", name, sum.colored()))
 		} else {
-			fmt.Fprintf(w, "%s: %s\n", name, sum)
+			out.wrap("", fmt.Sprintf("%s: %s", name, sum))
+		}
+		if k := knownSummary(run); k != "" {
+			out.wrap("  ", k)
 		}
 	}
 	if !single {
@@ -173,8 +197,190 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 				differ++
 			}
 		}
-		fmt.Fprintf(w, "%d of %d scenarios differ between engines or from the standard (≠)\n", differ, len(rows))
+		out.wrap("", fmt.Sprintf("%d of %d scenarios differ between engines or from the standard (≠)", differ, len(rows)))
 	}
+}
+
+// findings writes the run's root causes: each with its verdict, how many
+// scenarios show it, the cause, the fix and one example; the notes (what
+// decided nothing) last, one line each.
+func findings(out *lineWriter, fs []corsproof.Finding, color bool) {
+	// Known deviations are not here: the summary per engine counts them.
+	var failing, notes []corsproof.Finding
+	for _, f := range fs {
+		switch {
+		case f.Note:
+			notes = append(notes, f)
+		case f.Failed():
+			failing = append(failing, f)
+		}
+	}
+	if len(failing) == 0 && len(notes) == 0 {
+		return
+	}
+	if len(failing) > 0 {
+		n := 0
+		for _, f := range failing {
+			n += f.Count
+		}
+		out.raw(fmt.Sprintf("FINDINGS: %d %s in %d %s", len(failing), plural(len(failing), "cause", "causes"), n, plural(n, "result", "results")))
+		for i, f := range failing {
+			label := f.Label()
+			if color && f.Example != nil {
+				label = paint(true, *f.Example, label)
+			}
+			out.rawFit(fmt.Sprintf("%2d. %s  %d×  %s", i+1, label, f.Count, engineList(f.Engines)),
+				fmt.Sprintf("%2d. %s  %d×  %s", i+1, f.Label(), f.Count, engineList(f.Engines)))
+			out.wrap("    ", f.Line)
+			if f.Advice != "" {
+				out.wrap("    ", "fix: "+f.Advice)
+			}
+			if f.Example != nil {
+				out.wrap("    ", fmt.Sprintf("e.g. %s: %s from %s", f.ExampleID, f.Example.Scenario.Request, f.Example.Origin))
+			}
+		}
+		out.raw("")
+	}
+	if len(notes) > 0 {
+		out.raw("NOTES (they change no verdict):")
+		for _, f := range notes {
+			out.wrap("  ", fmt.Sprintf("%d× %s", f.Count, f.Line))
+		}
+		out.raw("")
+	}
+}
+
+// knownSummary counts, for one engine, the scenarios that ended as known
+// deviations, by deviation.
+func knownSummary(run corsproof.Run) string {
+	counts := map[string]int{}
+	var order []string
+	n := 0
+	for _, r := range run.Results {
+		if r.Verdict != corsproof.VerdictBrowserDeviation || !r.Known {
+			continue
+		}
+		n++
+		id := strings.Join(deviationsOf(r), ", ")
+		if r.Cause != nil && r.Cause.Subject != "" {
+			id = r.Cause.Subject
+		}
+		if id == "" {
+			id = "unnamed"
+		}
+		if counts[id] == 0 {
+			order = append(order, id)
+		}
+		counts[id]++
+	}
+	if n == 0 {
+		return ""
+	}
+	parts := make([]string, 0, len(order))
+	for _, id := range order {
+		parts = append(parts, fmt.Sprintf("%s (%d)", id, counts[id]))
+	}
+	return fmt.Sprintf("%d %s only through known deviations: %s", n, plural(n, "scenario", "scenarios"), strings.Join(parts, ", "))
+}
+
+func engineList(es []corsproof.Engine) string {
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = string(e)
+	}
+	return strings.Join(names, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// fitColumns narrows the widest columns until the row fits width (two
+// spaces between columns), never below a few characters.
+func fitColumns(widths []int, width int) {
+	total := func() int {
+		t := 2 * (len(widths) - 1)
+		for _, w := range widths {
+			t += w
+		}
+		return t
+	}
+	for total() > width {
+		widest := 0
+		for i, w := range widths {
+			if w > widths[widest] {
+				widest = i
+			}
+		}
+		if widths[widest] <= 8 {
+			return
+		}
+		widths[widest]--
+	}
+}
+
+// truncate shortens s to n runes, the last an ellipsis.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	if n <= 1 {
+		return string(r[:n])
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// lineWriter writes lines no longer than width: wrap breaks text at spaces
+// under an indent, raw writes a line as it is (it must already fit).
+type lineWriter struct {
+	w     io.Writer
+	width int
+}
+
+func (l *lineWriter) raw(s string) { fmt.Fprintln(l.w, s) }
+
+// rawFit writes painted, whose plain text is plain, or plain truncated when
+// it does not fit.
+func (l *lineWriter) rawFit(painted, plain string) {
+	if runeLen(plain) <= l.width {
+		l.raw(painted)
+		return
+	}
+	l.raw(truncate(plain, l.width))
+}
+
+func (l *lineWriter) wrap(indent, s string) {
+	avail := max(l.width-runeLen(indent), 20)
+	words := strings.Fields(s)
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			l.raw(indent + string(cur))
+			cur = cur[:0]
+		}
+	}
+	for _, w := range words {
+		r := []rune(w)
+		for len(r) > avail { // a word longer than a line: split it
+			flush()
+			l.raw(indent + string(r[:avail]))
+			r = r[avail:]
+		}
+		switch {
+		case len(cur) == 0:
+			cur = append(cur, r...)
+		case len(cur)+1+len(r) <= avail:
+			cur = append(append(cur, ' '), r...)
+		default:
+			flush()
+			cur = append(cur, r...)
+		}
+	}
+	flush()
 }
 
 // failing: the row is not a plain pass. In one engine that is its verdict;
@@ -183,7 +389,7 @@ func failing(r CrossRow, single bool) bool {
 	if !single {
 		return r.Differs
 	}
-	return r.Cells[0] == nil || r.Cells[0].Verdict != corsproof.VerdictPass
+	return r.Cells[0] == nil || r.Cells[0].Failed()
 }
 
 // policyOf is what the policy says about a row's scenario, "-" when no
@@ -205,8 +411,31 @@ func cellText(c *corsproof.Result) string {
 		return "-"
 	case c.Verdict == corsproof.VerdictError:
 		return "error"
+	case c.Verdict == corsproof.VerdictServerMismatch && c.Browser.Allowed && c.Policy.Allowed:
+		// Both allowed: what differs is which headers script could read.
+		var parts []string
+		if m := minus(c.Policy.Exposed, c.Browser.Exposed); len(m) > 0 {
+			parts = append(parts, strings.Join(m, ", ")+" unreadable")
+		}
+		if m := minus(c.Browser.Exposed, c.Policy.Exposed); len(m) > 0 {
+			parts = append(parts, strings.Join(m, ", ")+" readable")
+		}
+		if len(parts) > 0 {
+			return strings.Join(parts, "; ")
+		}
 	}
 	return c.Browser.String()
+}
+
+// minus is the names of a not in b.
+func minus(a, b []string) []string {
+	var out []string
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 func runeLen(s string) int { return len([]rune(s)) }

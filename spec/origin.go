@@ -94,18 +94,85 @@ func serializeRequestOrigin(page origin, urls []*url.URL) string {
 	return page.String()
 }
 
-// isValidOriginValue approximates Chromium's GURL(value).is_valid() for the
-// InvalidAllowOriginValue mapping (R6.3): an absolute URL with a scheme and,
-// for http(s), a host.
+// isValidOriginValue is whether Chromium's URL parser (GURL, which follows
+// the URL standard for special schemes) accepts the value as a valid URL,
+// for the InvalidAllowOriginValue mapping (R6.3). It is not Go's net/url:
+// for a special scheme the URL standard skips any number of slashes and
+// backslashes after the colon, so "https:app.test" and "https:///app.test"
+// are valid (and merely mismatch), while a special URL without a host, or
+// with a forbidden code point or a bad port in its host, is not.
 func isValidOriginValue(v string) bool {
-	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" {
+	v = strings.TrimFunc(v, func(r rune) bool { return r <= ' ' })
+	v = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(v)
+	scheme, rest, ok := strings.Cut(v, ":")
+	if !ok || !isSchemeName(scheme) {
 		return false
 	}
-	if isHTTPScheme(strings.ToLower(u.Scheme)) && u.Host == "" {
-		return false
+	switch strings.ToLower(scheme) {
+	case "http", "https", "ws", "wss", "ftp":
+	default:
+		return true // file: needs no host; other schemes are opaque
+	}
+	rest = strings.TrimLeft(rest, "/\\")
+	end := strings.IndexAny(rest, "/\\?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	host, port := rest[:end], ""
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	if strings.HasPrefix(host, "[") {
+		close := strings.IndexByte(host, ']')
+		if close < 0 {
+			return false
+		}
+		after := host[close+1:]
+		if after != "" && after[0] != ':' {
+			return false
+		}
+		host, port = host[:close+1], strings.TrimPrefix(after, ":")
+		if host == "[]" || strings.ContainsFunc(host[1:len(host)-1], func(r rune) bool { return r != ':' && r != '.' && !isHexDigit(r) }) {
+			return false
+		}
+	} else {
+		if c := strings.LastIndexByte(host, ':'); c >= 0 {
+			host, port = host[:c], host[c+1:]
+		}
+		if host == "" || strings.ContainsAny(host, " #%/:<>?@[\\]^|") {
+			return false
+		}
+	}
+	n := 0
+	for _, r := range port {
+		if r < '0' || r > '9' {
+			return false
+		}
+		if n = n*10 + int(r-'0'); n > 65535 {
+			return false
+		}
 	}
 	return true
+}
+
+// isSchemeName: an ASCII letter, then letters, digits, "+", "-" or ".".
+func isSchemeName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHexDigit(r rune) bool {
+	return r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F'
 }
 
 // urlT is a parsed, normalized URL.

@@ -31,7 +31,7 @@ func inEngines(e env, cmd string, engines []corsproof.Engine, out outputs, meta 
 		fmt.Fprintf(e.stderr, "corsproof %s: %v\n", cmd, err)
 		return nil, exitInfra
 	}
-	report.Text(e.stdout, runs, report.TextOptions{Color: isTTY(e.stdout), OnlyFailures: !all})
+	report.Text(e.stdout, runs, report.TextOptions{Color: e.color(), OnlyFailures: !all, Width: e.width()})
 	return runs, code
 }
 

@@ -88,15 +88,8 @@ func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrom
 		}
 		return inEngine(e, "run", cfg, banner, list, o)
 	})
-	if fault != "" {
-		for _, r := range runs {
-			if r.Err == "" {
-				if len(runs) > 1 {
-					fmt.Fprintf(e.stdout, "\nin %s: ", r.Engine)
-				}
-				report.Catches(e.stdout, r.Results)
-			}
-		}
+	if fault != "" && runs != nil {
+		report.Catches(e.stdout, runs)
 	}
 	return code
 }

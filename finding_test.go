@@ -1,0 +1,59 @@
+package corsproof
+
+import (
+	"testing"
+)
+
+// One server bug is one finding however many scenarios, origins and engines
+// show it; notes are findings of their own and never fail a run.
+func TestFindingsGroupByCause(t *testing.T) {
+	echo := func(origin string) *Cause {
+		return &Cause{Kind: CauseOriginAccepted, Exchange: "actual", Header: "Access-Control-Allow-Origin", Value: origin, Sent: true, Subject: "echo"}
+	}
+	res := func(id, origin string, v Verdict, sev Severity, c *Cause, notes ...Cause) Result {
+		return Result{Scenario: Scenario{ID: id, Request: Request{Path: "/api/" + id}}, Origin: origin, Verdict: v, Severity: sev, Cause: c, Notes: notes}
+	}
+	vary := Cause{Kind: CauseVaryMissing, Exchange: "actual", Header: "Vary"}
+	missing := &Cause{Kind: CauseExposeMissing, Exchange: "actual", Header: "Access-Control-Expose-Headers", Subject: "x-total-count"}
+	runs := []Run{
+		{Engine: Chromium, Results: []Result{
+			res("a", "https://evil.test", VerdictServerMismatch, SeveritySecurity, echo("https://evil.test"), vary),
+			res("b", "https://app.example.test.evil.test", VerdictServerMismatch, SeveritySecurity, echo("https://app.example.test.evil.test"), vary),
+			res("c", "https://app.example.test", VerdictServerMismatch, SeverityBroken, missing),
+			res("d", "https://app.example.test", VerdictPass, "", nil, vary),
+		}},
+		{Engine: Firefox, Results: []Result{
+			res("a", "https://evil.test", VerdictServerMismatch, SeveritySecurity, echo("https://evil.test")),
+			res("c", "https://app.example.test", VerdictServerMismatch, SeverityBroken, missing),
+		}},
+	}
+	fs := Findings(runs)
+	if len(fs) != 3 {
+		for _, f := range fs {
+			t.Logf("%s: %d %s", f.Label(), f.Count, f.Line)
+		}
+		t.Fatalf("%d findings, want 3 (echo, expose, vary)", len(fs))
+	}
+	echoF, exposeF, varyF := fs[0], fs[1], fs[2]
+	if echoF.Cause.Kind != CauseOriginAccepted || echoF.Count != 3 || len(echoF.Engines) != 2 || len(echoF.Origins) != 2 || len(echoF.IDs) != 2 || !echoF.Failed() {
+		t.Errorf("echo finding = %+v", echoF)
+	}
+	if echoF.Line != "Access-Control-Allow-Origin echoes Origins the policy forbids: https://evil.test, https://app.example.test.evil.test" {
+		t.Errorf("echo line = %q", echoF.Line)
+	}
+	if exposeF.Severity != SeverityBroken || exposeF.Count != 2 || exposeF.Advice == "" {
+		t.Errorf("expose finding = %+v", exposeF)
+	}
+	if !varyF.Note || varyF.Count != 3 || varyF.Failed() || varyF.Label() != "note" {
+		t.Errorf("vary finding = %+v", varyF)
+	}
+	var mismatches int
+	for _, f := range fs {
+		if !f.Note {
+			mismatches += f.Count
+		}
+	}
+	if mismatches != 5 {
+		t.Errorf("the findings count %d results, the runs have 5 that are not a pass", mismatches)
+	}
+}

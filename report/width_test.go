@@ -1,0 +1,68 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/corsproof/corsproof"
+)
+
+// No line of the text report is wider than the terminal, in one engine or
+// several, with long ids, explanations and causes.
+func TestTextFitsTheWidth(t *testing.T) {
+	long := sample()
+	for i := range long {
+		long[i].Scenario.ID += "-with-a-much-longer-name-than-a-terminal-column-would-like"
+		long[i].Explanation += strings.Repeat(" and then some more words that go on", 8)
+		long[i].Cause = &corsproof.Cause{Kind: corsproof.CauseOriginAccepted, Exchange: "actual", Header: "Access-Control-Allow-Origin",
+			Value: "https://" + strings.Repeat("x", 150) + ".test", Sent: true, Subject: "value"}
+	}
+	for _, runs := range [][]corsproof.Run{
+		{{Engine: corsproof.Chromium, Version: "Chromium/1", Results: long}},
+		append(crossRuns(), corsproof.Run{Engine: corsproof.WebKit, Results: long}),
+	} {
+		for _, width := range []int{80, 120} {
+			for _, only := range []bool{false, true} {
+				var b bytes.Buffer
+				Text(&b, runs, TextOptions{Width: width, OnlyFailures: only})
+				for _, l := range strings.Split(b.String(), "\n") {
+					if n := utf8.RuneCountInString(l); n > width {
+						t.Errorf("width %d, %d engines: a line of %d columns:\n%s", width, len(runs), n, l)
+					}
+				}
+				if !strings.Contains(b.String(), "FINDINGS:") {
+					t.Errorf("width %d: no findings:\n%s", width, b.String())
+				}
+			}
+		}
+	}
+}
+
+// The findings come first and name each cause once, however many results
+// show it.
+func TestTextLeadsWithTheFindings(t *testing.T) {
+	res := sample()
+	for i := range res {
+		if res[i].Verdict == corsproof.VerdictServerMismatch {
+			res[i].Cause = &corsproof.Cause{Kind: corsproof.CauseAllowOriginMissing, Exchange: "preflight", Header: "Access-Control-Allow-Origin"}
+			res[i].Severity = corsproof.SeverityBroken
+		}
+	}
+	var b bytes.Buffer
+	Text(&b, []corsproof.Run{{Engine: corsproof.Chromium, Results: res}}, TextOptions{OnlyFailures: true})
+	out := b.String()
+	if !strings.HasPrefix(out, "FINDINGS: 3 causes in 4 results\n") {
+		t.Errorf("the report does not lead with the findings:\n%s", out)
+	}
+	if n := strings.Count(out, "preflight responses lack Access-Control-Allow-Origin"); n != 1 {
+		t.Errorf("the cause is named %d times, want once:\n%s", n, out)
+	}
+	if !strings.Contains(out, " 1. server-mismatch (broken)  2×  chromium") || !strings.Contains(out, "fix: answer OPTIONS preflights") {
+		t.Errorf("the finding lacks its count or its fix:\n%s", out)
+	}
+	if strings.Index(out, "FINDINGS") > strings.Index(out, "SCENARIO") {
+		t.Errorf("the table comes before the findings:\n%s", out)
+	}
+}
