@@ -54,8 +54,6 @@ const (
 	// without Access-Control-Allow-Methods or -Headers (the API handler
 	// answered it). Subject: "status N", or what the 2xx lacked.
 	CausePreflightUnanswered CauseKind = "preflight-unanswered"
-	// CausePreflightRedirected: the preflight was answered with a redirect.
-	CausePreflightRedirected CauseKind = "preflight-redirected"
 	// CauseMethodMissing: Access-Control-Allow-Methods lacks a method the
 	// policy allows (Subject).
 	CauseMethodMissing CauseKind = "allow-methods-lacks"
@@ -221,8 +219,6 @@ func (c Cause) String() string {
 		return fmt.Sprintf("Access-Control-Allow-Credentials is not exactly \"true\" on credentialed requests%s", c.paren())
 	case CausePreflightUnanswered:
 		return fmt.Sprintf("preflights are not answered by the CORS layer (%s)", c.Subject)
-	case CausePreflightRedirected:
-		return "preflights are answered with a redirect"
 	case CauseMethodMissing:
 		return fmt.Sprintf("Access-Control-Allow-Methods lacks %s%s", c.Subject, c.paren())
 	case CauseHeaderMissing:
@@ -299,7 +295,7 @@ func (c Cause) Advice() string {
 		return "answer credentialed requests with the matched origin, not *"
 	case CauseAllowCredentialsInvalid:
 		return "send Access-Control-Allow-Credentials: true (lowercase, exactly) where the policy allows credentials"
-	case CausePreflightUnanswered, CausePreflightRedirected:
+	case CausePreflightUnanswered:
 		return "answer OPTIONS preflights in the CORS layer, before routing and authentication, with 204 and the policy's CORS headers"
 	case CauseMethodMissing:
 		return "list every method the policy allows in Access-Control-Allow-Methods, in uppercase as the browser sends them"

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -46,22 +47,38 @@ type Finding struct {
 	Probe    Exchange `json:"probe"`
 	// Explanation is one line a person can act on.
 	Explanation string `json:"explanation"`
+	// Endpoints are the paths where the problem shows, in the order they
+	// were probed, when the audit probed a policy's endpoints (nil when it
+	// probed the target alone). Probe is the exchange on the first one.
+	Endpoints []string `json:"endpoints,omitempty"`
+
+	// group is what makes two endpoints' findings one problem; methods and
+	// retitle, when set, let the merged finding name every method it breaks.
+	group   string
+	methods []string
+	retitle func(methods []string) string
 }
 
 // Config is what to audit.
 type Config struct {
-	// Target is the absolute http(s) URL probed; every request goes there.
+	// Target is the absolute http(s) URL probed. Given a Policy with
+	// endpoints, each endpoint's path on the target's origin is probed
+	// instead, and the target's own URL too unless its path is the root
+	// ("" or "/") or one of the endpoints: an API that answers 404 at / is
+	// not judged there, and a path named on purpose is still audited.
 	Target string
 	// Policy, when set, is what the server claims: origins it does not
 	// allow must not be readable, and its methods and request headers must
-	// pass a preflight from its origins.
+	// pass a preflight from its origins. Each URL is judged by the rules of
+	// its path (Policy.For); an endpoint's preflights are for its own
+	// methods (those the rules allow), else for the rules' methods.
 	Policy *policy.Policy
 	// Trusted origins to derive attacker origins from. Empty: the policy's
-	// exact origins for the target's path, else the target's own origin.
+	// exact origins for each probed path, else the target's own origin.
 	Trusted []string
 	// Timeout bounds each request (default 10 s).
 	Timeout time.Duration
-	// MaxRequests bounds the whole audit (default 600).
+	// MaxRequests bounds the whole audit (default 600 per URL probed).
 	MaxRequests int
 	// Transport overrides the HTTP transport (tests); the default one uses
 	// no proxy, so requests go to the target itself.
@@ -73,11 +90,14 @@ const maxTrusted = 5
 
 // Report is an audit's outcome.
 type Report struct {
-	Target   string    `json:"target"`
-	Trusted  []string  `json:"trusted"`
-	Policy   bool      `json:"policy"`
-	Requests int       `json:"requests"`
-	Findings []Finding `json:"findings"`
+	Target string `json:"target"`
+	// Endpoints are the paths probed when the policy lists endpoints (see
+	// Config.Target); nil when the target alone was.
+	Endpoints []string  `json:"endpoints,omitempty"`
+	Trusted   []string  `json:"trusted"`
+	Policy    bool      `json:"policy"`
+	Requests  int       `json:"requests"`
+	Findings  []Finding `json:"findings"`
 }
 
 // Failed reports whether a finding is security or broken.
@@ -105,28 +125,33 @@ type ConfigError struct{ Msg string }
 
 func (e *ConfigError) Error() string { return e.Msg }
 
-// Run audits the target. Errors: *ConfigError for bad input,
-// *UnreachableError when the target does not answer, ErrBudget, or the
-// context's error.
+// Run audits the target (or the policy's endpoints, see Config.Target).
+// Errors: *ConfigError for bad input, *UnreachableError when the target
+// does not answer, ErrBudget, or the context's error.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
 	u, err := url.Parse(cfg.Target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &ConfigError{fmt.Sprintf("--target %q is not an absolute http(s) URL, e.g. https://api.example.com/api/items", cfg.Target)}
 	}
-	var rules *policy.Rules
-	if cfg.Policy != nil {
-		r := cfg.Policy.For(u.Path)
-		rules = &r
-	}
-	trusted, err := trustedOrigins(cfg, u, rules)
-	if err != nil {
-		return nil, err
+	sites, endpoints := plan(cfg.Policy, u)
+	var trusted []string
+	for i := range sites {
+		t, err := trustedOrigins(cfg, u, sites[i].rules)
+		if err != nil {
+			return nil, err
+		}
+		sites[i].trusted = t
+		for _, o := range t {
+			if !slices.Contains(trusted, o) {
+				trusted = append(trusted, o)
+			}
+		}
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
 	}
 	if cfg.MaxRequests <= 0 {
-		cfg.MaxRequests = 600
+		cfg.MaxRequests = 600 * len(sites)
 	}
 	tr := cfg.Transport
 	if tr == nil {
@@ -138,28 +163,114 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		defer tr.(*http.Transport).CloseIdleConnections()
 	}
-	a := &auditor{
-		p: &prober{
-			client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-			target: u.String(), max: cfg.MaxRequests,
-		},
-		rules:   rules,
-		trusted: trusted,
-		userSet: len(cfg.Trusted) > 0,
-		seen:    map[string]bool{},
-		gets:    map[string][2]Exchange{},
+	p := &prober{
+		client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		max: cfg.MaxRequests,
 	}
-	if err := a.run(ctx); err != nil {
-		return nil, err
+	var auditors []*auditor
+	for _, s := range sites {
+		a := &auditor{
+			p: p, target: s.url, path: s.path, rules: s.rules, methods: s.methods,
+			trusted: s.trusted,
+			userSet: len(cfg.Trusted) > 0,
+			seen:    map[string]bool{},
+			gets:    map[string][2]Exchange{},
+		}
+		if err := a.run(ctx); err != nil {
+			return nil, err
+		}
+		auditors = append(auditors, a)
 	}
-	sort.SliceStable(a.findings, func(i, k int) bool {
-		return a.findings[i].Severity.rank() < a.findings[k].Severity.rank()
+	findings := merge(auditors, endpoints)
+	if f, ok := statefulFinding(auditors, endpoints); ok {
+		findings = append(findings, f)
+	}
+	sort.SliceStable(findings, func(i, k int) bool {
+		return findings[i].Severity.rank() < findings[k].Severity.rank()
 	})
-	if a.findings == nil {
-		a.findings = []Finding{}
+	if findings == nil {
+		findings = []Finding{}
 	}
-	return &Report{Target: u.String(), Trusted: trusted, Policy: rules != nil, Requests: a.p.sent, Findings: a.findings}, nil
+	rep := &Report{Target: u.String(), Trusted: trusted, Policy: cfg.Policy != nil, Requests: p.sent, Findings: findings}
+	if endpoints {
+		for _, s := range sites {
+			rep.Endpoints = append(rep.Endpoints, s.path)
+		}
+	}
+	return rep, nil
+}
+
+// site is one URL an audit probes.
+type site struct {
+	url, path string
+	rules     *policy.Rules // nil without a policy
+	methods   []string      // the endpoint's; nil: the rules'
+	trusted   []string
+}
+
+// plan lists the URLs to probe: the target alone, or, when the policy lists
+// endpoints (endpoints true), the target unless its path is the root or an
+// endpoint's, then each endpoint's path on the target's origin.
+func plan(p *policy.Policy, u *url.URL) (sites []site, endpoints bool) {
+	rules := func(path string) *policy.Rules {
+		if p == nil {
+			return nil
+		}
+		r := p.For(path)
+		return &r
+	}
+	if p == nil || len(p.Endpoints) == 0 {
+		return []site{{url: u.String(), path: u.Path, rules: rules(u.Path)}}, false
+	}
+	listed := slices.ContainsFunc(p.Endpoints, func(e policy.Endpoint) bool { return e.Path == u.Path })
+	if u.Path != "" && u.Path != "/" && !listed {
+		sites = append(sites, site{url: u.String(), path: u.Path, rules: rules(u.Path)})
+	}
+	for _, e := range p.Endpoints {
+		v := *u
+		v.Path, v.RawPath, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = e.Path, "", "", false, "", ""
+		methods := e.Methods
+		if len(methods) == 0 {
+			methods = nil // none declared: the rules' methods, as for the target alone
+		}
+		sites = append(sites, site{url: v.String(), path: e.Path, rules: rules(e.Path), methods: methods})
+	}
+	return sites, true
+}
+
+// merge joins the auditors' findings: one finding per problem, naming (when
+// endpoints were probed) every endpoint where it shows, in probe order.
+func merge(auditors []*auditor, endpoints bool) []Finding {
+	var out []Finding
+	at := map[string]int{}
+	for _, a := range auditors {
+		for _, f := range a.findings {
+			i, ok := at[f.group]
+			if !ok {
+				if endpoints {
+					f.Endpoints = []string{a.path}
+				}
+				f.methods = slices.Clone(f.methods)
+				at[f.group] = len(out)
+				out = append(out, f)
+				continue
+			}
+			g := &out[i]
+			if endpoints && !slices.Contains(g.Endpoints, a.path) {
+				g.Endpoints = append(g.Endpoints, a.path)
+			}
+			if g.retitle != nil {
+				for _, m := range f.methods {
+					if !slices.Contains(g.methods, m) {
+						g.methods = append(g.methods, m)
+					}
+				}
+				g.Title = g.retitle(g.methods)
+			}
+		}
+	}
+	return out
 }
 
 // trustedOrigins picks the origins the crafted ones are derived from.

@@ -4,16 +4,23 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
 
-// auditor holds one audit's state.
+// auditor holds the state of one URL's audit; an audit of a policy's
+// endpoints runs one per endpoint, all sharing one prober (and budget).
 type auditor struct {
-	p        *prober
-	rules    *policy.Rules // nil without a policy
+	p *prober
+	// target is the URL probed; path is what findings call it (the
+	// endpoint's path).
+	target, path string
+	rules        *policy.Rules // nil without a policy
+	// methods are the endpoint's, for the preflights; nil: the rules'.
+	methods  []string
 	trusted  []string
 	userSet  bool // the trusted origins came from --origin
 	findings []Finding
@@ -36,6 +43,11 @@ func (a *auditor) add(key string, f Finding) {
 		return
 	}
 	a.seen[key] = true
+	if f.group == "" {
+		// Taken now: an explanation amended later (a count) does not split
+		// one problem seen on several endpoints into several findings.
+		f.group = groupKey(string(f.Severity), f.ID, f.Title, f.Explanation)
+	}
 	a.findings = append(a.findings, f)
 }
 
@@ -43,7 +55,7 @@ func (a *auditor) get(ctx context.Context, origin string) ([2]Exchange, error) {
 	if xs, ok := a.gets[origin]; ok {
 		return xs, nil
 	}
-	xs, err := a.p.sendTwice(ctx, "GET", origin, nil)
+	xs, err := a.p.sendTwice(ctx, "GET", a.target, origin, nil)
 	if err != nil {
 		return xs, err
 	}
@@ -82,7 +94,6 @@ func (a *auditor) run(ctx context.Context) error {
 			return err
 		}
 	}
-	a.checkStateful()
 	return nil
 }
 
@@ -200,7 +211,7 @@ func (a *auditor) credentialsFor(x Exchange) spec.CredentialsMode {
 func (a *auditor) checkTrusted(t string) {
 	x := a.gets[t][0]
 	creds := a.credentialsFor(x)
-	req := spec.Request{Origin: t, URL: a.p.target, Method: "GET", Credentials: creds}
+	req := spec.Request{Origin: t, URL: a.target, Method: "GET", Credentials: creds}
 	dec := spec.Decide(req, func(sr spec.ServerRequest) (spec.Response, bool) {
 		if sr.Preflight {
 			return spec.Response{}, false
@@ -396,22 +407,33 @@ func displayOrigin(o string) string {
 	return o
 }
 
-// checkStateful flags requests whose two sends got different answers.
-func (a *auditor) checkStateful() {
+// statefulFinding flags requests whose two sends got different answers,
+// over every URL audited: one finding, naming the endpoints where it showed
+// when endpoints were audited.
+func statefulFinding(auditors []*auditor, endpoints bool) (Finding, bool) {
 	var bad [][2]Exchange
-	for _, xs := range a.pairs {
-		if !sameAnswer(xs[0], xs[1]) {
-			bad = append(bad, xs)
+	var where []string
+	total := 0
+	for _, a := range auditors {
+		total += len(a.pairs)
+		for _, xs := range a.pairs {
+			if !sameAnswer(xs[0], xs[1]) {
+				bad = append(bad, xs)
+				if endpoints && !slices.Contains(where, a.path) {
+					where = append(where, a.path)
+				}
+			}
 		}
 	}
 	if len(bad) == 0 {
-		return
+		return Finding{}, false
 	}
 	x := bad[0]
-	a.add("", Finding{ID: "stateful-answer", Severity: SeverityBroken,
-		Title: fmt.Sprintf("the same request got different answers (%d of %d requests sent twice)", len(bad), len(a.pairs)),
+	return Finding{ID: "stateful-answer", Severity: SeverityBroken,
+		Title: fmt.Sprintf("the same request got different answers (%d of %d requests sent twice)", len(bad), total),
 		Probe: x[1],
 		Explanation: fmt.Sprintf("from %s: %s; the origin check keeps state between requests (a JavaScript RegExp with the g flag?), so browsers fail every other request",
 			displayOrigin(x[0].Origin), diff(x[0], x[1])),
-	})
+		Endpoints: where,
+	}, true
 }

@@ -17,7 +17,15 @@
 // answered, for the model, with the CORS headers of the GET sent from the
 // same origin.
 //
+// Given a policy that lists endpoints, every endpoint's path on the target's
+// origin is probed (with its own rules and, for the preflights, its own
+// methods), not the target's root, which many frameworks answer with a 404
+// and no CORS headers; a target with a path of its own that is not an
+// endpoint is probed as well. A problem seen on several endpoints is one
+// finding that names them all.
+//
 // Every probe is sent twice, so a server whose answer alternates (a regexp
 // with the g flag) shows it. The number of requests is bounded (see
-// Config.MaxRequests) and every request goes to the target URL only.
+// Config.MaxRequests) and every request goes to the target's origin only:
+// the target URL, or the policy's endpoints on it.
 package audit

@@ -3,15 +3,18 @@ package audit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
 
-// policyRequests are the fetches the policy promises to allow: each of its
-// methods with all of its request headers set.
-func policyRequests(rules policy.Rules) []spec.Request {
+// policyRequests are the fetches the policy promises to allow: each method
+// with all of the rules' request headers set. The methods are an endpoint's
+// (those of them the rules allow: the safelisted ones, the listed ones, any
+// with "*" and no credentials), or with methods nil, the rules' own.
+func policyRequests(rules policy.Rules, methods []string) []spec.Request {
 	var hs spec.Headers
 	for _, name := range rules.RequestHeaders {
 		if name == policy.Wildcard {
@@ -26,9 +29,17 @@ func policyRequests(rules policy.Rules) []spec.Request {
 		}
 		hs = append(hs, spec.Header{Name: name, Value: v})
 	}
+	if methods == nil {
+		methods = slices.DeleteFunc(slices.Clone(rules.Methods), func(m string) bool { return m == policy.Wildcard })
+	} else {
+		anyMethod := slices.Contains(rules.Methods, policy.Wildcard) && !rules.Credentials
+		methods = slices.DeleteFunc(slices.Clone(methods), func(m string) bool {
+			return !spec.IsCORSSafelistedMethod(m) && !slices.Contains(rules.Methods, m) && !anyMethod
+		})
+	}
 	var out []spec.Request
-	for _, m := range rules.Methods {
-		if m != policy.Wildcard && !spec.IsForbiddenMethod(m) {
+	for _, m := range methods {
+		if !spec.IsForbiddenMethod(m) {
 			out = append(out, spec.Request{Method: m, Headers: hs})
 		}
 	}
@@ -45,9 +56,9 @@ func policyRequests(rules policy.Rules) []spec.Request {
 func (a *auditor) decide(ctx context.Context, origin string, req spec.Request) (spec.Decision, *Exchange, error) {
 	var sendErr error
 	var pre *Exchange
-	req.Origin, req.URL = origin, a.p.target
+	req.Origin, req.URL = origin, a.target
 	dec := spec.Decide(req, func(sr spec.ServerRequest) (spec.Response, bool) {
-		if sendErr != nil || sr.URL != a.p.target && pre != nil {
+		if sendErr != nil || sr.URL != a.target && pre != nil {
 			return spec.Response{}, false
 		}
 		if sr.Preflight {
@@ -57,7 +68,7 @@ func (a *auditor) decide(ctx context.Context, origin string, req spec.Request) (
 					extra = append(extra, h)
 				}
 			}
-			xs, err := a.p.sendTwice(ctx, "OPTIONS", origin, extra)
+			xs, err := a.p.sendTwice(ctx, "OPTIONS", a.target, origin, extra)
 			if err != nil {
 				sendErr = err
 				return spec.Response{}, false
@@ -77,9 +88,11 @@ func (a *auditor) decide(ctx context.Context, origin string, req spec.Request) (
 }
 
 // checkPreflights: the policy's requests must pass from each trusted origin
-// and must not from an attacker origin.
+// and must not from an attacker origin. Their findings name the methods they
+// break; the same failure on several endpoints is one finding naming every
+// method (see merge).
 func (a *auditor) checkPreflights(ctx context.Context) error {
-	reqs := policyRequests(*a.rules)
+	reqs := policyRequests(*a.rules, a.methods)
 	creds := spec.CredentialsOmit
 	if a.rules.Credentials {
 		creds = spec.CredentialsInclude
@@ -120,12 +133,17 @@ func (a *auditor) checkPreflights(ctx context.Context) error {
 		}
 		for _, key := range order {
 			fl := fails[key]
-			r := spec.Request{Method: strings.Join(fl.methods, "/"), Headers: reqs[0].Headers, Credentials: creds}
+			title := func(methods []string) string {
+				r := spec.Request{Method: strings.Join(methods, "/"), Headers: reqs[0].Headers, Credentials: creds}
+				return fmt.Sprintf("a page on %s cannot send %s (%s)", t, describe(r), reasonText(fl.dec))
+			}
 			a.add("preflight-rejected|"+t+"|"+key, Finding{ID: "preflight-rejected", Severity: SeverityBroken,
-				Title: fmt.Sprintf("a page on %s cannot send %s (%s)", t, describe(r), reasonText(fl.dec)),
+				Title: title(fl.methods),
 				Probe: fl.probe,
 				Explanation: fmt.Sprintf("the policy allows it, but %s: answer the preflight with the policy's origin, methods and headers",
 					failingStep(fl.dec)),
+				group:   groupKey("preflight-rejected", t, key, describeNoMethod(reqs[0].Headers, creds)),
+				methods: fl.methods, retitle: title,
 			})
 		}
 	}
@@ -139,14 +157,29 @@ func (a *auditor) checkPreflights(ctx context.Context) error {
 		return err
 	}
 	if dec.Allowed && pre != nil {
+		title := func(methods []string) string {
+			r := r
+			r.Method = strings.Join(methods, "/")
+			return fmt.Sprintf("a page on %s can send %s: its preflight passes", ArbitraryOrigin, describe(r))
+		}
 		a.add("", Finding{ID: "preflight-allows-untrusted", Severity: SeveritySecurity,
-			Title:       fmt.Sprintf("a page on %s can send %s: its preflight passes", ArbitraryOrigin, describe(r)),
+			Title:       title([]string{r.Method}),
 			Probe:       *pre,
 			Explanation: "any website can make the browser send this request and read the answer: answer preflights from untrusted origins without Access-Control-Allow-Origin",
+			group:       groupKey("preflight-allows-untrusted", describeNoMethod(r.Headers, creds)),
+			methods:     []string{r.Method}, retitle: title,
 		})
 	}
 	return nil
 }
+
+// describeNoMethod is describe without the method: what a failure's
+// grouping across endpoints, whose methods differ, compares.
+func describeNoMethod(hs spec.Headers, creds spec.CredentialsMode) string {
+	return strings.TrimPrefix(describe(spec.Request{Method: "-", Headers: hs, Credentials: creds}), "-")
+}
+
+func groupKey(parts ...string) string { return strings.Join(parts, "\x00") }
 
 func describe(r spec.Request) string {
 	s := r.Method

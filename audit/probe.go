@@ -66,25 +66,26 @@ func (e *UnreachableError) Unwrap() error { return e.Err }
 // ErrBudget: the probes would exceed Config.MaxRequests.
 var ErrBudget = errors.New("audit: request budget exhausted")
 
-// prober sends requests to the one target URL and counts them.
+// prober sends the requests of one audit, to whichever URL each names, and
+// counts them against one budget.
 type prober struct {
 	client *http.Client
-	target string
 	max    int
 	sent   int
 }
 
-// send sends one request; extra are further request headers (ACRM, ACRH).
-func (p *prober) send(ctx context.Context, method, origin string, extra spec.Headers) (Exchange, error) {
+// send sends one request to target; extra are further request headers
+// (ACRM, ACRH).
+func (p *prober) send(ctx context.Context, method, target, origin string, extra spec.Headers) (Exchange, error) {
 	if p.sent >= p.max {
 		return Exchange{}, fmt.Errorf("%w (%d requests)", ErrBudget, p.max)
 	}
 	p.sent++
-	req, err := http.NewRequestWithContext(ctx, method, p.target, nil)
+	req, err := http.NewRequestWithContext(ctx, method, target, nil)
 	if err != nil {
 		return Exchange{}, err
 	}
-	x := Exchange{Method: method, URL: p.target, Origin: origin}
+	x := Exchange{Method: method, URL: target, Origin: origin}
 	if origin != "" {
 		req.Header["Origin"] = []string{origin} // verbatim: no canonicalisation of the value
 	}
@@ -98,7 +99,7 @@ func (p *prober) send(ctx context.Context, method, origin string, extra spec.Hea
 		if ctx.Err() != nil {
 			return Exchange{}, ctx.Err()
 		}
-		return Exchange{}, &UnreachableError{URL: p.target, Err: err}
+		return Exchange{}, &UnreachableError{URL: target, Err: err}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()
@@ -112,10 +113,10 @@ func (p *prober) send(ctx context.Context, method, origin string, extra spec.Hea
 }
 
 // sendTwice sends the same request twice and returns both answers.
-func (p *prober) sendTwice(ctx context.Context, method, origin string, extra spec.Headers) ([2]Exchange, error) {
+func (p *prober) sendTwice(ctx context.Context, method, target, origin string, extra spec.Headers) ([2]Exchange, error) {
 	var out [2]Exchange
 	for i := range out {
-		x, err := p.send(ctx, method, origin, extra)
+		x, err := p.send(ctx, method, target, origin, extra)
 		if err != nil {
 			return out, err
 		}

@@ -8,7 +8,8 @@ import (
 	"text/tabwriter"
 )
 
-// WriteText writes the findings as a table, the proving probe under each,
+// WriteText writes the findings as a table, under each the endpoints where
+// it shows (when the policy's endpoints were probed) and the proving probe,
 // and a summary line.
 func WriteText(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "audit of %s: %d requests, trusted origins %s", r.Target, r.Requests, strings.Join(r.Trusted, ", "))
@@ -16,6 +17,9 @@ func WriteText(w io.Writer, r *Report) {
 		fmt.Fprint(w, " (no policy: only what no server should do is a failure)")
 	}
 	fmt.Fprintln(w)
+	if len(r.Endpoints) > 0 {
+		fmt.Fprintf(w, "endpoints probed: %s\n", strings.Join(r.Endpoints, ", "))
+	}
 	if len(r.Findings) == 0 {
 		fmt.Fprintln(w, "no findings")
 		return
@@ -25,6 +29,9 @@ func WriteText(w io.Writer, r *Report) {
 	fmt.Fprintln(tw, "SEVERITY\tFINDING\tTITLE")
 	for _, f := range r.Findings {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", f.Severity, f.ID, f.Title)
+		if len(f.Endpoints) > 0 {
+			fmt.Fprintf(tw, "\t\t  at: %s\n", strings.Join(f.Endpoints, ", "))
+		}
 		fmt.Fprintf(tw, "\t\t  probe: %s\n", f.Probe)
 		if h := probeHeaders(f.Probe); h != "" {
 			fmt.Fprintf(tw, "\t\t  answer: %s\n", h)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/corstest"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
@@ -81,5 +82,39 @@ func TestAReflectingHandlerIsReportedAsASecurityMismatch(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no security mismatch naming the attacker among:\n%s", strings.Join(rec.errs, "\n"))
+	}
+}
+
+// A server whose only difference from the policy is an
+// Access-Control-Max-Age above Chromium's two-hour cap: the cap applies to
+// every preflight, but no scenario's outcome depends on it, so no result is
+// a browser deviation; the wire's max-age shows as a note.
+func TestAMaxAgeAboveTheCapIsANoteNotADeviation(t *testing.T) {
+	p := loadPolicy(t)
+	api := mockapi.New(p)
+	dayLong := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			w.Header().Set("Access-Control-Max-Age", "86400")
+		}
+		api.ServeHTTP(w, r)
+	})
+	results := corstest.Check(t, dayLong, p)
+	var preflighted, noted int
+	for _, r := range results {
+		if r.Verdict == corsproof.VerdictBrowserDeviation {
+			t.Errorf("%s: %s: %s", r.Scenario.ID, r.VerdictLabel(), r.Explanation)
+		}
+		if r.Browser.Preflight {
+			preflighted++
+		}
+		for _, n := range r.Notes {
+			if n.Kind == corsproof.CauseMaxAgeDiffers && n.Value == "86400" {
+				noted++
+				break
+			}
+		}
+	}
+	if preflighted == 0 || noted == 0 {
+		t.Errorf("%d preflighted scenarios, %d with the max-age note: the test tested nothing", preflighted, noted)
 	}
 }

@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -148,7 +147,7 @@ func (j *judgement) brokenCause(browser, pol, wire corsproof.Outcome) *corsproof
 			// A 2xx with no preflight headers at all: the API's handler,
 			// not the CORS layer, answered it.
 			return &corsproof.Cause{Kind: corsproof.CausePreflightUnanswered, Exchange: "preflight",
-				Subject: fmt.Sprintf("%d without Access-Control-Allow-Methods or -Headers", p.Status)}
+				Subject: "a 2xx without Access-Control-Allow-Methods or -Headers"}
 		}
 	}
 	switch reason {
@@ -176,7 +175,7 @@ func (j *judgement) brokenCause(browser, pol, wire corsproof.Outcome) *corsproof
 		}
 		return &corsproof.Cause{Kind: corsproof.CausePreflightUnanswered, Exchange: "preflight", Subject: status}
 	case spec.ReasonPreflightDisallowedRedirect:
-		return &corsproof.Cause{Kind: corsproof.CausePreflightRedirected, Exchange: "preflight"}
+		return &corsproof.Cause{Kind: corsproof.CausePreflightUnanswered, Exchange: "preflight", Subject: "a redirect"}
 	case spec.ReasonMethodDisallowedByPreflightResponse:
 		return j.proof(corsproof.CauseMethodMissing, "preflight", spec.HeaderAllowMethods, param)
 	case spec.ReasonHeaderDisallowedByPreflightResponse:

@@ -140,7 +140,11 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 			widths[i] = max(widths[i], runeLen(c.text))
 		}
 	}
-	fitColumns(widths, width)
+	verdictCol := -1
+	if single {
+		verdictCol = len(header) - 1
+	}
+	fitColumns(widths, width, verdictCol)
 	write := func(cells []cell) {
 		var b strings.Builder
 		for i, c := range cells {
@@ -298,9 +302,10 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// fitColumns narrows the widest columns until the row fits width (two
-// spaces between columns), never below a few characters.
-func fitColumns(widths []int, width int) {
+// fitColumns narrows columns until the row fits width (two spaces between
+// columns): the outcome columns first, then the scenario ids (what a user
+// copies into repro) and the verdict (verdictCol, -1 for none) last.
+func fitColumns(widths []int, width int, verdictCol int) {
 	total := func() int {
 		t := 2 * (len(widths) - 1)
 		for _, w := range widths {
@@ -308,17 +313,24 @@ func fitColumns(widths []int, width int) {
 		}
 		return t
 	}
-	for total() > width {
-		widest := 0
-		for i, w := range widths {
-			if w > widths[widest] {
-				widest = i
+	// The outcome columns to 10, the ids to 24, then everything to 8.
+	outcome := func(i int) bool { return i > 0 && i != verdictCol }
+	for _, stage := range []struct {
+		cols func(int) bool
+		min  int
+	}{{outcome, 10}, {func(i int) bool { return i == 0 }, 24}, {func(int) bool { return true }, 8}} {
+		for total() > width {
+			widest := -1
+			for i := range widths {
+				if stage.cols(i) && widths[i] > stage.min && (widest < 0 || widths[i] > widths[widest]) {
+					widest = i
+				}
 			}
+			if widest < 0 {
+				break
+			}
+			widths[widest]--
 		}
-		if widths[widest] <= 8 {
-			return
-		}
-		widths[widest]--
 	}
 }
 

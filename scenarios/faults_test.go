@@ -17,6 +17,7 @@ import (
 
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/mockapi"
+	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -116,7 +117,8 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 					var slim []faultResult // the observations are not kept: 23 x 500 of them add up
 					for _, res := range r.RunAll(ctx, catalog, harness.RunOptions{}) {
 						slim = append(slim, faultResult{ID: res.Scenario.ID, Verdict: res.Verdict,
-							Severity: res.Severity, Explanation: res.Explanation})
+							Severity: res.Severity, Known: res.Known, Explanation: res.Explanation, Cause: res.Cause,
+							Origin: res.Origin, Request: res.Scenario.Request})
 					}
 					mu.Lock()
 					catches[name] = slim
@@ -167,6 +169,29 @@ var _ = Describe("every fault of the gallery is caught", Ordered, ContinueOnFail
 				}
 			}
 			Expect(caught).NotTo(BeEmpty(), "%s: no scenario caught it as %s (other catches: %v)", f.Name, want, other)
+			// One bug, a few causes: at most 3, whose counts add up to the
+			// mismatches, and the first screen of the report names the first.
+			runs := []corsproof.Run{asRun(results)}
+			var causes []corsproof.Finding
+			counted := 0
+			for _, fd := range corsproof.Findings(runs) {
+				if !fd.Note && fd.Verdict == corsproof.VerdictServerMismatch {
+					causes = append(causes, fd)
+					counted += fd.Count
+				}
+			}
+			lines := make([]string, len(causes))
+			for i, c := range causes {
+				lines[i] = fmt.Sprintf("%d× %s", c.Count, c.Line)
+			}
+			Expect(len(causes)).To(BeNumerically("<=", 3), "%s is %d causes:\n%s", f.Name, len(causes), strings.Join(lines, "\n"))
+			Expect(counted).To(Equal(len(caught)+len(other)), "%s: the causes count %d results of %d mismatches", f.Name, counted, len(caught)+len(other))
+			var b strings.Builder
+			report.Text(&b, runs, report.TextOptions{Width: 120, OnlyFailures: true})
+			screen := strings.Split(b.String(), "\n")
+			screen = screen[:min(40, len(screen))]
+			Expect(strings.Join(strings.Fields(strings.Join(screen, " ")), " ")).To(ContainSubstring(strings.Join(strings.Fields(causes[0].Line), " ")),
+				"%s: the first screen does not name the first cause", f.Name)
 			if _, both := alsoSecurity[f.Name]; want == corsproof.SeverityBroken && !both {
 				// A fault that only breaks access must never look like a leak.
 				Expect(other).To(BeEmpty(), "%s breaks access only, yet these scenarios report security", f.Name)
@@ -180,7 +205,21 @@ type faultResult struct {
 	ID          string
 	Verdict     corsproof.Verdict
 	Severity    corsproof.Severity
+	Known       bool
 	Explanation string
+	Cause       *corsproof.Cause
+	Origin      string
+	Request     corsproof.Request
+}
+
+// asRun is a fault's slim results as a run, for the findings and reports.
+func asRun(results []faultResult) corsproof.Run {
+	run := corsproof.Run{Engine: corsproof.Chromium}
+	for _, r := range results {
+		run.Results = append(run.Results, corsproof.Result{Scenario: corsproof.Scenario{ID: r.ID, Request: r.Request},
+			Origin: r.Origin, Verdict: r.Verdict, Severity: r.Severity, Known: r.Known, Explanation: r.Explanation, Cause: r.Cause})
+	}
+	return run
 }
 
 // catchReport lists, per fault, the scenarios that caught it (the first

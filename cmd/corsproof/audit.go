@@ -19,8 +19,9 @@ func init() {
 func cmdAudit(e env, args []string) int {
 	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
-	target := fs.String("target", "", "the URL to probe, e.g. https://api.example.com/api/items (required)")
-	policyFile := fs.String("policy", "", "the policy the server claims (YAML or JSON); its origins are the trusted ones")
+	target := fs.String("target", "", "the URL to probe, e.g. https://api.example.com/api/items (required); with a --policy that lists endpoints, "+
+		"each endpoint's path on this URL's origin is probed, and this URL too unless its path is / or an endpoint's")
+	policyFile := fs.String("policy", "", "the policy the server claims (YAML or JSON); its origins are the trusted ones, its endpoints the paths probed")
 	var origins multiFlag
 	fs.Var(&origins, "origin", "a trusted origin to derive attacker origins from (repeatable; default: the policy's, else the target's own)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")

@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -111,4 +113,96 @@ func TestAuditWritesJSONFindings(t *testing.T) {
 		}
 	}
 	t.Fatalf("no security null-origin-allowed finding with its probe in:\n%s", data)
+}
+
+// frameworkAPI answers like a web framework whose CORS layer covers its API
+// routes only: the policy's endpoints get the policy's answer (/api/me with
+// its preflights' Access-Control-Allow-Headers cut short when brokenMe),
+// every other path, / included, a 404 without CORS headers.
+func frameworkAPI(t *testing.T, pol *policy.Policy, brokenMe bool) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !slices.ContainsFunc(pol.Endpoints, func(e policy.Endpoint) bool { return e.Path == r.URL.Path }) {
+			http.NotFound(w, r)
+			return
+		}
+		a := pol.Answer(policy.RequestFrom(r))
+		for k, v := range a.Header {
+			w.Header()[k] = v
+		}
+		if brokenMe && r.URL.Path == "/api/me" && w.Header().Get("Access-Control-Allow-Headers") != "" {
+			w.Header().Set("Access-Control-Allow-Headers", "Content-Type")
+		}
+		if a.Preflight {
+			w.WriteHeader(a.Status)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	if !strings.HasPrefix(srv.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server is not on loopback: %s", srv.URL)
+	}
+	return srv.URL
+}
+
+func TestAuditProbesThePolicysEndpointsNotTheTargetsRoot(t *testing.T) {
+	const rules = "origins: [https://app.example.test]\nmethods: [GET, PUT]\nrequest_headers: [Content-Type, X-Request-Id]\ncredentials: true\n"
+	const endpoints = "endpoints:\n  - {path: /api/items, methods: [GET, PUT]}\n  - {path: /api/me, methods: [GET]}\n"
+	dir := t.TempDir()
+	withEndpoints, withoutEndpoints := filepath.Join(dir, "api.yaml"), filepath.Join(dir, "rules.yaml")
+	os.WriteFile(withEndpoints, []byte(rules+endpoints), 0o644)
+	os.WriteFile(withoutEndpoints, []byte(rules), 0o644)
+	pol, err := policy.Load(withEndpoints)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("conforming endpoints, 404 at the root", func(t *testing.T) {
+		base := frameworkAPI(t, pol, false)
+		// Before: the root alone was probed and its 404 a broken preflight.
+		code, stdout, stderr := cli(t, "audit", "--target", base, "--policy", withoutEndpoints)
+		if code != exitMismatch || !strings.Contains(stdout, "preflight-rejected") {
+			t.Fatalf("the root's 404 is not the broken preflight the test is about: exit %d\n%s%s", code, stdout, stderr)
+		}
+		code, stdout, stderr = cli(t, "audit", "--target", base, "--policy", withEndpoints)
+		if code != exitOK {
+			t.Errorf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitOK, stdout, stderr)
+		}
+		for _, want := range []string{"endpoints probed: /api/items, /api/me\n", "no findings"} {
+			if !strings.Contains(stdout, want) {
+				t.Errorf("stdout lacks %q:\n%s", want, stdout)
+			}
+		}
+	})
+
+	t.Run("one broken endpoint", func(t *testing.T) {
+		base := frameworkAPI(t, pol, true)
+		out := filepath.Join(t.TempDir(), "audit.json")
+		code, stdout, stderr := cli(t, "audit", "--target", base, "--policy", withEndpoints, "--json", out)
+		if code != exitMismatch {
+			t.Fatalf("exit code = %d, want %d\nstdout:\n%s\nstderr:\n%s", code, exitMismatch, stdout, stderr)
+		}
+		if !strings.Contains(stdout, "preflight-rejected") || !strings.Contains(stdout, "  at: /api/me\n") || strings.Contains(stdout, "/api/items\n") {
+			t.Errorf("want preflight-rejected at /api/me only:\n%s", stdout)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Endpoints []string
+			Findings  []struct {
+				ID, Severity string
+				Endpoints    []string
+			}
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(doc.Endpoints, []string{"/api/items", "/api/me"}) {
+			t.Errorf("json endpoints = %q", doc.Endpoints)
+		}
+		if len(doc.Findings) != 1 || doc.Findings[0].ID != "preflight-rejected" || !slices.Equal(doc.Findings[0].Endpoints, []string{"/api/me"}) {
+			t.Errorf("want one preflight-rejected finding at /api/me in:\n%s", data)
+		}
+	})
 }
