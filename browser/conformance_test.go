@@ -112,6 +112,12 @@ var conformanceCases = []conformanceCase{
 		// Firefox's console message names the value, but its reason
 		// mapping keeps no parameter for it.
 		paramOf: map[corsproof.Engine]string{corsproof.Chromium: "https://other.test"}}},
+	// Three slashes after the scheme: Go's net/url sees no host, but the
+	// URL standard (and so the engines' parsers) skips the slashes, so
+	// the value is a valid URL that merely names another origin.
+	{name: "allow-origin-extra-slashes", query: "acao=" + url.QueryEscape("https:///app.example.test"), want: conformanceWant{
+		corsError: "AllowOriginMismatch", server: []string{"GET"}, actual: 1,
+		paramOf: map[corsproof.Engine]string{corsproof.Chromium: "https:///app.example.test"}}},
 	{name: "credentialed-wildcard", query: "acao=*", credentials: "include", want: conformanceWant{
 		corsError: "WildcardOriginNotAllowed", server: []string{"GET"}, actual: 1}},
 	{name: "preflight-method-disallowed", query: "acao=" + ffApp, method: "PUT", body: "x", want: conformanceWant{

@@ -92,8 +92,10 @@ func TestSafelistChromiumExtras(t *testing.T) {
 		{name: "save-data off fails", header: "Save-Data", value: "off", want: false},
 		{name: "intervention anything", header: "Intervention", value: "<x>", want: true, wantDev: DevClientHintsSafelisted},
 		{name: "intervention 129 bytes fails", header: "Intervention", value: strings.Repeat("i", 129), want: false},
-		{name: "range BYTES lowercased", header: "Range", value: "BYTES=0-1", want: true, wantDev: DevRangeCaseInsensitive},
-		{name: "ad auction content type", header: "Content-Type", value: "message/ad-auction-trusted-signals-request", want: true, wantDev: DevAdAuctionContentType},
+		// Measured in Chromium 156 (browser.TestProfileDeviations): both
+		// are preflighted, as in the standard.
+		{name: "range BYTES not lowercased", header: "Range", value: "BYTES=0-1", want: false},
+		{name: "ad auction content type not safelisted", header: "Content-Type", value: "message/ad-auction-trusted-signals-request", want: false},
 		{name: "x-foo still unsafe", header: "X-Foo", value: "1", want: false},
 	}
 	for _, tt := range tests {
@@ -103,6 +105,28 @@ func TestSafelistChromiumExtras(t *testing.T) {
 				t.Errorf("safelistVerdict(%q, %q, Chromium) = %v, %q; want %v, %q", tt.header, tt.value, got, dev, tt.want, tt.wantDev)
 			}
 		})
+	}
+}
+
+// The profile fields no measured engine sets today still work for a
+// profile that sets them.
+func TestSafelistProfileFields(t *testing.T) {
+	p := Profile{Name: "test", RangeValueCaseInsensitive: true,
+		ExtraSafelistedContentTypes: []string{"message/ad-auction-trusted-signals-request"}}
+	for _, tt := range []struct {
+		header, value string
+		want          bool
+		wantDev       string
+	}{
+		{"Range", "BYTES=0-1", true, DevRangeCaseInsensitive},
+		{"Range", "bytes=0-1", true, ""},
+		{"Content-Type", "message/ad-auction-trusted-signals-request", true, DevAdAuctionContentType},
+		{"Content-Type", "application/json", false, ""},
+	} {
+		got, _, dev := safelistVerdict(tt.header, tt.value, p)
+		if got != tt.want || dev != tt.wantDev {
+			t.Errorf("safelistVerdict(%q, %q) = %v, %q; want %v, %q", tt.header, tt.value, got, dev, tt.want, tt.wantDev)
+		}
 	}
 }
 
