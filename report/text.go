@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/spec"
 )
 
 // Summary counts results by verdict.
@@ -241,6 +242,9 @@ func findings(out *lineWriter, fs []corsproof.Finding, color bool) {
 			}
 			if f.Example != nil {
 				out.wrap("    ", fmt.Sprintf("e.g. %s: %s from %s", f.ExampleID, f.Example.Scenario.Request, f.Example.Origin))
+				if w := wireLine(f.Example, f.Cause); w != "" {
+					out.wrap("      ", w)
+				}
 			}
 		}
 		out.raw("")
@@ -252,6 +256,45 @@ func findings(out *lineWriter, fs []corsproof.Finding, color bool) {
 		}
 		out.raw("")
 	}
+}
+
+// wireLine is the example's deciding exchange as it crossed the wire: the
+// request line, the status and the CORS headers of the response ("" when
+// the engine shows no wire).
+func wireLine(r *corsproof.Result, c corsproof.Cause) string {
+	o := r.Observation
+	if o == nil {
+		return ""
+	}
+	x := o.Preflight
+	if c.Exchange != "preflight" || x == nil {
+		if len(o.Actual) == 0 {
+			return ""
+		}
+		x = &o.Actual[len(o.Actual)-1]
+	}
+	if x.Status == 0 {
+		return ""
+	}
+	var cors []string
+	for _, h := range x.ResponseHeaders {
+		if spec.IsCORSResponseHeader(h.Name) || strings.EqualFold(h.Name, "Vary") || strings.EqualFold(h.Name, "Location") {
+			cors = append(cors, h.Name+": "+h.Value)
+		}
+	}
+	hs := "no CORS headers"
+	if len(cors) > 0 {
+		hs = strings.Join(cors, "; ")
+	}
+	origin, _ := corsproof.HeaderValue(x.RequestHeaders, "Origin")
+	return fmt.Sprintf("wire: %s %s (Origin: %s) → %d; %s", x.Method, x.URL, orDash(origin), x.Status, hs)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // knownSummary counts, for one engine, the scenarios that ended as known

@@ -48,6 +48,8 @@ func TestTextLeadsWithTheFindings(t *testing.T) {
 		if res[i].Verdict == corsproof.VerdictServerMismatch {
 			res[i].Cause = &corsproof.Cause{Kind: corsproof.CauseAllowOriginMissing, Exchange: "preflight", Header: "Access-Control-Allow-Origin"}
 			res[i].Severity = corsproof.SeverityBroken
+			res[i].Observation = &corsproof.Observation{Preflight: &corsproof.Exchange{URL: "https://api.example.test/api/items", Method: "OPTIONS", Status: 404,
+				RequestHeaders: []corsproof.Header{{Name: "Origin", Value: res[i].Origin}}, ResponseHeaders: []corsproof.Header{{Name: "Content-Type", Value: "text/plain"}}}}
 		}
 	}
 	var b bytes.Buffer
@@ -61,6 +63,11 @@ func TestTextLeadsWithTheFindings(t *testing.T) {
 	}
 	if !strings.Contains(out, " 1. server-mismatch (broken)  2×  chromium") || !strings.Contains(out, "fix: answer OPTIONS preflights") {
 		t.Errorf("the finding lacks its count or its fix:\n%s", out)
+	}
+	// The example's deciding exchange, as it crossed the wire.
+	flat := strings.Join(strings.Fields(out), " ")
+	if !strings.Contains(flat, "wire: OPTIONS https://api.example.test/api/items (Origin: https://evil.test) → 404; no CORS headers") {
+		t.Errorf("the finding lacks its example's wire exchange:\n%s", out)
 	}
 	if strings.Index(out, "FINDINGS") > strings.Index(out, "SCENARIO") {
 		t.Errorf("the table comes before the findings:\n%s", out)

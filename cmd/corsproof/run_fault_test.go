@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // One browser run: a deliberately misconfigured mock (any origin reflected,
@@ -41,5 +45,34 @@ func TestRunAgainstAFaultExitsOneAndNamesTheCatches(t *testing.T) {
 	const want = "origin-default-evil-get-me-cred"
 	if n := strings.Count(stdout[len(first):], want+" "); n != 2 {
 		t.Errorf("%s has %d rows, want 2 (--twice):\n%s", want, n, stdout)
+	}
+}
+
+// The text report fits the width COLUMNS gives, and NO_COLOR (or a pipe)
+// means no colour codes.
+func TestRunFitsColumns(t *testing.T) {
+	if testing.Short() {
+		t.Skip("launches Chromium")
+	}
+	for _, cols := range []string{"80", "120"} {
+		var out, errb bytes.Buffer
+		env := map[string]string{"COLUMNS": cols, "NO_COLOR": "1"}
+		code := Main(context.Background(), []string{"run", "--fault", "reflect-origin", "--label", "origin:cross-site"},
+			func(k string) string { return env[k] }, &out, &errb)
+		if code == exitInfra && strings.Contains(errb.String(), "not found") && os.Getenv("CI") != "true" {
+			t.Skipf("no browser: %s", errb.String())
+		}
+		if code != exitMismatch {
+			t.Fatalf("exit %d:\n%s\n%s", code, out.String(), errb.String())
+		}
+		width, _ := strconv.Atoi(cols)
+		for _, l := range strings.Split(out.String(), "\n") {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Errorf("COLUMNS=%s: a line of %d columns: %s", cols, n, l)
+			}
+		}
+		if strings.Contains(out.String(), "\x1b[") {
+			t.Errorf("colour codes in piped output")
+		}
 	}
 }
