@@ -154,26 +154,7 @@ func foldNullIntoEcho(fs []Finding) []Finding {
 		if i == echo || !isOrigin(f, "null") || f.Severity != e.Severity {
 			continue
 		}
-		e.Count += f.Count
-		for _, x := range f.IDs {
-			e.IDs = appendNew(e.IDs, x)
-		}
-		for _, x := range f.Engines {
-			e.Engines = appendNew(e.Engines, x)
-		}
-		for _, x := range f.Origins {
-			e.Origins = appendNew(e.Origins, x)
-		}
-		for _, x := range f.Requests {
-			e.Requests = appendNew(e.Requests, x)
-		}
-		for _, x := range f.Values {
-			e.Values = appendNew(e.Values, x)
-		}
-		for _, x := range f.Subjects {
-			e.Subjects = appendNew(e.Subjects, x)
-		}
-		e.absent = e.absent || f.absent
+		e.absorb(f)
 		fs[i].Count = -1 // folded
 	}
 	for _, f := range fs {
@@ -182,6 +163,25 @@ func foldNullIntoEcho(fs []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// absorb adds g's results to f.
+func (f *Finding) absorb(g Finding) {
+	f.Count += g.Count
+	union := func(dst *[]string, src []string) {
+		for _, x := range src {
+			*dst = appendNew(*dst, x)
+		}
+	}
+	union(&f.IDs, g.IDs)
+	union(&f.Origins, g.Origins)
+	union(&f.Requests, g.Requests)
+	union(&f.Values, g.Values)
+	union(&f.Subjects, g.Subjects)
+	for _, x := range g.Engines {
+		f.Engines = appendNew(f.Engines, x)
+	}
+	f.absent = f.absent || g.absent
 }
 
 func (f Finding) rank() int {

@@ -139,19 +139,7 @@ func openInChromium(t *testing.T, fileURL string) pageFacts {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Chromium puts its singleton socket in an org.chromium.Chromium.* dir
-	// of TMPDIR and leaves it there; give it a short temp dir of its own
-	// (socket paths are limited to 108 bytes) and remove it afterwards.
-	tmp, err := os.MkdirTemp("", "cpr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.UserDataDir(filepath.Join(tmp, "profile")), chromedp.NoSandbox,
-		chromedp.Env("TMPDIR="+tmp))
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
+	actx := fileChromium(t, exe)
 	var mu sync.Mutex
 	var facts pageFacts
 	ctx, cancel := chromedp.NewContext(actx, chromedp.WithListener(func(ev any) {
@@ -192,4 +180,24 @@ func openInChromium(t *testing.T, fileURL string) pageFacts {
 	facts.cells, facts.rows, facts.security, facts.pass, facts.details = counts["cells"], counts["rows"], counts["security"], counts["pass"], counts["details"]
 	facts.preflightShown = preflight
 	return facts
+}
+
+// fileChromium is an allocator for a throw-away headless Chromium that
+// opens report files, closed when the test ends. Chromium puts its
+// singleton socket in an org.chromium.Chromium.* dir of TMPDIR and leaves it
+// there; it gets a short temp dir of its own (socket paths are limited to
+// 108 bytes), removed afterwards.
+func fileChromium(t *testing.T, exe string) context.Context {
+	t.Helper()
+	tmp, err := os.MkdirTemp("", "cpr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(tmp) })
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.UserDataDir(filepath.Join(tmp, "profile")), chromedp.NoSandbox,
+		chromedp.Env("TMPDIR="+tmp))
+	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(acancel)
+	return actx
 }

@@ -235,17 +235,7 @@ func TestHTMLFitsAndFiltersInChromium(t *testing.T) {
 	if err := os.WriteFile(path, []byte(renderHTML(t, wideRuns())), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := os.MkdirTemp("", "cpr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.UserDataDir(filepath.Join(tmp, "profile")), chromedp.NoSandbox,
-		chromedp.Env("TMPDIR="+tmp))
-	actx, acancel := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer acancel()
-	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancel := chromedp.NewContext(fileChromium(t, exe))
 	defer cancel()
 	ctx, tcancel := context.WithTimeout(ctx, time.Minute)
 	defer tcancel()
