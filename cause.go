@@ -151,16 +151,6 @@ func (c Cause) Key() string {
 	return string(c.Kind) + "|" + c.Exchange + "|" + strings.ToLower(c.Subject)
 }
 
-// Server reports whether the cause is the server's (a fix of the server's
-// CORS headers makes it go away).
-func (c Cause) Server() bool {
-	switch c.Kind {
-	case CauseKnownDeviation, CauseUnknownDeviation, CauseError, CauseDeviationApplied, CauseCookieDropped:
-		return false
-	}
-	return true
-}
-
 // sent is how the proving header reads: `Name: value`, or "no Name".
 func (c Cause) sent() string {
 	switch {
