@@ -127,6 +127,9 @@ type Cause struct {
 	// Unseen: the engine shows no wire (WebKit), so what the server sent
 	// in Header is unknown, not absent.
 	Unseen bool `json:"unseen,omitempty"`
+	// valueVaries: the cause stands for results whose Header had different
+	// values (a finding's line), so no one value is shown.
+	valueVaries bool
 	// Subject is what the cause is about: a method, a header name, a
 	// deviation id, a status (see each kind).
 	Subject string `json:"subject,omitempty"`
@@ -140,15 +143,25 @@ func (c Cause) Key() string {
 		CauseAllowOriginWrong:
 		// The same origin check answers preflights and actual requests.
 		return string(c.Kind) + "|" + strings.ToLower(c.Subject)
-	case CauseMethodMissing, CauseHeaderMissing, CauseExposeMissing, CauseMethodAccepted, CauseHeaderAccepted, CauseHeaderExposed,
-		CausePreflightUnanswered:
-		// One list header: the names it lacks or allows are one bug; one
-		// router in front of the CORS layer, whatever it answers.
+	}
+	if c.listsSubjects() || c.Kind == CauseMaxAgeDiffers {
+		// A max-age that differs is one Access-Control-Max-Age, whatever
+		// the route's max_age.
 		return string(c.Kind)
-	case CauseMaxAgeDiffers:
-		return string(c.Kind) // one Access-Control-Max-Age, whatever the route's max_age
 	}
 	return string(c.Kind) + "|" + c.Exchange + "|" + strings.ToLower(c.Subject)
+}
+
+// listsSubjects: results of this kind with different subjects are one bug
+// (one list header lacks or allows several names; one router in front of
+// the CORS layer, whatever it answers), and a finding lists the subjects.
+func (c Cause) listsSubjects() bool {
+	switch c.Kind {
+	case CauseMethodMissing, CauseHeaderMissing, CauseExposeMissing, CauseMethodAccepted, CauseHeaderAccepted, CauseHeaderExposed,
+		CausePreflightUnanswered:
+		return true
+	}
+	return false
 }
 
 // sent is how the proving header reads: `Name: value`, or "no Name".
@@ -165,7 +178,7 @@ func (c Cause) sent() string {
 // paren is " (what was sent)", or "" when the header is not known (a
 // finding whose results sent different values).
 func (c Cause) paren() string {
-	if c.Header == "" {
+	if c.Header == "" || c.valueVaries {
 		return ""
 	}
 	return " (" + c.sent() + ")"

@@ -208,13 +208,11 @@ func (f Finding) rank() int {
 // which origins got through.
 func (f Finding) line() string {
 	c := f.Cause
-	switch c.Kind {
-	case CauseMethodMissing, CauseHeaderMissing, CauseExposeMissing, CauseMethodAccepted, CauseHeaderAccepted, CauseHeaderExposed,
-		CausePreflightUnanswered:
+	if c.listsSubjects() {
 		c.Subject = listSome(f.Subjects, 4)
 	}
 	if n := len(f.Values); n > 1 || n == 1 && f.absent {
-		c.Header = "" // the results sent different values: none is the proof
+		c.valueVaries = true // the results sent different values: none is the proof
 	}
 	s := c.String()
 	if f.Cause.Kind == CauseOriginAccepted || f.Cause.Kind == CauseCredentialsAccepted {

@@ -57,3 +57,20 @@ func TestFindingsGroupByCause(t *testing.T) {
 		t.Errorf("the findings count %d results, the runs have 5 that are not a pass", mismatches)
 	}
 }
+
+// A finding whose results sent different values in the proving header shows
+// none of them, and lists every subject its results name.
+func TestFindingLineOfVaryingValues(t *testing.T) {
+	lack := func(sub, value string, sent bool) Result {
+		return Result{Scenario: Scenario{ID: sub}, Origin: "https://app.example.test", Verdict: VerdictServerMismatch, Severity: SeverityBroken,
+			Cause: &Cause{Kind: CauseHeaderMissing, Exchange: "preflight", Header: "Access-Control-Allow-Headers", Value: value, Sent: sent, Subject: sub}}
+	}
+	same := Findings([]Run{{Engine: Chromium, Results: []Result{lack("x-a", "X-B", true), lack("x-c", "X-B", true)}}})
+	varied := Findings([]Run{{Engine: Chromium, Results: []Result{lack("x-a", "X-B", true), lack("x-c", "", false)}}})
+	if len(same) != 1 || same[0].Line != "Access-Control-Allow-Headers lacks x-a, x-c (Access-Control-Allow-Headers: X-B)" {
+		t.Errorf("one value: %+v", same)
+	}
+	if len(varied) != 1 || varied[0].Line != "Access-Control-Allow-Headers lacks x-a, x-c" {
+		t.Errorf("varying values: %+v", varied)
+	}
+}

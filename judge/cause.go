@@ -83,8 +83,7 @@ func (j *judgement) securityCause(browser, pol corsproof.Outcome) *corsproof.Cau
 		if s := sensitive(extra); len(s) > 0 {
 			extra = s // the ones that matter name the cause
 		}
-		return &corsproof.Cause{Kind: corsproof.CauseHeaderExposed, Exchange: "actual", Header: spec.HeaderExposeHeaders,
-			Subject: strings.Join(extra, ", "), Value: j.actualValue(spec.HeaderExposeHeaders), Sent: j.actualSent(spec.HeaderExposeHeaders)}
+		return j.proof(corsproof.CauseHeaderExposed, "actual", spec.HeaderExposeHeaders, strings.Join(extra, ", "))
 	}
 	r := spec.Reason(pol.Reason)
 	ex := exchangeOfReason(r)
@@ -127,9 +126,7 @@ func (j *judgement) securityCause(browser, pol corsproof.Outcome) *corsproof.Cau
 // the header the server got wrong.
 func (j *judgement) brokenCause(browser, pol, wire corsproof.Outcome) *corsproof.Cause {
 	if browser.Allowed && pol.Allowed {
-		return &corsproof.Cause{Kind: corsproof.CauseExposeMissing, Exchange: "actual", Header: spec.HeaderExposeHeaders,
-			Subject: strings.Join(minus(pol.Exposed, browser.Exposed), ", "),
-			Value:   j.actualValue(spec.HeaderExposeHeaders), Sent: j.actualSent(spec.HeaderExposeHeaders)}
+		return j.proof(corsproof.CauseExposeMissing, "actual", spec.HeaderExposeHeaders, strings.Join(minus(pol.Exposed, browser.Exposed), ", "))
 	}
 	reason, param := spec.Reason(browser.Reason), browser.Param
 	if (reason == "" || strings.HasPrefix(string(reason), "net::")) && !j.wire.Incomplete && wire.Reason != "" {
@@ -190,16 +187,6 @@ func (j *judgement) brokenCause(browser, pol, wire corsproof.Outcome) *corsproof
 		what = "blocked, no reason given"
 	}
 	return &corsproof.Cause{Kind: corsproof.CauseServerOther, Exchange: j.exchangeOf(), Subject: what}
-}
-
-func (j *judgement) actualValue(name string) string {
-	v, _ := j.headersOf("actual").Get(name)
-	return v
-}
-
-func (j *judgement) actualSent(name string) bool {
-	_, ok := j.headersOf("actual").Get(name)
-	return ok
 }
 
 // maxAgeCause: on a repeat the browser sent a preflight the policy's

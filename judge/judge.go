@@ -73,9 +73,10 @@ func Judge(in Input) corsproof.Result {
 	v := j.verdict(res.Policy, res.Wire, res.Browser)
 	res.Verdict, res.Severity, res.Known, res.Explanation = v.verdict, v.severity, v.known, v.text
 	res.Cause = v.cause
-	res.Diagnoses = append(v.diagnoses, cookieDiagnoses(in.Scenario, j.obs, j.wire)...)
+	cookies := cookieDiagnoses(in.Scenario, j.obs, j.wire)
+	res.Diagnoses = append(v.diagnoses, cookies...)
 	res.Notes = append(v.notes, j.notes()...)
-	if len(res.Diagnoses) > len(v.diagnoses) {
+	if len(cookies) > 0 {
 		res.Notes = append(res.Notes, corsproof.Cause{Kind: corsproof.CauseCookieDropped, Exchange: "actual", Header: "Cookie"})
 	}
 	return res
