@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"errors"
 
 	"github.com/corsproof/corsproof"
 )
@@ -35,6 +36,43 @@ type Engine interface {
 	// SetCookie stores a cookie in the browser's jar for url, as if the site
 	// had set it.
 	SetCookie(ctx context.Context, url string, c Cookie) error
+	// Alive reports whether the browser (its process and the connection to
+	// it) still runs. After a Fetch error a runner asks it to decide
+	// between replacing the browser and going on with it.
+	Alive() bool
 	// Close stops the browser and removes everything it left on disk.
 	Close() error
+}
+
+// ErrCrashed is wrapped by every CrashError, for errors.Is.
+var ErrCrashed = errors.New("crashed")
+
+// CrashError says a fetch ended because part of the browser died or hung
+// under it: a tab's renderer, Firefox's content process, the browser
+// itself, WebKit's driver. The engine has already dropped the dead part; the
+// next fetch gets a new tab (a dead browser is replaced by the caller, who
+// sees Alive false).
+type CrashError struct {
+	Engine corsproof.Engine
+	// Part is what died: "tab", "browser", "content process", "driver".
+	Part string
+	// URL is the fetch that was in flight.
+	URL string
+	Err error
+}
+
+func (e *CrashError) Error() string {
+	msg := "browser: " + string(e.Engine) + ": the " + e.Part + " crashed during the fetch of " + e.URL
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+// Unwrap lets errors.Is find ErrCrashed and the cause.
+func (e *CrashError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrCrashed}
+	}
+	return []error{ErrCrashed, e.Err}
 }

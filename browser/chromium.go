@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
@@ -92,7 +93,15 @@ type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	rec    atomic.Pointer[recorder] // the fetch in flight on this tab
+
+	// crashed closes when the tab's renderer dies (Inspector.targetCrashed):
+	// the target stays attached, so a command in flight would otherwise
+	// wait for an answer that never comes.
+	crashed   chan struct{}
+	crashOnce sync.Once
 }
+
+func (t *tab) crash() { t.crashOnce.Do(func() { close(t.crashed) }) }
 
 var _ Engine = (*Chromium)(nil)
 
@@ -284,11 +293,21 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 	if ok {
 		return t, nil
 	}
-	t = &tab{}
+	t = &tab{crashed: make(chan struct{})}
 	t.ctx, t.cancel = chromedp.NewContext(c.browserCtx,
 		// Added before the target's first message, so no event is missed;
 		// it only hands the event to the recorder of the fetch in flight.
 		chromedp.WithListener(func(ev any) {
+			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
+				t.crash()
+				if t.rec.Load() == nil {
+					// No fetch to fail: the next one from this page
+					// simply gets a new tab.
+					c.logf("chromium: the renderer of %s died between fetches; its tab is replaced", pageURL)
+					c.dropTab(pageURL, t)
+				}
+				return
+			}
 			if r := t.rec.Load(); r != nil {
 				r.add(ev)
 			}
@@ -299,6 +318,9 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 	attach := make(chan error, 1)
 	go func() {
 		_, err := chromedp.Call(t.ctx, network.Enable, network.EnableParams{})
+		if err == nil {
+			_, err = chromedp.Call(t.ctx, inspector.Enable, cdp.Empty{})
+		}
 		attach <- err
 	}()
 	select {
@@ -307,10 +329,12 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 			t.cancel()
 			return nil, fmt.Errorf("browser: opening a tab: %w", err)
 		}
+	case <-t.crashed:
+		go t.cancel()
+		return nil, &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: pageURL, Err: errors.New("the renderer died while the tab opened")}
 	case <-ctx.Done():
-		t.cancel()
-		<-attach
-		return nil, ctx.Err()
+		go t.cancel() // a target whose renderer died may never answer
+		return nil, fmt.Errorf("browser: opening a tab for %s: no answer before the deadline (its renderer may have crashed): %w", pageURL, ctx.Err())
 	}
 	nctx, stop := bind(t.ctx, ctx)
 	defer stop()
@@ -326,6 +350,34 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 	}
 	c.tabs[pageURL] = t
 	return t, nil
+}
+
+// dropTab forgets t, so that the next fetch from its page opens a new tab,
+// and closes its target without waiting: a crashed or hung renderer may
+// never answer Target.closeTarget.
+func (c *Chromium) dropTab(pageURL string, t *tab) {
+	c.tabsMu.Lock()
+	if c.tabs[pageURL] == t {
+		delete(c.tabs, pageURL)
+	}
+	c.tabsMu.Unlock()
+	go t.cancel()
+}
+
+// Alive implements Engine: the browser process runs and its DevTools
+// connection is open.
+func (c *Chromium) Alive() bool {
+	if c.closed.Load() || c.browserCtx.Err() != nil {
+		return false
+	}
+	if b := chromedp.FromContext(c.browserCtx).Browser; b != nil {
+		select {
+		case <-b.LostConnection:
+			return false
+		default:
+		}
+	}
+	return true
 }
 
 // bind returns a context that carries the chromedp values of target (so

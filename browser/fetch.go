@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corsproof/corsproof"
+
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -97,12 +99,18 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 		c.active.Store(nil)
 	}()
 
-	cctx, stop := bind(t.ctx, ctx)
-	defer stop()
-	res, err := chromedp.Run(cctx, chromedp.Evaluate[jsResult](expr, chromedp.EvalAwaitPromise))
+	res, err := c.evaluate(ctx, t, expr)
 	if err != nil {
-		if c.closed.Load() {
+		// Whatever went wrong, the tab is not trusted again: a renderer
+		// that crashed or hung is replaced by the next fetch's new tab.
+		c.dropTab(f.PageURL, t)
+		switch {
+		case c.closed.Load():
 			return Observation{}, fmt.Errorf("browser: fetch %s: %w", f.URL, ErrClosed)
+		case errors.Is(err, ErrCrashed):
+			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: f.URL, Err: errors.New("its renderer process died (Inspector.targetCrashed)")}
+		case !c.Alive():
+			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "browser", URL: f.URL, Err: err}
 		}
 		return Observation{}, fmt.Errorf("browser: running fetch %s in %s: %w", f.URL, f.PageURL, err)
 	}
@@ -113,6 +121,29 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 		traceHook(rec)
 	}
 	return observe(res, tr, missing, decodeErrs), nil
+}
+
+// evaluate runs expr in t and awaits its promise, returning early when the
+// tab's renderer crashes (an error wrapping ErrCrashed) or ctx ends.
+func (c *Chromium) evaluate(ctx context.Context, t *tab, expr string) (jsResult, error) {
+	cctx, stop := bind(t.ctx, ctx)
+	defer stop()
+	type reply struct {
+		res jsResult
+		err error
+	}
+	done := make(chan reply, 1)
+	go func() {
+		res, err := chromedp.Run(cctx, chromedp.Evaluate[jsResult](expr, chromedp.EvalAwaitPromise))
+		done <- reply{res, err}
+	}()
+	select {
+	case r := <-done:
+		return r.res, r.err
+	case <-t.crashed:
+		stop() // ends the command above; its goroutine returns on its own
+		return jsResult{}, ErrCrashed
+	}
 }
 
 func fetchExpression(f Fetch) (string, error) {

@@ -294,6 +294,76 @@ func (f *Firefox) tabFor(ctx context.Context, pageURL string) (string, error) {
 	return created.Context, nil
 }
 
+// dropTab forgets the tab of pageURL, so that the next fetch from that page
+// opens a new one, and closes it without waiting for the answer.
+func (f *Firefox) dropTab(pageURL, id string) {
+	f.tabsMu.Lock()
+	if f.tabs[pageURL] == id {
+		delete(f.tabs, pageURL)
+	}
+	f.tabsMu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.conn.Call(ctx, "browsingContext.close", map[string]any{"context": id}, nil)
+	}()
+}
+
+// ping runs a trivial script in tab: an error says the tab's content
+// process is gone (its tab then shows a parent-process error page).
+func (f *Firefox) ping(ctx context.Context, tab string) error {
+	var ev evalResult
+	return f.conn.Call(ctx, "script.evaluate", map[string]any{
+		"expression": "1", "target": map[string]any{"context": tab}, "awaitPromise": false,
+	}, &ev)
+}
+
+// sweepTabs drops every tab whose content process died with the one just
+// found dead (a killed process often hosted several), so that their next
+// fetches get new tabs instead of failing one by one.
+func (f *Firefox) sweepTabs(ctx context.Context) {
+	f.tabsMu.Lock()
+	tabs := make(map[string]string, len(f.tabs))
+	for page, id := range f.tabs {
+		tabs[page] = id
+	}
+	f.tabsMu.Unlock()
+	for page, id := range tabs {
+		if err := f.ping(ctx, id); err != nil && contentCrashed(err) {
+			f.logf("firefox: the content process of %s died; its tab is replaced", page)
+			f.dropTab(page, id)
+		}
+	}
+}
+
+// contentCrashed tells a command that failed because the tab's content
+// process died: Firefox's remote agent answers with the actor's teardown.
+func contentCrashed(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"parent process", "no such frame", "AbortError", "Actor", "destroyed", "discarded", "no such context"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// Alive implements Engine: the Firefox process runs and the BiDi
+// connection to it is open.
+func (f *Firefox) Alive() bool {
+	if f.closed.Load() {
+		return false
+	}
+	select {
+	case <-f.exited:
+		return false
+	case <-f.conn.Done():
+		return false
+	default:
+		return true
+	}
+}
+
 func shorten(s string, n int) string {
 	if len(s) > n {
 		return s[:n] + "…"
@@ -328,8 +398,13 @@ func (f *Firefox) Fetch(ctx context.Context, fe Fetch) (Observation, error) {
 	}
 	tab, err := f.tabFor(ctx, fe.PageURL)
 	if err != nil {
-		if f.closed.Load() {
+		switch {
+		case f.closed.Load():
 			return Observation{}, ErrFirefoxClosed
+		case !f.Alive():
+			return Observation{}, &CrashError{Engine: corsproof.Firefox, Part: "browser", URL: fe.URL, Err: err}
+		case contentCrashed(err):
+			return Observation{}, &CrashError{Engine: corsproof.Firefox, Part: "content process", URL: fe.URL, Err: err}
 		}
 		return Observation{}, err
 	}
@@ -350,8 +425,17 @@ func (f *Firefox) Fetch(ctx context.Context, fe Fetch) (Observation, error) {
 		"resultOwnership": "none",
 	}, &ev)
 	if err != nil {
-		if f.closed.Load() {
+		// The tab is not trusted again: a content process that crashed or
+		// hung is replaced by the next fetch's new tab.
+		f.dropTab(fe.PageURL, tab)
+		switch {
+		case f.closed.Load():
 			return Observation{}, fmt.Errorf("browser: fetch %s: %w", fe.URL, ErrFirefoxClosed)
+		case !f.Alive():
+			return Observation{}, &CrashError{Engine: corsproof.Firefox, Part: "browser", URL: fe.URL, Err: err}
+		case contentCrashed(err):
+			f.sweepTabs(ctx)
+			return Observation{}, &CrashError{Engine: corsproof.Firefox, Part: "content process", URL: fe.URL, Err: err}
 		}
 		return Observation{}, fmt.Errorf("browser: firefox: running fetch %s in %s: %w", fe.URL, fe.PageURL, err)
 	}
@@ -361,6 +445,16 @@ func (f *Firefox) Fetch(ctx context.Context, fe Fetch) (Observation, error) {
 	var res jsResult
 	if err := json.Unmarshal([]byte(ev.Result.Value), &res); err != nil {
 		return Observation{}, fmt.Errorf("browser: firefox: decoding the fetch result: %w", err)
+	}
+	// BiDi has no crash event, and a content process that dies under a
+	// fetch can make it reject like a block (seen: NS_ERROR_DOM_BAD_URI).
+	// A blocked fetch only counts once its tab still answers.
+	if !res.Allowed {
+		if err := f.ping(ctx, tab); err != nil && contentCrashed(err) {
+			f.dropTab(fe.PageURL, tab)
+			f.sweepTabs(ctx)
+			return Observation{}, &CrashError{Engine: corsproof.Firefox, Part: "content process", URL: fe.URL, Err: err}
+		}
 	}
 	evalDone := time.Now()
 	missing := rec.wait(ctx, res, eventGrace)

@@ -454,8 +454,14 @@ func (w *WebKit) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	var out string
 	err = w.wd.call(ctx, http.MethodPost, w.wd.s("/execute/async"), map[string]any{"script": script, "args": []any{}}, &out)
 	if err != nil {
-		if w.closed.Load() {
+		// The window is not trusted again: a web process that crashed or
+		// hung is replaced by the next fetch's new window.
+		w.dropWindow(f.PageURL)
+		switch {
+		case w.closed.Load():
 			return Observation{}, fmt.Errorf("browser: fetch %s: %w", f.URL, ErrWebKitClosed)
+		case !w.Alive():
+			return Observation{}, &CrashError{Engine: corsproof.WebKit, Part: w.deadPart(), URL: f.URL, Err: err}
 		}
 		return Observation{}, fmt.Errorf("browser: webkit: running fetch %s in %s: %w", f.URL, f.PageURL, err)
 	}
@@ -464,6 +470,50 @@ func (w *WebKit) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 		return Observation{}, fmt.Errorf("browser: webkit: decoding the fetch result: %w", err)
 	}
 	return webkitObserve(res), nil
+}
+
+// dropWindow forgets the window of pageURL (the next fetch from the page
+// opens a new one) and closes it, best effort. Callers hold w.mu.
+func (w *WebKit) dropWindow(pageURL string) {
+	h, ok := w.windows[pageURL]
+	if !ok {
+		return
+	}
+	delete(w.windows, pageURL)
+	if h == w.current {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		// DELETE /window closes the current window; another must then be
+		// selected before the next command, which windowFor does.
+		w.wd.call(ctx, http.MethodDelete, w.wd.s("/window"), nil, nil)
+		w.current = ""
+	}
+}
+
+// Alive implements Engine: the driver runs and its session (MiniBrowser
+// under it) still answers.
+func (w *WebKit) Alive() bool {
+	if w.closed.Load() {
+		return false
+	}
+	select {
+	case <-w.driverExited:
+		return false
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	return w.wd.call(ctx, http.MethodGet, w.wd.s("/window/handles"), nil, nil) == nil
+}
+
+// deadPart names what of a dead WebKit died, for its CrashError.
+func (w *WebKit) deadPart() string {
+	select {
+	case <-w.driverExited:
+		return "driver"
+	default:
+		return "browser"
+	}
 }
 
 // webkitObserve turns what script saw into an Observation. Classic

@@ -44,7 +44,20 @@ type EngineConfig struct {
 // CA, WebKit accepting the run's certificates. The engine's Close also
 // stops what was started for it. Errors are *browser.NotFoundError or
 // *InfraError.
+//
+// The engine survives its browser: a browser that dies or hangs is
+// replaced before the next fetch (the fetch in flight fails with a
+// *browser.CrashError), with the cookies set so far put back.
 func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
+	r, err := newRecovering(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// launchEngine starts one browser for cfg.
+func launchEngine(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
 	switch cfg.Engine {
 	case corsproof.Chromium, "":
 		c, err := launchChromium(ctx, cfg)
@@ -167,10 +180,16 @@ func (e *proxied) Close() error {
 // *browser.WebKit), for what only that engine has (its process ids).
 func (e *proxied) Unwrap() browser.Engine { return e.Engine }
 
-// Unwrap is the concrete engine behind e, as Launch wraps it.
+// Unwrap is the concrete engine behind e, as Launch wraps it (*browser.Chromium,
+// *browser.Firefox, *browser.WebKit); nil between a crash and the
+// browser's restart.
 func Unwrap(e browser.Engine) browser.Engine {
-	if u, ok := e.(interface{ Unwrap() browser.Engine }); ok {
-		return u.Unwrap()
+	for e != nil {
+		u, ok := e.(interface{ Unwrap() browser.Engine })
+		if !ok {
+			return e
+		}
+		e = u.Unwrap()
 	}
-	return e
+	return nil
 }

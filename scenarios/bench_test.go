@@ -121,7 +121,7 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 		wg.Wait()
 		testenv.Started(b, "chromium", err)
 	}
-	if c, ok := run.Engine.(*browser.Chromium); ok {
+	if c, ok := harness.Unwrap(run.Engine).(*browser.Chromium); ok {
 		mu.Lock()
 		pid = c.PID()
 		mu.Unlock()

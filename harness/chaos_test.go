@@ -1,0 +1,267 @@
+package harness_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/scenarios"
+)
+
+// chaosCase kills part of a running browser while a fetch is in flight.
+type chaosCase struct {
+	engine corsproof.Engine
+	part   string
+	// victims are the pids to kill, found in the live engine at kill time.
+	victims func(e browser.Engine) []int
+	// restart says the whole browser must be replaced (not only a tab).
+	restart bool
+}
+
+var chaosCases = []chaosCase{
+	{corsproof.Chromium, "renderer", func(e browser.Engine) []int {
+		return descendants(e.(*browser.Chromium).PID(), "--type=renderer")
+	}, false},
+	{corsproof.Chromium, "browser", func(e browser.Engine) []int { return []int{e.(*browser.Chromium).PID()} }, true},
+	{corsproof.Firefox, "content process", func(e browser.Engine) []int {
+		return descendants(e.(*browser.Firefox).PID(), "-isForBrowser")
+	}, false},
+	{corsproof.Firefox, "browser", func(e browser.Engine) []int { return []int{e.(*browser.Firefox).PID()} }, true},
+	{corsproof.WebKit, "web process", func(e browser.Engine) []int {
+		return descendants(e.(*browser.WebKit).DriverPID(), "WebKitWebProcess")
+	}, false},
+	{corsproof.WebKit, "driver", func(e browser.Engine) []int { return []int{e.(*browser.WebKit).DriverPID()} }, true},
+}
+
+// TestChaos kills a Chromium renderer, the Chromium browser, a Firefox
+// content process, the Firefox browser, a WebKit web process and the WebKit
+// driver, each in the middle of a fetch of a catalog run, and holds the run
+// to what an undisturbed run of the same scenarios gives: it finishes, at
+// most the scenarios in flight are errors naming the crash, every other
+// scenario has the undisturbed verdict and cause, and nothing of any browser
+// is left running after Close.
+func TestChaos(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts every engine several times")
+	}
+	adoptOrphans(t)
+	list := chaosScenarios(60)
+	for _, engine := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox, corsproof.WebKit} {
+		t.Run(string(engine), func(t *testing.T) {
+			testenv.Found(t, string(engine), finders[engine])
+			want := chaosRun(t, engine, list, nil)
+			for _, c := range chaosCases {
+				if c.engine != engine {
+					continue
+				}
+				t.Run("kill "+c.part, func(t *testing.T) {
+					got := chaosRun(t, engine, list, &c)
+					compareChaos(t, want, got)
+				})
+			}
+		})
+	}
+}
+
+var finders = map[corsproof.Engine]func() (string, error){
+	corsproof.Chromium: browser.FindChromium, corsproof.Firefox: browser.FindFirefox, corsproof.WebKit: browser.FindWebKit,
+}
+
+// chaosScenarios is the first n catalog scenarios that do not wait out a
+// max-age (their waits would only make the test slow).
+func chaosScenarios(n int) []corsproof.Scenario {
+	var out []corsproof.Scenario
+	for _, s := range scenarios.Catalog() {
+		if s.RepeatAfter == 0 && len(out) < n {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// chaosRun runs list in a new session of engine, killing c's victims in the
+// middle of the run's 20th fetch when c is not nil, and checks that nothing
+// is left behind.
+func chaosRun(t *testing.T, engine corsproof.Engine, list []corsproof.Scenario, c *chaosCase) []corsproof.Result {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	run, err := harness.Start(ctx, harness.Config{Engine: engine, Policies: scenarios.Policies(), FetchTimeout: 10 * time.Second, Logf: t.Logf})
+	testenv.Started(t, string(engine), err)
+	runner := run.Runner()
+	var killed atomic.Int32
+	if c != nil {
+		runner.Engine = &killAt{Engine: runner.Engine, at: 20, kill: func() {
+			e := harness.Unwrap(run.Engine)
+			if e == nil {
+				return
+			}
+			for _, pid := range c.victims(e) {
+				if pid > 0 && syscall.Kill(pid, syscall.SIGKILL) == nil {
+					killed.Add(1)
+				}
+			}
+		}}
+	}
+	start := time.Now()
+	results := runner.RunAll(ctx, list, harness.RunOptions{})
+	elapsed := time.Since(start)
+	restarts := harness.Restarts(run.Engine)
+	if err := run.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+	if left := waitNoOrphans(5 * time.Second); len(left) > 0 {
+		t.Errorf("left running after Close: %s", strings.Join(left, "; "))
+	}
+	if c == nil {
+		for _, r := range results {
+			if r.Verdict == corsproof.VerdictError {
+				t.Errorf("undisturbed run: %s: %s", r.Scenario.ID, r.Explanation)
+			}
+		}
+	} else {
+		if killed.Load() == 0 {
+			t.Fatalf("found no %s process to kill", c.part)
+		}
+		if c.restart && restarts == 0 {
+			t.Errorf("the %s was killed but never restarted", c.part)
+		}
+		t.Logf("killed %d %s process(es); %d browser restart(s); %d scenarios in %v", killed.Load(), c.part, restarts, len(results), elapsed.Round(time.Millisecond))
+	}
+	return results
+}
+
+// compareChaos holds a disturbed run to the undisturbed one.
+func compareChaos(t *testing.T, want, got []corsproof.Result) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%d results, want %d", len(got), len(want))
+	}
+	errored := 0
+	for i, g := range got {
+		w := want[i]
+		if g.Verdict == corsproof.VerdictError && w.Verdict != corsproof.VerdictError {
+			errored++
+			if !strings.Contains(g.Explanation, "crashed") && !strings.Contains(g.Explanation, "restart") {
+				t.Errorf("%s: error that does not name the crash: %s", g.Scenario.ID, g.Explanation)
+			}
+			continue
+		}
+		if g.Verdict != w.Verdict || causeKey(g) != causeKey(w) {
+			t.Errorf("%s: %s (%s), undisturbed %s (%s)", g.Scenario.ID, g.VerdictLabel(), causeKey(g), w.VerdictLabel(), causeKey(w))
+		}
+	}
+	// One fetch is in flight at a time; a second error is allowed for
+	// the fetch that raced the crash's detection.
+	if errored > 2 {
+		t.Errorf("%d scenarios became errors; only the one in flight may", errored)
+	}
+}
+
+func causeKey(r corsproof.Result) string {
+	if r.Cause == nil {
+		return ""
+	}
+	return r.Cause.Key()
+}
+
+// killAt runs kill shortly after the at-th fetch has started, so that the
+// kill lands while that fetch is in flight.
+type killAt struct {
+	browser.Engine
+	n    atomic.Int32
+	at   int32
+	kill func()
+}
+
+func (k *killAt) Fetch(ctx context.Context, f browser.Fetch) (browser.Observation, error) {
+	if k.n.Add(1) == k.at {
+		go func() { time.Sleep(2 * time.Millisecond); k.kill() }()
+	}
+	return k.Engine.Fetch(ctx, f)
+}
+
+// adoptOrphans makes this process the reaper of its orphaned descendants,
+// so that a browser's child that outlives a killed parent stays visible to
+// waitNoOrphans instead of moving to init.
+var adoptOnce sync.Once
+
+func adoptOrphans(t *testing.T) {
+	adoptOnce.Do(func() {
+		const prSetChildSubreaper = 36
+		if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
+			t.Logf("PR_SET_CHILD_SUBREAPER: %v (orphans of killed browsers are not checked)", errno)
+		}
+	})
+}
+
+// waitNoOrphans waits up to d for every descendant of this process to be
+// gone (zombies count as gone) and returns those still running.
+func waitNoOrphans(d time.Duration) []string {
+	deadline := time.Now().Add(d)
+	for {
+		var left []string
+		for _, pid := range descendants(os.Getpid(), "") {
+			left = append(left, fmt.Sprintf("%d %s", pid, cmdline(pid)))
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// descendants are the live (not zombie) processes below pid whose command
+// line contains match.
+func descendants(pid int, match string) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may hold spaces and parens.
+		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
+		f := strings.Fields(rest)
+		if len(f) < 2 || f[0] == "Z" || f[0] == "X" {
+			continue
+		}
+		pp, _ := strconv.Atoi(f[1])
+		children[pp] = append(children[pp], p)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			if strings.Contains(cmdline(c), match) {
+				out = append(out, c)
+			}
+			queue = append(queue, c)
+		}
+	}
+	return out
+}
+
+func cmdline(pid int) string {
+	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
+	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
+}
