@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -127,7 +128,10 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("no scenario to run: no endpoint of the policy serves the methods %q", f.methods)
 	}
 	if f.plan {
-		printPlan(e.stdout, target, list, sites)
+		if !printPlan(e.ctx, e.stdout, target, list, sites) {
+			fmt.Fprintln(e.stderr, "corsproof check: interrupted")
+			return exitInfra
+		}
 		return exitOK
 	}
 
@@ -254,7 +258,8 @@ func readCerts(path string) ([]*x509.Certificate, error) {
 
 // printPlan lists the scenarios a check would run, with the URL each would
 // fetch (the token is a placeholder: nothing is sent).
-func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenario, sites []corsproof.Site) {
+// It stops at the first line after ctx ends and reports false.
+func printPlan(ctx context.Context, w io.Writer, target *harness.LiveTarget, list []corsproof.Scenario, sites []corsproof.Site) bool {
 	origins := map[string]string{}
 	for _, s := range sites {
 		origins[s.Name] = s.Origin
@@ -263,6 +268,10 @@ func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenari
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tORIGIN\tREQUEST")
 	for _, s := range list {
+		if ctx.Err() != nil {
+			tw.Flush()
+			return false
+		}
 		req := s.Request.String()
 		if s.Session {
 			req += " +cookies"
@@ -270,4 +279,5 @@ func printPlan(w io.Writer, target *harness.LiveTarget, list []corsproof.Scenari
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, origins[s.Site], req)
 	}
 	tw.Flush()
+	return true
 }

@@ -43,10 +43,16 @@ func inEngine(e env, cmd string, cfg harness.Config, banner string, list []corsp
 	er := corsproof.Run{Engine: name}
 	session, err := harness.Start(e.ctx, cfg)
 	if err != nil {
+		if e.ctx.Err() != nil {
+			// Not a broken install: the user stopped the start.
+			er.Err = fmt.Sprintf("%s start interrupted", name)
+			return er, exitInfra
+		}
 		er.Err = startError(name, err)
 		fmt.Fprintf(e.stderr, "corsproof %s: %s\n", cmd, er.Err)
 		return er, exitInfra
 	}
+	defer interrupts.add(func() { session.Close() })()
 	defer session.Close()
 	er.Version = session.Engine.Version()
 	fmt.Fprintf(e.stderr, banner+"\n", er.Version)

@@ -21,7 +21,9 @@ import (
 	"os/signal"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
+	"time"
 )
 
 // Exit codes.
@@ -34,9 +36,69 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go cutShort(ctx)
 	code := Main(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// shutdownGrace is how long a command has, after SIGINT or SIGTERM, to
+// notice the cancelled context and return on its own (closing its browser
+// and listeners). Reading a policy from a pipe that never ends, or any
+// step that does not look at its context, is cut short after it.
+const shutdownGrace = 1500 * time.Millisecond
+
+// cutShort waits for the signal, gives the command shutdownGrace, then
+// runs the cleanups still registered (browsers first) and exits 3.
+func cutShort(ctx context.Context) {
+	<-ctx.Done()
+	time.Sleep(shutdownGrace)
+	interrupts.run()
+	fmt.Fprintln(os.Stderr, "corsproof: interrupted")
+	os.Exit(exitInfra)
+}
+
+// interrupts are what must not outlive the process when a signal cuts a
+// command short: the browsers and listeners a command started.
+var interrupts cleanups
+
+type cleanups struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func()
+}
+
+// add registers fn until the returned remove is called.
+func (c *cleanups) add(fn func()) (remove func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.fns == nil {
+		c.fns = map[int]func(){}
+	}
+	id := c.next
+	c.next++
+	c.fns[id] = fn
+	return func() {
+		c.mu.Lock()
+		delete(c.fns, id)
+		c.mu.Unlock()
+	}
+}
+
+func (c *cleanups) run() {
+	c.mu.Lock()
+	fns := make([]func(), 0, len(c.fns))
+	for _, fn := range c.fns {
+		fns = append(fns, fn)
+	}
+	c.fns = nil
+	c.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Add(1)
+		go func() { defer wg.Done(); fn() }()
+	}
+	wg.Wait()
 }
 
 // env is the process environment, injectable for tests.

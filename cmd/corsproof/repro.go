@@ -100,6 +100,7 @@ func reproduce(e env, s corsproof.Scenario, f mockapi.Fault, faultName, chrome s
 	if err != nil {
 		return nil, "", infraFailure(e, "repro", err)
 	}
+	defer interrupts.add(func() { run.Close() })()
 	defer run.Close()
 	runner := run.Runner()
 	res := runner.Run(e.ctx, s, 0)
