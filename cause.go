@@ -87,6 +87,11 @@ const (
 	// CauseUnknownDeviation: the engine did not do what the Fetch standard
 	// says given the headers it received (Subject: what it did).
 	CauseUnknownDeviation CauseKind = "unknown-deviation"
+	// CauseRedirectedAway: the target answered the actual request or its
+	// preflight with a redirect (Exchange) to an origin outside the run
+	// (Subject), so nothing under the policy was tested. Header is
+	// Location, Value the URL it named.
+	CauseRedirectedAway CauseKind = "redirected-away"
 	// CauseError: infrastructure failed; nothing about CORS was judged.
 	CauseError CauseKind = "error"
 )
@@ -142,6 +147,9 @@ func (c Cause) Key() string {
 	case CauseOriginAccepted, CauseCredentialsAccepted, CauseWildcardWithCredentials, CauseAllowOriginInvalid, CauseAllowCredentialsInvalid,
 		CauseAllowOriginWrong:
 		// The same origin check answers preflights and actual requests.
+		return string(c.Kind) + "|" + strings.ToLower(c.Subject)
+	case CauseRedirectedAway:
+		// One redirect target, whichever request was sent there.
 		return string(c.Kind) + "|" + strings.ToLower(c.Subject)
 	}
 	if c.listsSubjects() || c.Kind == CauseMaxAgeDiffers {
@@ -240,6 +248,8 @@ func (c Cause) String() string {
 		return fmt.Sprintf("known browser deviation %s decided the outcome", c.Subject)
 	case CauseUnknownDeviation:
 		return fmt.Sprintf("the browser departs from the Fetch standard: %s", c.Subject)
+	case CauseRedirectedAway:
+		return fmt.Sprintf("the target redirects to %s%s, an origin outside this run, so nothing under the policy was tested", c.Subject, c.paren())
 	case CauseError:
 		return "the scenario could not run: " + c.Subject
 	case CauseVaryMissing:
@@ -264,7 +274,7 @@ func orNone(v string, sent bool) string {
 }
 
 // Advice is what the server must do instead, in one line ("" for causes
-// that are not the server's).
+// that are not the server's; for a redirect away, what to check instead).
 func (c Cause) Advice() string {
 	switch c.Kind {
 	case CauseOriginAccepted:
@@ -310,6 +320,9 @@ func (c Cause) Advice() string {
 		return "list the headers the policy exposes in Access-Control-Expose-Headers on the actual response"
 	case CauseMixedContent:
 		return "serve the API over https"
+	case CauseRedirectedAway:
+		return fmt.Sprintf("point --target at the API itself, not at an address that redirects its requests (if the API is at %s, check that instead), "+
+			"or have the target answer them without redirecting them away", c.Subject)
 	case CauseServerOther:
 		return "answer as the policy does"
 	case CauseVaryMissing:

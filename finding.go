@@ -58,8 +58,10 @@ func (f Finding) Label() string {
 
 // Findings groups the results of runs by root cause: every result that is
 // not a pass by its Cause, and every result's notes as notes. The order is
-// what to fix first: security, broken, unknown deviations, errors, known
-// deviations, notes; within each, the most scenarios first.
+// what to fix first: security, broken, unknown deviations, scenarios not
+// tested, errors, known deviations, notes; within each, the most scenarios
+// first. The scenarios not tested because the target redirected them away
+// are one finding per origin they were redirected to.
 func Findings(runs []Run) []Finding {
 	index := map[string]int{}
 	var out []Finding
@@ -130,6 +132,8 @@ func causeOf(r *Result) Cause {
 		return *r.Cause
 	case r.Verdict == VerdictError:
 		return Cause{Kind: CauseError, Subject: r.Err}
+	case r.Verdict == VerdictNotTested:
+		return Cause{Kind: CauseRedirectedAway, Subject: "another origin"}
 	case r.Verdict == VerdictBrowserDeviation && r.Known:
 		return Cause{Kind: CauseKnownDeviation}
 	case r.Verdict == VerdictBrowserDeviation:
@@ -187,7 +191,7 @@ func (f *Finding) absorb(g Finding) {
 func (f Finding) rank() int {
 	switch {
 	case f.Note:
-		return 7
+		return 8
 	case f.Verdict == VerdictServerMismatch && f.Severity == SeveritySecurity:
 		return 0
 	case f.Verdict == VerdictServerMismatch && f.Severity == SeverityInfo:
@@ -196,12 +200,14 @@ func (f Finding) rank() int {
 		return 1
 	case f.Verdict == VerdictBrowserDeviation && !f.Known:
 		return 3
-	case f.Verdict == VerdictError:
+	case f.Verdict == VerdictNotTested:
 		return 4
-	case f.Verdict == VerdictBrowserDeviation:
+	case f.Verdict == VerdictError:
 		return 5
+	case f.Verdict == VerdictBrowserDeviation:
+		return 6
 	}
-	return 6
+	return 7
 }
 
 // line is the cause's line with what the group adds: for an origin check,

@@ -74,3 +74,55 @@ func TestFindingLineOfVaryingValues(t *testing.T) {
 		t.Errorf("varying values: %+v", varied)
 	}
 }
+
+// Scenarios the target redirected out of the run are one finding per origin
+// they were sent to, whichever exchange was redirected and in which engine;
+// it fails the run, after the mismatches and before the errors.
+func TestFindingsOfRedirectsAwayGroupByWhereTheyLead(t *testing.T) {
+	away := func(exchange, location, origin string) *Cause {
+		return &Cause{Kind: CauseRedirectedAway, Exchange: exchange, Header: "Location", Value: location, Sent: true, Subject: origin}
+	}
+	res := func(id string, v Verdict, c *Cause) Result {
+		return Result{Scenario: Scenario{ID: id, Request: Request{Path: "/api/items"}}, Origin: "https://app.example.test", Verdict: v, Cause: c}
+	}
+	runs := []Run{
+		{Engine: Chromium, Results: []Result{
+			res("get", VerdictNotTested, away("actual", "https://sso.example.test/login?cp=1", "https://sso.example.test")),
+			res("put", VerdictNotTested, away("preflight", "https://sso.example.test/login?cp=2", "https://sso.example.test")),
+			res("cdn", VerdictNotTested, away("actual", "https://cdn.example.test/x", "https://cdn.example.test")),
+			res("infra", VerdictError, &Cause{Kind: CauseError, Subject: "browser died"}),
+			res("bad", VerdictServerMismatch, &Cause{Kind: CauseAllowOriginMissing, Exchange: "actual", Header: "Access-Control-Allow-Origin"}),
+		}},
+		{Engine: Firefox, Results: []Result{
+			res("get", VerdictNotTested, away("actual", "https://sso.example.test/login?cp=3", "https://sso.example.test")),
+		}},
+	}
+	fs := Findings(runs)
+	var kinds []string
+	for _, f := range fs {
+		kinds = append(kinds, string(f.Cause.Kind)+" "+f.Cause.Subject)
+	}
+	want := []string{"allow-origin-missing ", "redirected-away https://sso.example.test", "redirected-away https://cdn.example.test", "error browser died"}
+	if len(kinds) != len(want) {
+		t.Fatalf("findings %q, want %q", kinds, want)
+	}
+	for i := range want {
+		if kinds[i] != want[i] {
+			t.Fatalf("findings %q, want %q", kinds, want)
+		}
+	}
+	sso := fs[1]
+	if sso.Count != 3 || len(sso.IDs) != 2 || len(sso.Engines) != 2 || !sso.Failed() || sso.Label() != "not-tested" || sso.Advice == "" {
+		t.Errorf("sso finding = %+v", sso)
+	}
+	// Three Locations: the line names the origin, not one of them.
+	if sso.Line != "the target redirects to https://sso.example.test, an origin outside this run, so nothing under the policy was tested" {
+		t.Errorf("sso line = %q", sso.Line)
+	}
+	if cdn := fs[2]; cdn.Line != "the target redirects to https://cdn.example.test (Location: https://cdn.example.test/x), an origin outside this run, so nothing under the policy was tested" {
+		t.Errorf("cdn line = %q", cdn.Line)
+	}
+	if !(Result{Verdict: VerdictNotTested}).Failed() {
+		t.Error("a scenario not tested does not fail the run")
+	}
+}

@@ -21,10 +21,21 @@ const (
 	// browser did not do what the Fetch standard says; Known when a listed
 	// deviation of the browser's profile explains it.
 	VerdictBrowserDeviation Verdict = "browser-deviation"
+	// VerdictNotTested: the request (the actual request or its preflight)
+	// was redirected to an origin outside the run, neither the target's nor
+	// one the run serves itself, so whatever happened there says nothing
+	// about the API the policy is about. The cause (CauseRedirectedAway)
+	// names the redirect. It fails a run like a mismatch: a check that
+	// tested nothing must not look clean.
+	VerdictNotTested Verdict = "not-tested"
 	// VerdictError: infrastructure failed (browser died, target down); no
 	// judgement about CORS was made.
 	VerdictError Verdict = "error"
 )
+
+// Verdicts lists every verdict, from pass to error (the JSON schema and
+// the reports are held to it by their tests).
+var Verdicts = []Verdict{VerdictPass, VerdictServerMismatch, VerdictBrowserDeviation, VerdictNotTested, VerdictError}
 
 // Severity of a server mismatch.
 type Severity string
@@ -109,7 +120,8 @@ type Result struct {
 }
 
 // Failed reports whether the result should fail a run: a server mismatch,
-// an unexplained browser deviation, or an error.
+// an unexplained browser deviation, a scenario that was not tested, or an
+// error.
 func (r Result) Failed() bool {
 	switch r.Verdict {
 	case VerdictPass:

@@ -133,7 +133,7 @@ func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep int) corspro
 	return judge.Judge(judge.Input{
 		Scenario: s, Site: site, PageURL: pageURL, URL: target, Fetches: fetches,
 		Policy: pol, PathOf: pathOf, Engine: r.Engine.Name(), Profile: r.Profile,
-		Oracle: r.oracle(s), ReachedServer: r.Target.Reached(token),
+		Oracle: r.oracle(s), ReachedServer: r.Target.Reached(token), Hosts: r.Topology.Hosts(),
 	})
 }
 

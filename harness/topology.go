@@ -110,6 +110,17 @@ func (t *Topology) serve(h http.Handler, useTLS bool) (string, error) {
 // HostRules maps "host:port" as the browser sees it to a loopback listener.
 func (t *Topology) HostRules() map[string]string { return t.hostRules }
 
+// Hosts are the "host:port" names the topology serves on loopback (its
+// host rules' names), sorted: a redirect to one of them stays in the run.
+func (t *Topology) Hosts() []string {
+	out := make([]string, 0, len(t.hostRules))
+	for hp := range t.hostRules {
+		out = append(out, strings.ToLower(hp))
+	}
+	sort.Strings(out)
+	return out
+}
+
 // Site returns a site by name.
 func (t *Topology) Site(name string) (corsproof.Site, bool) {
 	s, ok := t.sites[name]

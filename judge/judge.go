@@ -46,11 +46,19 @@ type Input struct {
 	// ReachedServer: the API's journal saw the actual request (nil when
 	// the target cannot tell).
 	ReachedServer *bool
+	// Hosts are the "host:port" names the run serves itself (its origin
+	// pages, the mock's API origins: the topology's host rules). A
+	// redirect to URL's own origin or to one of them stays in the run;
+	// one anywhere else leaves it, and the scenario is not tested (nil:
+	// only URL's origin is in the run).
+	Hosts []string
 }
 
-// Judge is the verdict of one scenario run. An engine's unexplained
-// behaviour makes any statement about the server unsafe, so it comes first;
-// a server mismatch outranks a known deviation.
+// Judge is the verdict of one scenario run. A request the target
+// redirected outside the run tested nothing of the API, whatever the
+// browser did there, so that comes first (not tested); then an engine's
+// unexplained behaviour, which makes any statement about the server
+// unsafe; a server mismatch outranks a known deviation.
 func Judge(in Input) corsproof.Result {
 	res := corsproof.Result{Scenario: in.Scenario, Origin: in.Site.Origin, URL: in.URL, ReachedServer: in.ReachedServer}
 	if len(in.Fetches) == 0 {
@@ -58,7 +66,8 @@ func Judge(in Input) corsproof.Result {
 	}
 	last := in.Fetches[len(in.Fetches)-1].Observation
 	res.Observation = &last
-	if code := certFailure(last); code != "" {
+	away, redirected := redirectedAway(last, in.URL, in.Hosts, in.Scenario.Request.Redirect)
+	if code := certFailure(last); code != "" && !redirected {
 		return Errored(res, fmt.Errorf("TLS with %s: %s refused the server's certificate (%s), so no CORS header was tested; your users' %s would refuse it too",
 			in.URL, in.Engine, code, in.Engine))
 	}
@@ -69,6 +78,13 @@ func Judge(in Input) corsproof.Result {
 	res.Browser = outcomeOfObservation(j.obs, j.relevant)
 	if j.intent != nil {
 		res.Policy = outcomeOfDecision(*j.intent, j.relevant)
+	}
+	if redirected {
+		// The wire's notes and the cookie diagnoses are about a server
+		// the policy is not about.
+		v := notTested(away, res.Browser)
+		res.Verdict, res.Explanation, res.Cause = v.verdict, v.text, v.cause
+		return res
 	}
 	v := j.verdict(res.Policy, res.Wire, res.Browser)
 	res.Verdict, res.Severity, res.Known, res.Explanation = v.verdict, v.severity, v.known, v.text

@@ -65,10 +65,12 @@ func compareCells(runs []corsproof.Run, cells []*corsproof.Result) (bool, string
 		}
 		// A known deviation is no difference to flag: the summary per
 		// engine counts them, so the rows that differ are the ones to read.
+		// Nor is the access of a request the target redirected out of the
+		// run (not tested, which fails by itself): it is another server's.
 		if c.Failed() {
 			differs = true
 		}
-		if c.Verdict == corsproof.VerdictError || c.Verdict == corsproof.VerdictBrowserDeviation && c.Known {
+		if c.Verdict == corsproof.VerdictError || c.Verdict == corsproof.VerdictNotTested || c.Verdict == corsproof.VerdictBrowserDeviation && c.Known {
 			continue
 		}
 		if first == nil {
@@ -139,6 +141,11 @@ func engineStatus(run corsproof.Run, c *corsproof.Result) string {
 		return "unknown deviation: " + oneLine(c.Explanation)
 	case c.Verdict == corsproof.VerdictServerMismatch:
 		return fmt.Sprintf("server mismatch (%s): %s where the policy says %s", c.Severity, c.Browser, c.Policy)
+	case c.Verdict == corsproof.VerdictNotTested:
+		if c.Cause != nil && c.Cause.Subject != "" {
+			return "not tested: redirected to " + c.Cause.Subject + ", outside the run"
+		}
+		return "not tested: redirected outside the run"
 	}
 	return "error: " + oneLine(c.Err)
 }

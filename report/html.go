@@ -64,6 +64,7 @@ var htmlFilters = []htmlFilter{
 	{ID: "deviation", Label: "browser deviation", Chip: "deviation-unknown", Classes: []string{"deviation-known", "deviation-unknown"}},
 	{ID: "deviation-known", Label: "deviation-known", Chip: "deviation-known", Classes: []string{"deviation-known"}},
 	{ID: "deviation-unknown", Label: "deviation-unknown", Chip: "deviation-unknown", Classes: []string{"deviation-unknown"}},
+	{ID: "not-tested", Label: "not tested", Chip: "not-tested", Classes: []string{"not-tested"}},
 	{ID: "error", Label: "error", Chip: "error", Classes: []string{"error"}},
 	{ID: "pass", Label: "pass", Chip: "pass", Classes: []string{"pass"}},
 }
@@ -95,7 +96,7 @@ func htmlFilterCSS() template.CSS {
 }
 
 // VerdictClass is the CSS class of a result in the HTML report: pass,
-// security, broken, deviation-known, deviation-unknown or error.
+// security, broken, deviation-known, deviation-unknown, not-tested or error.
 func VerdictClass(r corsproof.Result) string {
 	switch r.Verdict {
 	case corsproof.VerdictPass:
@@ -110,13 +111,15 @@ func VerdictClass(r corsproof.Result) string {
 			return "deviation-known"
 		}
 		return "deviation-unknown"
+	case corsproof.VerdictNotTested:
+		return "not-tested"
 	}
 	return "error"
 }
 
 // classRank orders classes from best to worst for a matrix cell holding
 // several results.
-var classRank = map[string]int{"pass": 0, "deviation-known": 1, "deviation-unknown": 2, "broken": 3, "security": 4, "error": 5}
+var classRank = map[string]int{"pass": 0, "deviation-known": 1, "not-tested": 2, "deviation-unknown": 3, "broken": 4, "security": 5, "error": 6}
 
 type htmlPage struct {
 	Meta    Meta
@@ -226,7 +229,7 @@ type htmlExchange struct {
 // The summary's chips filter the table and the scenarios (CSS alone); what
 // passed is hidden until the reader shows it.
 func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
-	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "error"},
+	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "not-tested", "error"},
 		Multi: len(runs) > 1, Filters: htmlFilters, FilterCSS: htmlFilterCSS(),
 		Script: template.JS(htmlScript), ScriptHash: htmlScriptHash}
 	anchors := map[*corsproof.Result]string{}

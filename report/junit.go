@@ -51,8 +51,10 @@ type junitSkipped struct {
 // ("corsproof.chromium.PUT /api/items"). A server mismatch or unexplained
 // deviation is a failure, an infrastructure problem an error, each with the
 // explanation, the cause and the deciding exchanges on the wire in its body.
-// A scenario that tested nothing of the server (the browser sent no request,
-// e.g. a mixed-content block) and did not fail is skipped, with the reason.
+// A scenario that tested nothing of the server is skipped, with the reason:
+// one the target redirected out of the run (not tested, which still fails
+// the run's exit code), and one that did not fail where the browser sent no
+// request (e.g. a mixed-content block).
 // An engine that could not start is a suite with one errored case.
 func JUnit(w io.Writer, runs []corsproof.Run, m Meta) error {
 	suites := make([]junitSuite, 0, len(runs))
@@ -86,6 +88,10 @@ func junitSuiteOf(run corsproof.Run, m Meta) junitSuite {
 		case r.Verdict == corsproof.VerdictError:
 			c.Error = &junitMessage{Message: r.Explanation, Type: r.VerdictLabel(), Body: junitBody(r)}
 			suite.Errors++
+		case r.Verdict == corsproof.VerdictNotTested:
+			c.Skipped = &junitSkipped{Message: oneLine(r.Explanation)}
+			c.SystemOut = junitBody(r)
+			suite.Skipped++
 		case r.Failed():
 			c.Failure = &junitMessage{Message: r.Explanation, Type: r.VerdictLabel(), Body: junitBody(r)}
 			suite.Failures++

@@ -30,14 +30,30 @@ func sample() []corsproof.Result {
 	}
 	broken := mk("put-broken", "app", corsproof.VerdictServerMismatch, corsproof.SeverityBroken, false, "blocked although allowed")
 	broken.Diagnoses = []string{"the browser did not send cookie session: ThirdPartyPhaseout"}
+	away := mk("redirected-away", "app", corsproof.VerdictNotTested, "", false, "not tested: redirected to https://elsewhere.test")
+	away.Cause = sampleAwayCause()
+	away.Observation = &corsproof.Observation{NetError: "net::ERR_NAME_NOT_RESOLVED", Actual: []corsproof.Exchange{
+		{URL: "https://api.example.test/api/items?cp=t", Method: "PUT", Status: 307,
+			RequestHeaders:  []corsproof.Header{{Name: "Origin", Value: "https://app.example.test"}},
+			ResponseHeaders: []corsproof.Header{{Name: "Location", Value: "https://elsewhere.test/api/items?cp=t"}}},
+		{URL: "https://elsewhere.test/api/items?cp=t", Method: "PUT"},
+	}}
 	return []corsproof.Result{
 		mk("put-allowed", "app", corsproof.VerdictPass, "", false, "allowed as the policy says"),
 		mk("put-evil-long-scenario-name", "evil", corsproof.VerdictServerMismatch, corsproof.SeveritySecurity, false, "evil could read it"),
 		broken,
 		mk("dev-known", "app", corsproof.VerdictBrowserDeviation, "", true, "Chromium caps max-age"),
 		mk("dev-unknown", "null", corsproof.VerdictBrowserDeviation, "", false, "surprise"),
+		away,
 		mk("infra", "app", corsproof.VerdictError, "", false, "browser died"),
 	}
+}
+
+// sampleAwayCause is the cause of sample's scenario that the target
+// redirected out of the run.
+func sampleAwayCause() *corsproof.Cause {
+	return &corsproof.Cause{Kind: corsproof.CauseRedirectedAway, Exchange: "actual", Header: "Location",
+		Value: "https://elsewhere.test/api/items?cp=t", Sent: true, Subject: "https://elsewhere.test"}
 }
 
 // one is sample as the run of one engine: a list of one.
@@ -103,13 +119,12 @@ func TestColouredTextTableStaysAligned(t *testing.T) {
 	if i < 0 || i+2 >= len(lines) || lines[i+2] != note {
 		t.Errorf("the diagnosis of put-broken is not a note line under the explanation:\n%s", plain)
 	}
-	for _, w := range []string{
-		"put-evil-long-scenario-name  allowed",
-		"chromium (Chromium/1): 6 scenarios: 1 pass, 2 server mismatch, 2 browser deviation, 1 error",
-	} {
-		if !strings.Contains(plain, w) {
-			t.Errorf("table lacks %q:\n%s", w, plain)
-		}
+	if !strings.Contains(plain, "put-evil-long-scenario-name  allowed") {
+		t.Errorf("table lacks the evil row's outcome:\n%s", plain)
+	}
+	// The summary wraps at the width like any line.
+	if w := "chromium (Chromium/1): 7 scenarios: 1 pass, 2 server mismatch, 2 browser deviation, 1 not tested, 1 error"; !strings.Contains(strings.Join(strings.Fields(plain), " "), w) {
+		t.Errorf("table lacks %q:\n%s", w, plain)
 	}
 	// One engine: no ≠ mark and no count of differing scenarios.
 	if strings.Contains(plain, "≠") || strings.Contains(plain, "differ between engines") {
@@ -155,11 +170,15 @@ func TestJUnitParsesAndCountsFailuresAndErrors(t *testing.T) {
 			Tests    int    `xml:"tests,attr"`
 			Failures int    `xml:"failures,attr"`
 			Errors   int    `xml:"errors,attr"`
+			Skipped  int    `xml:"skipped,attr"`
 			Cases    []struct {
 				Name      string    `xml:"name,attr"`
 				Classname string    `xml:"classname,attr"`
 				Failure   *struct{} `xml:"failure"`
 				Error     *struct{} `xml:"error"`
+				Skipped   *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"skipped"`
 			} `xml:"testcase"`
 		} `xml:"testsuite"`
 	}
@@ -173,14 +192,21 @@ func TestJUnitParsesAndCountsFailuresAndErrors(t *testing.T) {
 	if s.Name != "corsproof run (mock, Chromium/1)" {
 		t.Errorf("suite name = %q", s.Name)
 	}
-	// security, broken and the unknown deviation fail; the known deviation passes.
-	if s.Tests != 6 || s.Failures != 3 || s.Errors != 1 {
-		t.Errorf("tests/failures/errors = %d/%d/%d, want 6/3/1", s.Tests, s.Failures, s.Errors)
+	// security, broken and the unknown deviation fail; the known deviation
+	// passes; the scenario redirected out of the run is skipped, with why.
+	if s.Tests != 7 || s.Failures != 3 || s.Errors != 1 || s.Skipped != 1 {
+		t.Errorf("tests/failures/errors/skipped = %d/%d/%d/%d, want 7/3/1/1", s.Tests, s.Failures, s.Errors, s.Skipped)
 	}
 	failed := 0
 	for _, c := range s.Cases {
 		if c.Failure != nil {
 			failed++
+		}
+		if (c.Skipped != nil) != (c.Name == "redirected-away") {
+			t.Errorf("case %s: skipped %v", c.Name, c.Skipped != nil)
+		}
+		if c.Skipped != nil && c.Skipped.Message != "not tested: redirected to https://elsewhere.test" {
+			t.Errorf("case %s: skip message %q, want the explanation", c.Name, c.Skipped.Message)
 		}
 		if c.Classname != "corsproof.chromium.PUT /api/items" {
 			t.Errorf("case %s: classname %q, want corsproof.chromium.PUT /api/items", c.Name, c.Classname)
@@ -249,7 +275,7 @@ func TestJSONReportOfOneEngineMatchesItsSchema(t *testing.T) {
 	if run["engine"] != "chromium" || run["version"] != "Chromium/1" {
 		t.Errorf("run = %v %v", run["engine"], run["version"])
 	}
-	if s := run["summary"].(map[string]any); s["total"] != 6.0 || s["server_mismatch"] != 2.0 {
+	if s := run["summary"].(map[string]any); s["total"] != 7.0 || s["server_mismatch"] != 2.0 || s["not_tested"] != 1.0 || s["error"] != 1.0 {
 		t.Errorf("summary = %v", s)
 	}
 	r0 := at(t, run, "results", 0).(map[string]any)
@@ -265,8 +291,12 @@ func TestJSONReportOfOneEngineMatchesItsSchema(t *testing.T) {
 	}
 	// Rows are there for one engine too: whether it departs from the standard.
 	rows := doc["rows"].([]any)
-	if len(rows) != 6 {
-		t.Fatalf("%d rows, want 6", len(rows))
+	if len(rows) != 7 {
+		t.Fatalf("%d rows, want 7", len(rows))
+	}
+	if at(t, run, "results", 5, "verdict") != "not-tested" || at(t, rows, 5, "engines", "chromium", "verdict") != "not-tested" ||
+		at(t, rows, 5, "engines", "chromium", "browser") != "not tested" || at(t, rows, 5, "differs") != true {
+		t.Errorf("the scenario redirected away: result %v, row %v", at(t, run, "results", 5), rows[5])
 	}
 	if at(t, rows, 0, "differs") != false || at(t, rows, 1, "differs") != true ||
 		at(t, rows, 1, "engines", "chromium", "verdict") != "server-mismatch" || at(t, rows, 1, "engines", "chromium", "severity") != "security" {
@@ -388,8 +418,8 @@ func TestHTMLIsOneSelfContainedFile(t *testing.T) {
 	if !strings.Contains(page, `Content-Security-Policy" content="default-src 'none'`) {
 		t.Error("page lacks its no-network Content-Security-Policy")
 	}
-	// put-allowed, put-broken, dev-known and infra share the app row and the
-	// one request column: the 6 results fill 3 cells.
+	// put-allowed, put-broken, dev-known, redirected-away and infra share
+	// the app row and the one request column: the 7 results fill 3 cells.
 	matrix := matrixOf(t, page)
 	if got := strings.Count(matrix, `<td class="cell `); got != 3 {
 		t.Errorf("matrix cells = %d, want 3 (app, evil, null × one request)", got)
@@ -400,16 +430,17 @@ func TestHTMLIsOneSelfContainedFile(t *testing.T) {
 	// One engine is one column, every scenario one row, and each scenario
 	// is there in full.
 	for _, w := range []string{"<th>chromium</th><th>explanation</th>", `data-engine="chromium"`,
-		"4 of 6 scenarios differ from the standard", "policy says", "browser did"} {
+		"5 of 7 scenarios differ from the standard", "policy says", "browser did",
+		`<label for="show-not-tested" class="chip not-tested">1 not tested</label>`, `<details class="scenario not-tested"`} {
 		if !strings.Contains(page, w) {
 			t.Errorf("page lacks %q", w)
 		}
 	}
-	if got := strings.Count(page, `<details class="scenario `); got != 6 {
-		t.Errorf("%d scenario sections, want 6", got)
+	if got := strings.Count(page, `<details class="scenario `); got != 7 {
+		t.Errorf("%d scenario sections, want 7", got)
 	}
-	if got := strings.Count(page, `<tr class="differs"`) + strings.Count(page, `<tr class="same"`); got != 6 {
-		t.Errorf("%d scenario rows, want 6", got)
+	if got := strings.Count(page, `<tr class="differs"`) + strings.Count(page, `<tr class="same"`); got != 7 {
+		t.Errorf("%d scenario rows, want 7", got)
 	}
 	// Each cell links to its scenario's section.
 	for _, m := range regexp.MustCompile(`<a href="#([^"]+)">`).FindAllStringSubmatch(page, -1) {

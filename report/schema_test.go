@@ -231,7 +231,8 @@ func causedRuns() []corsproof.Run {
 		"dev-known":  {Kind: corsproof.CauseKnownDeviation, Subject: spec.DevCacheTokensLiteral},
 		"dev-unknown": {Kind: corsproof.CauseUnknownDeviation, Exchange: "preflight", Header: "Access-Control-Allow-Headers",
 			Unseen: true, Subject: "blocked a header the server allows"},
-		"infra": {Kind: corsproof.CauseError, Subject: "browser died"},
+		"infra":           {Kind: corsproof.CauseError, Subject: "browser died"},
+		"redirected-away": sampleAwayCause(),
 	}
 	notes := map[string][]corsproof.Cause{
 		"put-allowed":                 {{Kind: corsproof.CauseMaxAgeDiffers, Exchange: "preflight", Header: "Access-Control-Max-Age", Value: "600", Sent: true, Subject: "60"}},
@@ -261,9 +262,9 @@ func TestJSONReportWithCausesAndNotesMatchesItsSchema(t *testing.T) {
 		t.Error("a pass has a cause")
 	}
 	fs := doc["findings"].([]any)
-	// Five causes and two notes, each counted once over both engines.
-	if len(fs) != 7 {
-		t.Fatalf("%d findings, want 7: %v", len(fs), fs)
+	// Six causes and two notes, each counted once over both engines.
+	if len(fs) != 8 {
+		t.Fatalf("%d findings, want 8: %v", len(fs), fs)
 	}
 	first := fs[0].(map[string]any)
 	if at(t, first, "cause", "kind") != "origin-accepted" || first["severity"] != "security" || first["count"] != 2.0 ||
@@ -439,6 +440,107 @@ func TestSchemaNamesEveryFieldOfTheTypes(t *testing.T) {
 		}
 		if !slices.Equal(required, req) {
 			t.Errorf("$defs/%s requires %v, %T always encodes %v", def, req, v, required)
+		}
+	}
+}
+
+// verdictConsts are the Verdict constants package corsproof declares.
+func verdictConsts(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, s := range g.Specs {
+				v := s.(*ast.ValueSpec)
+				if id, ok := v.Type.(*ast.Ident); !ok || id.Name != "Verdict" {
+					continue
+				}
+				for _, x := range v.Values {
+					if lit, ok := x.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						k, _ := strconv.Unquote(lit.Value)
+						out = append(out, k)
+					}
+				}
+			}
+		}
+	}
+	if len(out) < 4 {
+		t.Fatalf("found %d verdicts in package corsproof: the parse is wrong", len(out))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Every verdict the package declares is in corsproof.Verdicts and in each
+// verdict enum of the schema (a cell has "not-run" besides): a verdict
+// added without them would make every report that has it invalid.
+func TestSchemaListsEveryVerdict(t *testing.T) {
+	want := verdictConsts(t)
+	var listed []string
+	for _, v := range corsproof.Verdicts {
+		listed = append(listed, string(v))
+	}
+	sort.Strings(listed)
+	if !slices.Equal(listed, want) {
+		t.Errorf("corsproof.Verdicts = %v, the package declares %v", listed, want)
+	}
+	var schema struct {
+		Defs map[string]struct {
+			Properties struct {
+				Verdict struct {
+					Enum []string `json:"enum"`
+				} `json:"verdict"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	for def, extra := range map[string][]string{"result": nil, "finding": nil, "cell": {"not-run"}} {
+		enum := slices.Clone(schema.Defs[def].Properties.Verdict.Enum)
+		sort.Strings(enum)
+		w := append(slices.Clone(want), extra...)
+		sort.Strings(w)
+		if !slices.Equal(enum, w) {
+			t.Errorf("$defs/%s verdicts %v, want %v", def, enum, w)
+		}
+	}
+}
+
+// Each verdict has a count of its own in the summary and a class of its
+// own in the HTML report: none falls into another's (an error's) by
+// default.
+func TestEveryVerdictIsCountedAndColouredApart(t *testing.T) {
+	counts, classes := map[Summary]corsproof.Verdict{}, map[string]corsproof.Verdict{}
+	for _, v := range corsproof.Verdicts {
+		r := corsproof.Result{Verdict: v}
+		s := Summarize([]corsproof.Result{r})
+		if other, dup := counts[s]; dup {
+			t.Errorf("%s and %s are counted alike: %+v", v, other, s)
+		}
+		counts[s] = v
+		c := VerdictClass(r)
+		if other, dup := classes[c]; dup {
+			t.Errorf("%s and %s have one HTML class %q", v, other, c)
+		}
+		classes[c] = v
+		if _, ok := classRank[c]; !ok {
+			t.Errorf("HTML class %q of %s has no rank", c, v)
 		}
 	}
 }

@@ -20,7 +20,9 @@ type Summary struct {
 	Pass             int `json:"pass"`
 	ServerMismatch   int `json:"server_mismatch"`
 	BrowserDeviation int `json:"browser_deviation"`
-	Error            int `json:"error"`
+	// NotTested: the target redirected the request outside the run.
+	NotTested int `json:"not_tested"`
+	Error     int `json:"error"`
 }
 
 // Summarize counts results.
@@ -35,6 +37,8 @@ func Summarize(results []corsproof.Result) Summary {
 			s.ServerMismatch++
 		case corsproof.VerdictBrowserDeviation:
 			s.BrowserDeviation++
+		case corsproof.VerdictNotTested:
+			s.NotTested++
 		default:
 			s.Error++
 		}
@@ -42,9 +46,17 @@ func Summarize(results []corsproof.Result) Summary {
 	return s
 }
 
+// String is the counts in one line; "not tested" only when some were not.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d scenarios: %d pass, %d server mismatch, %d browser deviation, %d error",
-		s.Total, s.Pass, s.ServerMismatch, s.BrowserDeviation, s.Error)
+	return fmt.Sprintf("%d scenarios: %d pass, %d server mismatch, %d browser deviation, %s%d error",
+		s.Total, s.Pass, s.ServerMismatch, s.BrowserDeviation, s.notTested(), s.Error)
+}
+
+func (s Summary) notTested() string {
+	if s.NotTested == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d not tested, ", s.NotTested)
 }
 
 // TextOptions shape the terminal report.
@@ -187,7 +199,7 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 		}
 		sum := Summarize(run.Results)
 		if o.Color {
-			out.raw(fmt.Sprintf("%s: %s", name, sum.colored()))
+			out.wrap("", fmt.Sprintf("%s: %s", name, sum.colored()))
 		} else {
 			out.wrap("", fmt.Sprintf("%s: %s", name, sum))
 		}
@@ -272,6 +284,15 @@ func wireLine(r *corsproof.Result, c corsproof.Cause) string {
 			return ""
 		}
 		x = &o.Actual[len(o.Actual)-1]
+	}
+	if c.Kind == corsproof.CauseRedirectedAway {
+		// The redirect itself, not what came after it.
+		for _, y := range slices.Concat(o.AllPreflights(), o.Actual) {
+			if loc, ok := corsproof.HeaderValue(y.ResponseHeaders, "Location"); ok && loc == c.Value {
+				x = &y
+				break
+			}
+		}
 	}
 	if x.Status == 0 {
 		return ""
@@ -408,6 +429,7 @@ func (l *lineWriter) rawFit(painted, plain string) {
 	l.raw(truncate(plain, l.width))
 }
 
+// wrap measures words by what shows: colour codes take no columns.
 func (l *lineWriter) wrap(indent, s string) {
 	avail := max(l.width-runeLen(indent), 20)
 	words := strings.Fields(s)
@@ -428,7 +450,7 @@ func (l *lineWriter) wrap(indent, s string) {
 		switch {
 		case len(cur) == 0:
 			cur = append(cur, r...)
-		case len(cur)+1+len(r) <= avail:
+		case visibleLen(cur)+1+visibleLen(r) <= avail:
 			cur = append(append(cur, ' '), r...)
 		default:
 			flush()
@@ -448,10 +470,11 @@ func failing(r CrossRow, single bool) bool {
 }
 
 // policyOf is what the policy says about a row's scenario, "-" when no
-// engine got as far as judging it.
+// engine got as far as judging it (an error, or a request redirected out of
+// the run, which the policy is not about).
 func policyOf(r CrossRow) string {
 	for _, c := range r.Cells {
-		if c != nil && c.Verdict != corsproof.VerdictError {
+		if c != nil && c.Verdict != corsproof.VerdictError && c.Verdict != corsproof.VerdictNotTested {
 			return c.Policy.String()
 		}
 	}
@@ -459,13 +482,17 @@ func policyOf(r CrossRow) string {
 }
 
 // cellText is what one engine's browser did: "-" when the engine did not
-// run, "error" when the scenario hit an infrastructure error.
+// run, "error" when the scenario hit an infrastructure error, "not tested"
+// when the target redirected it out of the run (what the browser did there
+// is no answer of the API).
 func cellText(c *corsproof.Result) string {
 	switch {
 	case c == nil:
 		return "-"
 	case c.Verdict == corsproof.VerdictError:
 		return "error"
+	case c.Verdict == corsproof.VerdictNotTested:
+		return "not tested"
 	case c.Verdict == corsproof.VerdictServerMismatch && c.Browser.Allowed && c.Policy.Allowed:
 		// Both allowed: what differs is which headers script could read.
 		var parts []string
@@ -495,15 +522,32 @@ func minus(a, b []string) []string {
 
 func runeLen(s string) int { return len([]rune(s)) }
 
+// visibleLen counts the runes of r that show: not those of ANSI colour
+// codes (ESC [ ... m).
+func visibleLen(r []rune) int {
+	n := 0
+	for i := 0; i < len(r); i++ {
+		if r[i] == '\x1b' && i+1 < len(r) && r[i+1] == '[' {
+			for i < len(r) && r[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		n++
+	}
+	return n
+}
+
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 const (
-	ansiReset  = "\x1b[0m"
-	ansiGreen  = "32"
-	ansiRed    = "31"
-	ansiBold   = "1;31"
-	ansiCyan   = "36"
-	ansiYellow = "33"
+	ansiReset   = "\x1b[0m"
+	ansiGreen   = "32"
+	ansiRed     = "31"
+	ansiBold    = "1;31"
+	ansiCyan    = "36"
+	ansiYellow  = "33"
+	ansiMagenta = "35"
 )
 
 func ansi(code, s string) string { return "\x1b[" + code + "m" + s + ansiReset }
@@ -523,6 +567,8 @@ func paint(color bool, r corsproof.Result, label string) string {
 		code = ansiCyan
 	case r.Verdict == corsproof.VerdictBrowserDeviation, r.Verdict == corsproof.VerdictError:
 		code = ansiYellow
+	case r.Verdict == corsproof.VerdictNotTested:
+		code = ansiMagenta
 	}
 	return ansi(code, label)
 }
@@ -536,7 +582,11 @@ func (s Summary) colored() string {
 		}
 		return ansi(code, t)
 	}
-	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s", s.Total,
+	notTested := ""
+	if s.NotTested > 0 {
+		notTested = part(s.NotTested, ansiMagenta, "not tested") + ", "
+	}
+	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s%s", s.Total,
 		part(s.Pass, ansiGreen, "pass"), part(s.ServerMismatch, ansiRed, "server mismatch"),
-		part(s.BrowserDeviation, ansiYellow, "browser deviation"), part(s.Error, ansiYellow, "error"))
+		part(s.BrowserDeviation, ansiYellow, "browser deviation"), notTested, part(s.Error, ansiYellow, "error"))
 }

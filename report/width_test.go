@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -24,12 +25,14 @@ func TestTextFitsTheWidth(t *testing.T) {
 		append(crossRuns(), corsproof.Run{Engine: corsproof.WebKit, Results: long}),
 	} {
 		for _, width := range []int{80, 120} {
-			for _, only := range []bool{false, true} {
+			for _, o := range []TextOptions{{}, {OnlyFailures: true}, {Color: true}} {
+				o.Width = width
 				var b bytes.Buffer
-				Text(&b, runs, TextOptions{Width: width, OnlyFailures: only})
-				for _, l := range strings.Split(b.String(), "\n") {
+				Text(&b, runs, o)
+				// Colour codes take no columns.
+				for _, l := range strings.Split(ansiRE.ReplaceAllString(b.String(), ""), "\n") {
 					if n := utf8.RuneCountInString(l); n > width {
-						t.Errorf("width %d, %d engines: a line of %d columns:\n%s", width, len(runs), n, l)
+						t.Errorf("width %d, %d engines, colour %t: a line of %d columns:\n%s", width, len(runs), o.Color, n, l)
 					}
 				}
 				if !strings.Contains(b.String(), "FINDINGS:") {
@@ -55,7 +58,7 @@ func TestTextLeadsWithTheFindings(t *testing.T) {
 	var b bytes.Buffer
 	Text(&b, []corsproof.Run{{Engine: corsproof.Chromium, Results: res}}, TextOptions{OnlyFailures: true})
 	out := b.String()
-	if !strings.HasPrefix(out, "FINDINGS: 3 causes in 4 results\n") {
+	if !strings.HasPrefix(out, "FINDINGS: 4 causes in 5 results\n") {
 		t.Errorf("the report does not lead with the findings:\n%s", out)
 	}
 	if n := strings.Count(out, "preflight responses lack Access-Control-Allow-Origin"); n != 1 {
@@ -71,5 +74,27 @@ func TestTextLeadsWithTheFindings(t *testing.T) {
 	}
 	if strings.Index(out, "FINDINGS") > strings.Index(out, "SCENARIO") {
 		t.Errorf("the table comes before the findings:\n%s", out)
+	}
+}
+
+// A scenario the target redirected out of the run is a finding of its own,
+// whose example shows the redirect as it crossed the wire (not the hop
+// after it, which went elsewhere), and a row that says it was not tested.
+func TestTextNamesTheRedirectOfAScenarioNotTested(t *testing.T) {
+	var b bytes.Buffer
+	Text(&b, one(), TextOptions{OnlyFailures: true, Width: 200})
+	out := b.String()
+	for _, want := range []string{
+		"not-tested  1×  chromium",
+		"the target redirects to https://elsewhere.test (Location: https://elsewhere.test/api/items?cp=t), an origin outside this run",
+		"fix: point --target at the API itself",
+		"wire: PUT https://api.example.test/api/items?cp=t (Origin: https://app.example.test) → 307; Location: https://elsewhere.test/api/items?cp=t",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q:\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^redirected-away +- +not tested +not-tested$`).MatchString(out) {
+		t.Errorf("the row of the scenario not tested does not say so, nor leave the policy out:\n%s", out)
 	}
 }

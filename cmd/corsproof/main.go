@@ -9,8 +9,10 @@
 //	corsproof repro    one scenario as a self-contained reproduction
 //	corsproof faults   the mock's gallery of deliberate misconfigurations
 //
-// Exit codes: 0 clean, 1 a scenario did not match, 2 usage or policy error,
-// 3 infrastructure failure (no browser, cannot bind, target down).
+// Exit codes: 0 clean, 1 a scenario did not match or was not tested (the
+// target redirected it to a host outside the run), 2 usage or policy error,
+// 3 infrastructure failure (no browser, cannot bind, target down), which
+// outranks 1.
 package main
 
 import (
@@ -153,7 +155,8 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "exit codes: 0 clean, 1 mismatch, 2 usage or policy error, 3 infrastructure failure")
+	fmt.Fprintln(w, "exit codes: 0 clean, 1 mismatch or not tested (redirected to a host outside the run), 2 usage or policy error,")
+	fmt.Fprintln(w, "            3 infrastructure failure (outranks 1)")
 	fmt.Fprintln(w, "run 'corsproof <command> -h' for a command's flags")
 }
 

@@ -95,14 +95,15 @@ func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrom
 }
 
 // exitCode: 3 when any scenario hit an infrastructure error, else 1 when
-// any failed, else 0.
+// any failed or was not tested (the target redirected it out of the run: a
+// run that tested nothing is not clean), else 0.
 func exitCode(results []corsproof.Result) int {
 	code := exitOK
 	for _, r := range results {
 		if r.Verdict == corsproof.VerdictError {
 			return exitInfra
 		}
-		if r.Failed() {
+		if r.Failed() { // not tested included
 			code = exitMismatch
 		}
 	}
