@@ -7,7 +7,7 @@ GINKGO  := $(GO) tool ginkgo
 REPORTS ?= reports
 PKGS     = $(shell $(GO) list ./... | grep -v /scenarios$$)
 
-.PHONY: all demo test unit scenarios bench fuzz vet browsers compare clean
+.PHONY: all demo test unit scenarios bench fuzz soak vet browsers compare clean
 
 all: test
 
@@ -33,6 +33,9 @@ scenarios: ## the Ginkgo conformance suite, with JUnit and JSON reports
 bench: browsers ## scenarios per second, full-catalog wall time, peak memory -> $(REPORTS)/bench.json
 	@mkdir -p $(REPORTS)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./scenarios/ -args -bench-json=$(CURDIR)/$(REPORTS)/bench.json
+
+soak: browsers ## the catalog 20 times (SOAK_RUNS) in all three engines; fails on any verdict that differs between runs
+	bash scripts/soak
 
 compare: browsers ## a refactor keeps behaviour: ids, verdicts, severities of full runs before (BASE) and after
 	bash scripts/compare-verdicts $(BASE)
