@@ -40,8 +40,20 @@ soak: browsers ## the catalog 20 times (SOAK_RUNS) in all three engines; fails o
 compare: browsers ## a refactor keeps behaviour: ids, verdicts, severities of full runs before (BASE) and after
 	bash scripts/compare-verdicts $(BASE)
 
-fuzz: ## the header-parser fuzzers, 60 s each
-	$(GO) test -run '^$$' -fuzz FuzzHeaderParsers -fuzztime 60s ./spec/
+# fuzz finds every FuzzXxx in the project's test files and runs each for
+# FUZZTIME. Go minimizes each new interesting input, with a number of runs
+# that grows as the square of its size, and counts those runs only when it
+# is done: FUZZMINIMIZETIME bounds that, so a target spends its time fuzzing.
+FUZZTIME         ?= 60s
+FUZZMINIMIZETIME ?= 10s
+
+fuzz: ## every fuzz target (spec, policy, ...), FUZZTIME (60s) each
+	@set -e; for file in $$(grep -rl --include='*_test.go' '^func Fuzz' . | sort); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "$(GO) test -run '^$$' -fuzz '^$$target\$$' -fuzztime $(FUZZTIME) $$(dirname $$file)/"; \
+			$(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) $$(dirname $$file)/; \
+		done; \
+	done
 
 clean:
 	rm -rf $(REPORTS)

@@ -52,7 +52,10 @@
 // The JSON form has the same fields: {"origins": ["https://app.example.test"], ...}.
 // Decoding is strict: an unknown field, a duplicate field or a value of the
 // wrong type is an error with its line, and so is every rule the policy
-// breaks; all of them are reported at once.
+// breaks; all of them are reported at once, the first 50 one by one and the
+// rest counted. A policy file is text of at most MaxFileSize (1 MiB), and
+// the hosts of its origins keep to DNS's limits: 63 bytes a label, 253 a
+// name.
 //
 // The rules follow what browsers do, not what a server might mean. An origin
 // must be written exactly as browsers serialize it (lowercase, no trailing

@@ -3,6 +3,7 @@ package policy
 import (
 	"fmt"
 	"strconv"
+	"unicode/utf8"
 )
 
 // A FieldError is one rule a policy breaks: a value that browsers would
@@ -24,11 +25,12 @@ type FieldError struct {
 }
 
 // Error formats the problem as `file:line: field: "value": reason`, leaving
-// out the location when there is none and the value when it is missing.
+// out the location when there is none and the value when it is missing. A
+// long value is cut short (see excerpt).
 func (e *FieldError) Error() string {
-	s := location(e.File, e.Line) + e.Field + ": "
+	s := location(e.File, e.Line, 0) + e.Field + ": "
 	if e.Value != "" {
-		s += strconv.Quote(e.Value) + ": "
+		s += excerpt(e.Value) + ": "
 	}
 	return s + e.Reason
 }
@@ -38,19 +40,43 @@ func (e *FieldError) Error() string {
 // the wrong type, a duplicate field.
 type DecodeError struct {
 	File string
-	Line int // 0 when the parser could not tell
-	Msg  string
+	// Line is 0 only for a problem with the whole file, such as its size.
+	Line int
+	// Column, counted in bytes from 1, is 0 when unknown; it is known for
+	// bytes that are not UTF-8 text and for an unquoted "*".
+	Column int
+	Msg    string
 }
 
-// Error formats the problem as `file:line: message`.
-func (e *DecodeError) Error() string { return location(e.File, e.Line) + e.Msg }
+// Error formats the problem as `file:line: message`, or `file:line:column:
+// message` when the column is known.
+func (e *DecodeError) Error() string { return location(e.File, e.Line, e.Column) + e.Msg }
 
-func location(file string, line int) string {
+func location(file string, line, column int) string {
 	switch {
+	case line > 0 && column > 0:
+		return fmt.Sprintf("%s:%d:%d: ", file, line, column)
 	case line > 0:
 		return fmt.Sprintf("%s:%d: ", file, line)
 	case file != "":
 		return file + ": "
 	}
 	return ""
+}
+
+// excerptLen is how much of a value a message echoes.
+const excerptLen = 60
+
+// excerpt quotes s for a message; a value longer than excerptLen bytes is
+// cut there (at a character boundary) and its length given, so that one
+// line stays one line even for a megabyte-long origin or field name.
+func excerpt(s string) string {
+	if len(s) <= excerptLen {
+		return strconv.Quote(s)
+	}
+	cut := excerptLen
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(s[:cut]), len(s))
 }

@@ -235,7 +235,7 @@ func TestParseYAMLErrors(t *testing.T) {
 		{
 			desc:  "unquoted wildcard",
 			input: "origins: [*]\n",
-			want:  []string{`p.yaml: invalid YAML: did not find expected alphabetic or numeric character (write "*" in quotes: an unquoted * starts a YAML alias)`},
+			want:  []string{`p.yaml:1:11: invalid YAML: did not find expected alphabetic or numeric character (write "*" in quotes: an unquoted * starts a YAML alias)`},
 		},
 		{
 			desc:  "not a mapping",

@@ -79,8 +79,12 @@ func hostProblem(host string) string {
 		if strings.Trim(host[1:len(host)-1], "0123456789abcdef:.") != "" || len(host) == 2 {
 			return "malformed IPv6 host: want hexadecimal digits, colons and dots in brackets"
 		}
+		if len(host) > maxIPv6Literal {
+			return fmt.Sprintf("malformed IPv6 host: %d bytes, longer than any IPv6 address", len(host))
+		}
 		return ""
 	}
+	pattern := host // with the "*." of a subdomain pattern, whose "*" stands for at least one label
 	host = strings.TrimPrefix(host, "*.")
 	if strings.Contains(host, "*") {
 		return `"*" is allowed in an origin only as the whole first label, as in https://*.example.com`
@@ -90,16 +94,31 @@ func hostProblem(host string) string {
 			return "non-ASCII host: browsers send the punycode form (xn--...)"
 		}
 	}
-	for _, label := range strings.Split(host, ".") {
+	if n := len(strings.TrimSuffix(pattern, ".")); n > maxHostLen {
+		return fmt.Sprintf("host is %d bytes long: DNS names are at most %d bytes, so no browser could reach it", n, maxHostLen)
+	}
+	for label := range strings.SplitSeq(host, ".") {
 		if label == "" {
 			return "host has an empty label"
 		}
 		if strings.Trim(label, "abcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 			return "host has a character other than letters, digits, '-', '_' and '.'"
 		}
+		if len(label) > maxLabelLen {
+			return fmt.Sprintf("host has a label of %d bytes: DNS labels are at most %d bytes, so no browser could reach it", len(label), maxLabelLen)
+		}
 	}
 	return ""
 }
+
+// The DNS limits on a host name (RFC 1035, section 2.3.4; RFC 1123 for the
+// name written without its final dot), and the longest IPv6 literal
+// ("[" + 45 characters, an IPv4-mapped address, + "]").
+const (
+	maxLabelLen    = 63
+	maxHostLen     = 253
+	maxIPv6Literal = 47
+)
 
 func portProblem(scheme, port string) string {
 	n, err := strconv.Atoi(port)

@@ -28,7 +28,12 @@ type issue struct {
 	err *FieldError
 }
 
-type checker struct{ issues []issue }
+type checker struct {
+	issues []issue
+	// policyWildcards tells, per field of Rules, whether the policy's own
+	// list holds "*": what a route that leaves the field out inherits.
+	policyWildcards map[string]bool
+}
 
 func (c *checker) add(at, field, value, reason string) {
 	c.issues = append(c.issues, issue{at: at, err: &FieldError{Field: field, Value: value, Reason: reason}})
@@ -36,7 +41,12 @@ func (c *checker) add(at, field, value, reason string) {
 
 // check finds every problem of the policy, in document order.
 func (p *Policy) check() []issue {
-	var c checker
+	c := checker{policyWildcards: map[string]bool{
+		"origins":         slices.Contains(p.Origins, Wildcard),
+		"methods":         slices.Contains(p.Methods, Wildcard),
+		"request_headers": slices.Contains(p.RequestHeaders, Wildcard),
+		"expose_headers":  slices.Contains(p.ExposeHeaders, Wildcard),
+	}}
 	if p.Origins == nil {
 		c.add("origins", "origins", "", "is required; write `origins: []` for a policy that allows no origin")
 	}
@@ -70,7 +80,10 @@ func (p *Policy) check() []issue {
 // rules checks the fields a policy or route sets itself (own) against the
 // rules in force where it applies (eff): a "*" is only a wildcard when
 // credentials are off. When a route turns credentials on, a "*" it inherits
-// becomes wrong too, and the route's credentials field is to blame.
+// becomes wrong too, and the route's credentials field is to blame. Only a
+// route sets credentials, and what it inherits is the policy's rules, whose
+// wildcards check has looked up once (a linear scan of the policy's lists
+// for every route would make validation quadratic).
 func (c *checker) rules(prefix string, own, eff Rules, setsCredentials bool) {
 	c.origins(prefix+"origins", own.Origins, eff.Credentials)
 	for i, m := range own.Methods {
@@ -91,16 +104,16 @@ func (c *checker) rules(prefix string, own, eff Rules, setsCredentials bool) {
 		return
 	}
 	inherited := []struct {
-		field     string
-		own, from []string
+		field string
+		own   []string
 	}{
-		{"origins", own.Origins, eff.Origins},
-		{"methods", own.Methods, eff.Methods},
-		{"request_headers", own.RequestHeaders, eff.RequestHeaders},
-		{"expose_headers", own.ExposeHeaders, eff.ExposeHeaders},
+		{"origins", own.Origins},
+		{"methods", own.Methods},
+		{"request_headers", own.RequestHeaders},
+		{"expose_headers", own.ExposeHeaders},
 	}
 	for _, f := range inherited {
-		if f.own == nil && slices.Contains(f.from, Wildcard) {
+		if f.own == nil && c.policyWildcards[f.field] {
 			reason := fmt.Sprintf(`conflicts with %s "*" inherited from the policy: `, f.field) + literalWildcard
 			if f.field == "origins" {
 				reason = `conflicts with origins "*" inherited from the policy: ` + credentialedWildcard
