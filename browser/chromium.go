@@ -36,7 +36,20 @@ type Options struct {
 	// have the origin https://app.example.test (default port, real name)
 	// while the server listens on a loopback port. Rendered into
 	// --host-resolver-rules as "MAP host:port 127.0.0.1:port, ...".
+	//
+	// With HostRules (or Direct) set, those are the only names Chromium
+	// resolves: every other one resolves to nothing (the rules end in
+	// "MAP * ~NOTFOUND"), so the browser's own services (component
+	// updater, sign-in, optimization guide, ...) are never even looked up.
 	HostRules map[string]string
+	// Direct are "host:port" Chromium resolves and reaches at their real
+	// address besides HostRules: a live target. Each host is excluded
+	// from the rules ("EXCLUDE host", every port), unless one of HostRules
+	// is on the same host: Chromium checks exclusions only once a MAP rule
+	// matched, and then drops the rewrite, so the exclusion would undo
+	// that origin page's mapping too. Such a host:port is mapped to itself
+	// instead, ahead of the catch-all.
+	Direct []string
 	// SPKIPins are base64 SHA-256 hashes of the SubjectPublicKeyInfo of the
 	// certificates to accept although no trusted CA signed them (see
 	// SPKIPin). They become --ignore-certificate-errors-spki-list, which
@@ -207,18 +220,31 @@ func chromiumFlags(o Options) ([]chromedp.ExecAllocatorOption, error) {
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-quic", true),
 		chromedp.NoFirstRun,
+		// No hyperlink-auditing pings, no Domain Reliability uploads.
+		chromedp.Flag("no-pings", true),
+		chromedp.Flag("disable-domain-reliability", true),
 		// chromedp's default list, plus HttpsUpgrades: Chromium loads
 		// http://app.example.com/ (a real domain name, unlike .test) over
 		// https when that answers, so a page meant to have the http://
 		// origin would get the https:// one. Pages keep the origin asked for.
-		chromedp.Flag("disable-features", "Translate,BlinkGenPropertyTrees,HttpsUpgrades"),
+		// Then the background services the switches above leave on
+		// (measured in harness/offbox_test.go: Chromium 156 still looked
+		// up update.googleapis.com, clients2.google.com and
+		// accounts.google.com; the host rules' catch-all is what confines it).
+		chromedp.Flag("disable-features", strings.Join([]string{
+			"Translate", "BlinkGenPropertyTrees", "HttpsUpgrades",
+			"OptimizationHints", "OptimizationHintsFetching", "OptimizationGuideModelDownloading",
+			"OptimizationTargetPrediction", "CertificateTransparencyComponentUpdater",
+			"NetworkTimeServiceQuerying", "MediaRouter", "DialMediaRouteProvider",
+			"AutofillServerCommunication", "InterestFeedContentSuggestions",
+		}, ",")),
 		// Never add a flag that turns web security off: it
 		// switches CORS off, which is the thing under test. Third-party
 		// cookie settings are left at their defaults for the same reason.
 	}
 	var errs []error
-	if len(o.HostRules) > 0 {
-		rules, err := hostResolverRules(o.HostRules)
+	if len(o.HostRules) > 0 || len(o.Direct) > 0 {
+		rules, err := confinedResolverRules(o.HostRules, o.Direct)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -254,6 +280,44 @@ func hostResolverRules(m map[string]string) (string, error) {
 		rules = append(rules, "MAP "+from+" "+to)
 	}
 	return strings.Join(rules, ", "), errors.Join(errs...)
+}
+
+// confinedResolverRules are the --host-resolver-rules of a run: m's MAP
+// rules, the Direct hosts left to the system's resolver, and "MAP *
+// ~NOTFOUND" for every other name. Chromium applies the first MAP rule
+// whose pattern matches the host or "host:port" (so the catch-all comes
+// last), then drops the rewrite if an EXCLUDE pattern matches the host.
+func confinedResolverRules(m map[string]string, direct []string) (string, error) {
+	rules, err := hostResolverRules(m)
+	errs := []error{err}
+	mapped := map[string]bool{}
+	for from := range m {
+		if h, _, err := net.SplitHostPort(from); err == nil {
+			mapped[strings.ToLower(h)] = true
+		}
+	}
+	var all, excl []string
+	if rules != "" {
+		all = append(all, rules)
+	}
+	for _, hp := range direct {
+		host, port, err := net.SplitHostPort(hp)
+		if err != nil || host == "" || port == "" || strings.ContainsAny(hp, " ,*?") {
+			errs = append(errs, fmt.Errorf("browser: direct host %q: want host:port", hp))
+			continue
+		}
+		if host = strings.ToLower(host); mapped[host] {
+			hp = strings.ToLower(hp)
+			all = append(all, "MAP "+hp+" "+hp)
+		} else if !slices.Contains(excl, host) {
+			excl = append(excl, host)
+		}
+	}
+	for _, h := range excl {
+		all = append(all, "EXCLUDE "+h)
+	}
+	all = append(all, "MAP * ~NOTFOUND")
+	return strings.Join(all, ", "), errors.Join(errs...)
 }
 
 func mapsKeys(m map[string]string) func(func(string) bool) {

@@ -120,7 +120,7 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 
 	cmd := exec.Command(o.ExecPath, "--headless", "--no-remote", "--remote-debugging-port=0",
 		"--profile", dir)
-	cmd.Env = append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_DISABLE_AUTO_SAFE_MODE=1")
+	cmd.Env = append(append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_DISABLE_AUTO_SAFE_MODE=1"), firefoxEnv...)
 	browserCmdOptions(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {

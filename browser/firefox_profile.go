@@ -68,8 +68,61 @@ var firefoxPrefs = []struct {
 	{"security.OCSP.enabled", 0},
 	{"security.remote_settings.crlite_filters.enabled", false},
 	{"browser.region.network.url", ""},
+	{"browser.region.update.enabled", false},
 	{"browser.search.update", false},
 	{"geo.provider.network.url", ""},
+	// Measured (harness/offbox_test.go): nothing above stops Firefox 153
+	// from talking to its services, because when the proxy refuses one of
+	// its own requests (the remote settings at
+	// firefox.settings.services.mozilla.com, the Widevine download from
+	// update.googleapis.com) it retries the request without the proxy,
+	// resolving the name itself. These two keep every request on the
+	// proxy, which decides what exists.
+	{"network.proxy.allow_bypass", false},
+	{"network.proxy.failover_direct", false},
+	// Names are resolved by the proxy, never by Firefox: no DNS over
+	// HTTPS (5: off by choice, no probe of a resolver either), no lookups
+	// ahead of time.
+	{"network.trr.mode", 5},
+	{"network.dns.disablePrefetchFromHTTPS", true},
+	{"browser.urlbar.speculativeConnect.enabled", false},
+	{"browser.places.speculativeConnect.enabled", false},
+	// The services themselves, off. (The remote settings server pref is
+	// honoured only with firefoxEnv's MOZ_REMOTE_SETTINGS_DEVTOOLS.)
+	{"app.update.checkInstallTime", false},
+	{"app.normandy.api_url", ""},
+	{"app.shield.optoutstudies.enabled", false},
+	{"nimbus.rollouts.enabled", false},
+	{"datareporting.usage.uploadEnabled", false},
+	{"datareporting.policy.dataSubmissionPolicyBypassNotification", true},
+	{"toolkit.telemetry.archive.enabled", false},
+	{"toolkit.telemetry.updatePing.enabled", false},
+	{"toolkit.telemetry.shutdownPingSender.enabled", false},
+	{"toolkit.telemetry.newProfilePing.enabled", false},
+	{"toolkit.telemetry.firstShutdownPing.enabled", false},
+	{"toolkit.telemetry.bhrPing.enabled", false},
+	{"browser.newtabpage.activity-stream.telemetry", false},
+	{"browser.discovery.enabled", false},
+	{"browser.topsites.contile.enabled", false},
+	{"browser.translations.enable", false},
+	{"browser.uitour.enabled", false},
+	{"identity.fxaccounts.enabled", false},
+	{"extensions.systemAddon.update.enabled", false},
+	{"extensions.systemAddon.update.url", ""},
+	{"extensions.getAddons.showPane", false},
+	{"extensions.update.autoUpdateDefault", false},
+	{"browser.safebrowsing.downloads.remote.enabled", false},
+	{"browser.safebrowsing.provider.google4.gethashURL", ""},
+	{"browser.safebrowsing.provider.google4.dataSharingURL", ""},
+	{"browser.safebrowsing.provider.google.gethashURL", ""},
+	{"browser.safebrowsing.provider.google.updateURL", ""},
+	{"dom.push.serverURL", ""},
+	{"media.gmp-provider.enabled", false},
+	{"media.gmp-widevinecdm.enabled", false},
+	{"media.gmp-gmpopenh264.enabled", false},
+	{"media.gmp-manager.chromium-update-url", ""},
+	{"security.remote_settings.intermediates.enabled", false},
+	{"security.certerrors.mitm.priming.enabled", false},
 	// Origins must be the ones the scenario names: no silent upgrade of an
 	// http:// origin page to https (which would change its origin).
 	{"dom.security.https_first", false},
@@ -81,6 +134,13 @@ var firefoxPrefs = []struct {
 	{"remote.prefs.recommended", true},
 	{"devtools.console.stdout.content", false},
 }
+
+// firefoxEnv is added to Firefox's environment. Release builds ignore the
+// services.settings.server pref above unless MOZ_REMOTE_SETTINGS_DEVTOOLS
+// is set; with it, the remote settings client has no server and fetches
+// nothing (measured: without it, Firefox 153 asks
+// firefox.settings.services.mozilla.com for a dozen collections at start).
+var firefoxEnv = []string{"MOZ_REMOTE_SETTINGS_DEVTOOLS=1"}
 
 // writeUserJS writes the profile's prefs, with the proxy settings when
 // proxyURL is set.

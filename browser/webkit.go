@@ -162,7 +162,10 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 		return nil, err
 	}
 	tDriver := time.Since(start)
-	args := []string{"--automation"}
+	// No DNS prefetch and no <a ping>. (WebKitGTK sent nothing off
+	// loopback even without them, harness/offbox_test.go: behind the
+	// proxy it resolves no name itself; these keep it so for any page.)
+	args := []string{"--automation", "--enable-dns-prefetching=false", "--enable-hyperlink-auditing=false"}
 	if o.ProxyURL != "" {
 		args = append(args, "--proxy="+o.ProxyURL)
 	}

@@ -26,7 +26,9 @@ type EngineConfig struct {
 	Topology *Topology
 	// Direct are "host:port" the engine reaches at their real address (a
 	// live target): Chromium resolves them as usual; the proxy of Firefox
-	// and WebKit forwards them unmapped.
+	// and WebKit forwards them unmapped. Nothing else outside the
+	// topology resolves or is reached: Chromium's host rules send every
+	// other name to ~NOTFOUND, and the proxy refuses it.
 	Direct []string
 	// Trust are CAs (or self-signed certificates) trusted for the Direct
 	// hosts besides the system's roots: Chromium pins their keys, Firefox
@@ -112,6 +114,7 @@ func launchChromium(ctx context.Context, cfg EngineConfig) (*browser.Chromium, e
 	engine, err := browser.LaunchChromium(ctx, browser.Options{
 		ExecPath:  cfg.ExecPath,
 		HostRules: cfg.Topology.HostRules(),
+		Direct:    cfg.Direct,
 		SPKIPins:  pins,
 		Logf:      cfg.Logf,
 	})

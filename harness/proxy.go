@@ -19,10 +19,12 @@ import (
 // host-resolver rules (Firefox, WebKit): it answers CONNECT host:port and
 // plain-HTTP absolute-URI requests by mapping "host:port" through a fixed
 // table to a loopback listener, forwards the few Direct hosts (a live
-// target) to their real address, and refuses (403) everything else, so
-// nothing the browser tries reaches anything but the run's own listeners
-// and the target. It never looks inside a tunnel: TLS is between the
-// browser and the listener.
+// target) to their real address, and refuses (403) everything else
+// without looking the name up, so nothing the browser tries reaches, or
+// resolves, anything but the run's own listeners and the target (the
+// engines are set never to go around it: harness/offbox_test.go counts the
+// packets). It never looks inside a tunnel: TLS is between the browser
+// and the listener.
 type Proxy struct {
 	rules map[string]string
 	logf  func(string, ...any)
