@@ -331,38 +331,7 @@ func TestSchemaRejectsWrongFindingsAndCauses(t *testing.T) {
 // The schema's cause kinds are the package's: a kind added to cause.go
 // without the schema would make every report that has it invalid.
 func TestSchemaListsEveryCauseKind(t *testing.T) {
-	files, err := filepath.Glob("../*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kinds []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.CONST {
-				continue
-			}
-			for _, s := range g.Specs {
-				v := s.(*ast.ValueSpec)
-				if id, ok := v.Type.(*ast.Ident); !ok || id.Name != "CauseKind" {
-					continue
-				}
-				for _, x := range v.Values {
-					if lit, ok := x.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						k, _ := strconv.Unquote(lit.Value)
-						kinds = append(kinds, k)
-					}
-				}
-			}
-		}
-	}
+	kinds := stringConsts(t, "CauseKind")
 	if len(kinds) < 20 {
 		t.Fatalf("found %d cause kinds in package corsproof: the parse is wrong", len(kinds))
 	}
@@ -447,38 +416,7 @@ func TestSchemaNamesEveryFieldOfTheTypes(t *testing.T) {
 // verdictConsts are the Verdict constants package corsproof declares.
 func verdictConsts(t *testing.T) []string {
 	t.Helper()
-	files, err := filepath.Glob("../*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, name := range files {
-		if strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok || g.Tok != token.CONST {
-				continue
-			}
-			for _, s := range g.Specs {
-				v := s.(*ast.ValueSpec)
-				if id, ok := v.Type.(*ast.Ident); !ok || id.Name != "Verdict" {
-					continue
-				}
-				for _, x := range v.Values {
-					if lit, ok := x.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						k, _ := strconv.Unquote(lit.Value)
-						out = append(out, k)
-					}
-				}
-			}
-		}
-	}
+	out := stringConsts(t, "Verdict")
 	if len(out) < 4 {
 		t.Fatalf("found %d verdicts in package corsproof: the parse is wrong", len(out))
 	}
@@ -543,4 +481,43 @@ func TestEveryVerdictIsCountedAndColouredApart(t *testing.T) {
 			t.Errorf("HTML class %q of %s has no rank", c, v)
 		}
 	}
+}
+
+// stringConsts are the string values of the constants of type typeName
+// that package corsproof declares, read from its source.
+func stringConsts(t *testing.T, typeName string) []string {
+	t.Helper()
+	files, err := filepath.Glob("../*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, s := range g.Specs {
+				v := s.(*ast.ValueSpec)
+				if id, ok := v.Type.(*ast.Ident); !ok || id.Name != typeName {
+					continue
+				}
+				for _, x := range v.Values {
+					if lit, ok := x.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						k, _ := strconv.Unquote(lit.Value)
+						out = append(out, k)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
