@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+
+	"github.com/corsproof/corsproof"
 )
 
 // EnvChrome names the environment variable that points at the Chromium
@@ -63,4 +65,18 @@ func FindChromium() (string, error) {
 		}
 	}
 	return "", &NotFoundError{Tried: chromiumNames}
+}
+
+// Finder is engine's discovery: FindChromium, FindFirefox or FindWebKit
+// (WebKit's is its WebDriver); nil for an unknown engine.
+func Finder(engine corsproof.Engine) func() (string, error) {
+	switch engine {
+	case corsproof.Chromium:
+		return FindChromium
+	case corsproof.Firefox:
+		return FindFirefox
+	case corsproof.WebKit:
+		return FindWebKit
+	}
+	return nil
 }

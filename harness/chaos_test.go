@@ -60,7 +60,7 @@ func TestChaos(t *testing.T) {
 	list := chaosScenarios(60)
 	for _, engine := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox, corsproof.WebKit} {
 		t.Run(string(engine), func(t *testing.T) {
-			testenv.Found(t, string(engine), finders[engine])
+			testenv.Found(t, string(engine), browser.Finder(engine))
 			want := chaosRun(t, engine, list, nil)
 			for _, c := range chaosCases {
 				if c.engine != engine {
@@ -73,10 +73,6 @@ func TestChaos(t *testing.T) {
 			}
 		})
 	}
-}
-
-var finders = map[corsproof.Engine]func() (string, error){
-	corsproof.Chromium: browser.FindChromium, corsproof.Firefox: browser.FindFirefox, corsproof.WebKit: browser.FindWebKit,
 }
 
 // chaosScenarios is the first n catalog scenarios that do not wait out a

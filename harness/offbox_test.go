@@ -72,10 +72,7 @@ func TestNothingButTheTargetLeavesTheBox(t *testing.T) {
 	ip := offboxPrereqs(t)
 	for _, eng := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox, corsproof.WebKit} {
 		t.Run(string(eng), func(t *testing.T) {
-			finds := map[corsproof.Engine]func() (string, error){
-				corsproof.Chromium: browser.FindChromium, corsproof.Firefox: browser.FindFirefox, corsproof.WebKit: browser.FindWebKit,
-			}
-			testenv.Found(t, string(eng), finds[eng])
+			testenv.Found(t, string(eng), browser.Finder(eng))
 			ns, iface := offboxNetns(t, ip)
 			start := time.Now()
 			cmd := exec.Command(ip, "netns", "exec", ns, os.Args[0],
