@@ -34,6 +34,45 @@ type Scenario struct {
 	// result is not judged): it fills the browser's HTTP cache, so a
 	// response cached for one origin can be served to another.
 	PrimeSite string `json:"prime_site,omitempty"`
+	// State is the browser state the scenario depends on besides its own
+	// request, for the runner's scheduler (see State). Scenario.Uses
+	// derives it from Repeat, PrimeSite and Session.
+	State []State `json:"state,omitempty"`
+}
+
+// State names browser state a scenario depends on. Scenarios run many at a
+// time in one browser; what they share decides what must keep its order.
+type State string
+
+const (
+	// StatePreflightCache: the scenario's repeats are answered from the
+	// preflight cache entry of its first fetch. The entry is keyed by the
+	// scenario's own unique URL, so no other scenario touches it; a
+	// scenario that must wait for it to expire (RepeatAfter) starts first,
+	// so its wait overlaps the others' work.
+	StatePreflightCache State = "preflight-cache"
+	// StateHTTPCache: the priming fetch from PrimeSite fills the HTTP cache
+	// for the scenario's own URL, which again no other scenario touches.
+	StateHTTPCache State = "http-cache"
+	// StateCookieJar: the scenario sends the API's session cookie. The
+	// runner puts each cookie into the jar once and never changes it, so
+	// these scenarios need no order among themselves.
+	StateCookieJar State = "cookie-jar"
+)
+
+// Uses is the state s depends on: the declared State, plus what Repeat,
+// PrimeSite and Session imply.
+func (s Scenario) Uses() []State {
+	out := slices.Clone(s.State)
+	add := func(st State, on bool) {
+		if on && !slices.Contains(out, st) {
+			out = append(out, st)
+		}
+	}
+	add(StatePreflightCache, s.Repeat > 0)
+	add(StateHTTPCache, s.PrimeSite != "")
+	add(StateCookieJar, s.Session)
+	return out
 }
 
 // Request is the fetch() a scenario makes, relative to the API.

@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"sync"
 
 	"github.com/corsproof/corsproof"
 )
@@ -22,8 +23,11 @@ type (
 // HeaderValue returns the first value of name in hs (case-insensitive).
 func HeaderValue(hs []Header, name string) (string, bool) { return corsproof.HeaderValue(hs, name) }
 
-// Engine runs fetches in one real browser. It is safe for sequential use;
-// callers run one fetch at a time.
+// Engine runs fetches in one real browser. It is safe for concurrent use:
+// many fetches may be in flight at once, each on its own URL (the runner
+// makes every scenario's URL unique), and each Observation holds only its
+// own fetch's events. An engine whose protocol runs one command at a time
+// takes the calls in turn.
 type Engine interface {
 	// Name is the engine's short name: chromium, firefox, webkit.
 	Name() corsproof.Engine
@@ -42,6 +46,29 @@ type Engine interface {
 	Alive() bool
 	// Close stops the browser and removes everything it left on disk.
 	Close() error
+}
+
+// Opener is an Engine that can load origin pages ahead of the fetches
+// that need them, side by side: a run then pays for one page load, not one
+// per page in turn. Open's error names the pages that failed; their
+// fetches try again.
+type Opener interface {
+	Open(ctx context.Context, pageURLs []string) error
+}
+
+// openAll runs open for every page at once and joins the errors.
+func openAll(ctx context.Context, pages []string, open func(context.Context, string) error) error {
+	errs := make([]error, len(pages))
+	var wg sync.WaitGroup
+	for i, p := range pages {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = open(ctx, p)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // ErrCrashed is wrapped by every CrashError, for errors.Is.

@@ -84,37 +84,83 @@ type Chromium struct {
 	profileDir string
 	pid        int
 
-	// mu serialises the use of the browser: fetches run one at a time, so
-	// the events a tab emits during a fetch all belong to that fetch.
+	// mu serialises SetCookie calls; fetches run concurrently, each on
+	// its own unique URL, and each tab hands its events to every fetch in
+	// flight on it (events.go sorts them by request).
 	mu sync.Mutex
-	// tabsMu guards tabs alone, so that Close can reach the tabs while a
-	// fetch holds mu.
+	// tabsMu guards tabs.
 	tabsMu sync.Mutex
 	tabs   map[string]*tab
 
-	// active is the recorder of the fetch in flight, so that an event
-	// chromedp failed to decode is charged to the fetch it may have hidden.
-	active atomic.Pointer[recorder]
+	// active are the recorders of the fetches in flight, so that an event
+	// chromedp failed to decode is charged to every fetch it may have
+	// hidden.
+	active inflight[recorder]
 
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
 }
 
-// tab is one page target with its origin page loaded.
+// tab is one page target with its origin page loaded. Many fetches may be
+// in flight on it; a tab found broken is retired (new fetches get a new
+// tab) and closed once the last fetch on it has returned.
 type tab struct {
 	ctx    context.Context
 	cancel context.CancelFunc
-	rec    atomic.Pointer[recorder] // the fetch in flight on this tab
+	recs   inflight[recorder] // the fetches in flight on this tab
+
+	// ready closes once the page has loaded, or failed to (err).
+	ready chan struct{}
+	err   error
 
 	// crashed closes when the tab's renderer dies (Inspector.targetCrashed):
 	// the target stays attached, so a command in flight would otherwise
 	// wait for an answer that never comes.
 	crashed   chan struct{}
 	crashOnce sync.Once
+
+	mu      sync.Mutex
+	users   int
+	retired bool
 }
 
 func (t *tab) crash() { t.crashOnce.Do(func() { close(t.crashed) }) }
+
+// acquire counts a fetch in; false when the tab was retired meanwhile.
+func (t *tab) acquire() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.retired {
+		return false
+	}
+	t.users++
+	return true
+}
+
+func (t *tab) release() {
+	t.mu.Lock()
+	t.users--
+	last := t.retired && t.users == 0
+	t.mu.Unlock()
+	if last {
+		go t.cancel()
+	}
+}
+
+// retire closes the tab now when no fetch uses it, else when the last
+// one returns: the other fetches in flight on a tab one fetch gave up on
+// are not cut short.
+func (t *tab) retire() {
+	t.mu.Lock()
+	first := !t.retired
+	t.retired = true
+	idle := t.users == 0
+	t.mu.Unlock()
+	if first && idle {
+		go t.cancel() // a crashed or hung renderer may never answer
+	}
+}
 
 var _ Engine = (*Chromium)(nil)
 
@@ -348,35 +394,68 @@ func (c *Chromium) Version() string { return c.version }
 func (c *Chromium) PID() int { return c.pid }
 
 // tabFor returns the tab showing pageURL, opening it and loading the page on
-// first use. Reusing tabs is what makes a run fast: a new tab plus a
-// navigation costs about as much as fifty fetches. Callers hold c.mu.
+// first use, and counts the caller in (release it when done). Reusing tabs
+// is what makes a run fast: a new tab plus a navigation costs about as much
+// as fifty fetches. Concurrent callers for a new page share one load.
 func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
-	c.tabsMu.Lock()
-	t, ok := c.tabs[pageURL]
-	c.tabsMu.Unlock()
-	if ok {
-		return t, nil
+	for {
+		c.tabsMu.Lock()
+		if c.closed.Load() {
+			c.tabsMu.Unlock()
+			return nil, ErrClosed
+		}
+		t, ok := c.tabs[pageURL]
+		if !ok {
+			t = c.newTab(pageURL)
+			c.tabs[pageURL] = t
+			c.tabsMu.Unlock()
+			if t.err = c.openTab(ctx, t, pageURL); t.err != nil {
+				c.dropTab(pageURL, t)
+			}
+			close(t.ready)
+		} else {
+			c.tabsMu.Unlock()
+		}
+		select {
+		case <-t.ready:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("browser: waiting for origin page %s to load: %w", pageURL, ctx.Err())
+		}
+		if t.err != nil {
+			return nil, t.err
+		}
+		if t.acquire() {
+			return t, nil
+		}
+		// Retired between the lookup and now: the next round opens a new one.
 	}
-	t = &tab{crashed: make(chan struct{})}
+}
+
+// newTab makes the tab's context; nothing runs until openTab.
+func (c *Chromium) newTab(pageURL string) *tab {
+	t := &tab{crashed: make(chan struct{}), ready: make(chan struct{})}
 	t.ctx, t.cancel = chromedp.NewContext(c.browserCtx,
 		// Added before the target's first message, so no event is missed;
-		// it only hands the event to the recorder of the fetch in flight.
+		// it only hands the event to the recorders of the fetches in flight.
 		chromedp.WithListener(func(ev any) {
 			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
 				t.crash()
-				if t.rec.Load() == nil {
+				if t.recs.empty() {
 					// No fetch to fail: the next one from this page
 					// simply gets a new tab.
 					c.logf("chromium: the renderer of %s died between fetches; its tab is replaced", pageURL)
-					c.dropTab(pageURL, t)
 				}
+				c.dropTab(pageURL, t)
 				return
 			}
-			if r := t.rec.Load(); r != nil {
-				r.add(ev)
-			}
+			t.recs.each(func(r *recorder) { r.add(ev) })
 		}),
 	)
+	return t
+}
+
+// openTab attaches t's target and loads the origin page in it.
+func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 	// As in start: the first call on a tab context owns the target, so it
 	// runs on t.ctx itself, bounded from outside.
 	attach := make(chan error, 1)
@@ -390,42 +469,47 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 	select {
 	case err := <-attach:
 		if err != nil {
-			t.cancel()
-			return nil, fmt.Errorf("browser: opening a tab: %w", err)
+			return fmt.Errorf("browser: opening a tab: %w", err)
 		}
 	case <-t.crashed:
-		go t.cancel()
-		return nil, &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: pageURL, Err: errors.New("the renderer died while the tab opened")}
+		return &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: pageURL, Err: errors.New("the renderer died while the tab opened")}
 	case <-ctx.Done():
-		go t.cancel() // a target whose renderer died may never answer
-		return nil, fmt.Errorf("browser: opening a tab for %s: no answer before the deadline (its renderer may have crashed): %w", pageURL, ctx.Err())
+		return fmt.Errorf("browser: opening a tab for %s: no answer before the deadline (its renderer may have crashed): %w", pageURL, ctx.Err())
 	}
 	nctx, stop := bind(t.ctx, ctx)
 	defer stop()
 	if err := chromedp.Do(nctx, chromedp.Navigate(pageURL)); err != nil {
-		t.cancel()
-		return nil, fmt.Errorf("browser: loading origin page %s: %w", pageURL, err)
+		return fmt.Errorf("browser: loading origin page %s: %w", pageURL, err)
 	}
-	c.tabsMu.Lock()
-	defer c.tabsMu.Unlock()
 	if c.closed.Load() {
-		t.cancel()
-		return nil, ErrClosed
+		return ErrClosed
 	}
-	c.tabs[pageURL] = t
-	return t, nil
+	return nil
+}
+
+// Open loads the tabs of pageURLs side by side, so that a run's first
+// fetches do not each wait for a page load in turn. A page that fails to
+// load is reported here and tried again by the fetch that needs it.
+func (c *Chromium) Open(ctx context.Context, pageURLs []string) error {
+	return openAll(ctx, pageURLs, func(ctx context.Context, page string) error {
+		t, err := c.tabFor(ctx, page)
+		if err == nil {
+			t.release()
+		}
+		return err
+	})
 }
 
 // dropTab forgets t, so that the next fetch from its page opens a new tab,
-// and closes its target without waiting: a crashed or hung renderer may
-// never answer Target.closeTarget.
+// and retires it: its target is closed without waiting (a crashed or hung
+// renderer may never answer Target.closeTarget) once no fetch uses it.
 func (c *Chromium) dropTab(pageURL string, t *tab) {
 	c.tabsMu.Lock()
 	if c.tabs[pageURL] == t {
 		delete(c.tabs, pageURL)
 	}
 	c.tabsMu.Unlock()
-	go t.cancel()
+	t.retire()
 }
 
 // Alive implements Engine: the browser process runs and its DevTools
@@ -484,9 +568,7 @@ func (c *Chromium) SetCookie(ctx context.Context, url string, ck Cookie) error {
 func (c *Chromium) browserErrorf(format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	if strings.Contains(msg, "unmarshal") {
-		if r := c.active.Load(); r != nil {
-			r.decodeFailed(msg)
-		}
+		c.active.each(func(r *recorder) { r.decodeFailed(msg) })
 		c.logf("chromium: CDP event lost (cdproto %s vs %s?): %s", cdprotoVersion, c.version, msg)
 		return
 	}

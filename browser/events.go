@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/chromedp/cdproto/network"
 )
@@ -21,6 +22,10 @@ type recorder struct {
 	events     []any
 	decodeErrs []string
 	settledAt  int // len(events) when the promise settled, for measurements
+
+	// shared: another fetch was in flight on the same tab at some point,
+	// so a request is this fetch's only if its URL says so.
+	shared atomic.Bool
 }
 
 func newRecorder(fetchURL string) *recorder {
@@ -103,8 +108,9 @@ type trace struct {
 // assemble groups the events and picks the fetch's requests: the actual
 // request is the first non-preflight request for the fetch's URL; the
 // preflight is the one whose initiator is the actual request (or, failing
-// that, a preflight for the same URL).
-func assemble(fetchURL string, events []any) trace {
+// that, a preflight for the same URL). shared says other fetches ran on
+// the tab meanwhile, so their requests are in events too.
+func assemble(fetchURL string, events []any, shared bool) trace {
 	byID := map[network.RequestID]*request{}
 	get := func(id network.RequestID) *request {
 		q := byID[id]
@@ -154,10 +160,10 @@ func assemble(fetchURL string, events []any) trace {
 			break
 		}
 	}
-	if t.actual == nil {
+	if t.actual == nil && !shared {
 		// Chromium may serialise a URL differently (percent-encoding in
-		// the query, IDNA hosts). Fetches run one at a time per browser,
-		// so a single fetch-type request in the window is ours.
+		// the query, IDNA hosts). When this fetch was alone on its tab,
+		// a single fetch-type request in the window is ours.
 		var cands []*request
 		for _, q := range order {
 			if !q.preflight && q.hops[0].Type == network.ResourceTypeFetch {

@@ -74,8 +74,6 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	if f.URL == "" || f.PageURL == "" {
 		return Observation{}, errors.New("browser: Fetch needs both PageURL and URL")
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.closed.Load() {
 		return Observation{}, ErrClosed
 	}
@@ -86,31 +84,39 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 		}
 		return Observation{}, err
 	}
+	defer t.release()
 
 	expr, err := fetchExpression(f)
 	if err != nil {
 		return Observation{}, err
 	}
 	rec := newRecorder(normalizeURL(f.PageURL, f.URL))
-	t.rec.Store(rec)
-	c.active.Store(rec)
+	if t.recs.add(rec) > 0 {
+		// Not alone on the tab: a request can only be matched by its URL.
+		t.recs.each(func(r *recorder) { r.shared.Store(true) })
+	}
+	c.active.add(rec)
 	defer func() {
-		t.rec.Store(nil)
-		c.active.Store(nil)
+		t.recs.remove(rec)
+		c.active.remove(rec)
 	}()
 
 	res, err := c.evaluate(ctx, t, expr)
 	if err != nil {
-		// Whatever went wrong, the tab is not trusted again: a renderer
-		// that crashed or hung is replaced by the next fetch's new tab.
-		c.dropTab(f.PageURL, t)
 		switch {
 		case c.closed.Load():
 			return Observation{}, fmt.Errorf("browser: fetch %s: %w", f.URL, ErrClosed)
 		case errors.Is(err, ErrCrashed):
+			c.dropTab(f.PageURL, t)
 			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: f.URL, Err: errors.New("its renderer process died (Inspector.targetCrashed)")}
 		case !c.Alive():
 			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "browser", URL: f.URL, Err: err}
+		}
+		// A fetch that never settled (a server that never answers) leaves
+		// its tab usable; a renderer that hangs does not answer a trivial
+		// evaluation either, and is replaced by the next fetch's new tab.
+		if !c.responsive(t) {
+			c.dropTab(f.PageURL, t)
 		}
 		return Observation{}, fmt.Errorf("browser: running fetch %s in %s: %w", f.URL, f.PageURL, err)
 	}
@@ -146,6 +152,22 @@ func (c *Chromium) evaluate(ctx context.Context, t *tab, expr string) (jsResult,
 	}
 }
 
+// responsive says whether t's renderer still answers: a trivial
+// evaluation within a second.
+func (c *Chromium) responsive(t *tab) bool {
+	select {
+	case <-t.crashed:
+		return false
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	cctx, stop := bind(t.ctx, ctx)
+	defer stop()
+	_, err := chromedp.Run(cctx, chromedp.Evaluate[int]("1"))
+	return err == nil
+}
+
 func fetchExpression(f Fetch) (string, error) {
 	jf := jsFetch{
 		URL: f.URL, Method: f.Method, Body: f.Body, BodyKind: f.BodyKind, BlobType: f.BlobType,
@@ -171,13 +193,13 @@ func fetchExpression(f Fetch) (string, error) {
 func (r *recorder) wait(ctx context.Context, noNetwork bool, grace time.Duration) (trace, string) {
 	if noNetwork {
 		events, _ := r.snapshot()
-		return assemble(r.url, events), ""
+		return assemble(r.url, events, r.shared.Load()), ""
 	}
 	timer := time.NewTimer(grace)
 	defer timer.Stop()
 	for {
 		events, _ := r.snapshot()
-		t := assemble(r.url, events)
+		t := assemble(r.url, events, r.shared.Load())
 		if t.complete() {
 			return t, ""
 		}

@@ -54,11 +54,16 @@ type Firefox struct {
 	exited     chan struct{} // closed when cmd has been reaped
 	conn       *bidi.Conn
 
-	mu     sync.Mutex // one fetch at a time
+	mu     sync.Mutex // one SetCookie at a time
 	tabsMu sync.Mutex
 	tabs   map[string]string // page URL -> browsing context id
+	// pages serialise the fetches of one origin page: fetches of
+	// different pages run at once, but a tab runs one at a time, since a
+	// console message of a blocked fetch names its tab (its browsing
+	// context), not always its request.
+	pages sync.Map // page URL -> *sync.Mutex
 
-	active atomic.Pointer[ffRecorder] // the fetch in flight
+	active inflight[ffRecorder] // the fetches in flight
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -235,23 +240,40 @@ func (f *Firefox) PID() int {
 func (f *Firefox) ProfileDir() string { return f.profileDir }
 
 // event receives every BiDi event on the reading goroutine.
+// Each fetch in flight keeps what is its own (its URL, its tab).
 func (f *Firefox) event(method string, params json.RawMessage) {
-	rec := f.active.Load()
-	if rec == nil {
+	if f.active.empty() {
 		return
 	}
 	switch method {
 	case "log.entryAdded":
 		var e bidi.LogEntry
 		if json.Unmarshal(params, &e) == nil {
-			rec.addLog(e)
+			f.active.each(func(r *ffRecorder) { r.addLog(e) })
 		}
 	case "network.beforeRequestSent", "network.responseStarted", "network.responseCompleted", "network.fetchError":
 		var e bidi.NetworkEvent
 		if json.Unmarshal(params, &e) == nil {
-			rec.addNet(method, e)
+			f.active.each(func(r *ffRecorder) { r.addNet(method, e) })
 		}
 	}
+}
+
+// page locks the fetches of pageURL; call the result to unlock.
+func (f *Firefox) page(pageURL string) func() {
+	m, _ := f.pages.LoadOrStore(pageURL, new(sync.Mutex))
+	mu := m.(*sync.Mutex)
+	mu.Lock()
+	return mu.Unlock
+}
+
+// Open implements Opener: the tabs of pageURLs load side by side.
+func (f *Firefox) Open(ctx context.Context, pageURLs []string) error {
+	return openAll(ctx, pageURLs, func(ctx context.Context, page string) error {
+		defer f.page(page)()
+		_, err := f.tabFor(ctx, page)
+		return err
+	})
 }
 
 // tabFor returns the browsing context showing pageURL, opening it on first
@@ -391,8 +413,7 @@ func (f *Firefox) Fetch(ctx context.Context, fe Fetch) (Observation, error) {
 	if fe.URL == "" || fe.PageURL == "" {
 		return Observation{}, errors.New("browser: Fetch needs both PageURL and URL")
 	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
+	defer f.page(fe.PageURL)()
 	if f.closed.Load() {
 		return Observation{}, ErrFirefoxClosed
 	}
@@ -413,8 +434,8 @@ func (f *Firefox) Fetch(ctx context.Context, fe Fetch) (Observation, error) {
 		return Observation{}, err
 	}
 	rec := newFFRecorder(normalizeURL(fe.PageURL, fe.URL), fe.Method, tab)
-	f.active.Store(rec)
-	defer f.active.Store(nil)
+	f.active.add(rec)
+	defer f.active.remove(rec)
 
 	var ev evalResult
 	t0 := time.Now()

@@ -101,6 +101,11 @@ func (r *ffRecorder) addLog(e bidi.LogEntry) {
 	if e.Source.Context != "" && e.Source.Context != r.context {
 		return
 	}
+	// Fetches of other tabs run at the same time: a message that names no
+	// tab is this fetch's only if it names its URL.
+	if e.Source.Context == "" && !strings.Contains(e.Text, r.url) {
+		return
+	}
 	if !strings.HasPrefix(e.Text, "Cross-Origin Request") {
 		return
 	}

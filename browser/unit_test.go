@@ -49,7 +49,7 @@ func TestLostEventIsNotedAndTheReasonMarkedUnavailable(t *testing.T) {
 	var logged []string
 	c := &Chromium{logf: func(f string, a ...any) { logged = append(logged, f) }}
 	rec := newRecorder("https://api.example.test/x")
-	c.active.Store(rec)
+	c.active.add(rec)
 	c.browserErrorf("could not unmarshal event: %v", "unknown CorsError value")
 	_, errs := rec.snapshot()
 	o := observe(jsResult{Stage: "fetch", Error: "TypeError: Failed to fetch"}, trace{}, "", errs)

@@ -1,12 +1,9 @@
 package harness
 
 import (
-	"context"
 	"net/http"
 	"sort"
-	"sync"
 
-	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/policy"
 )
@@ -58,23 +55,4 @@ func (fm *FaultMock) Faults() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// serialEngine makes an Engine safe for concurrent callers by running one
-// call at a time, as the Engine contract asks of its callers.
-type serialEngine struct {
-	mu sync.Mutex
-	browser.Engine
-}
-
-func (e *serialEngine) Fetch(ctx context.Context, f browser.Fetch) (browser.Observation, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.Engine.Fetch(ctx, f)
-}
-
-func (e *serialEngine) SetCookie(ctx context.Context, url string, c browser.Cookie) error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.Engine.SetCookie(ctx, url, c)
 }

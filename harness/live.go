@@ -105,6 +105,11 @@ func (t *LiveTarget) Session(corsproof.Scenario) (string, browser.Cookie, bool, 
 	return t.Origin() + "/", t.Cookies[0], true, nil
 }
 
+// Stateful implements StatefulTarget: a live server may remember
+// requests (rate limits, a stateful origin check), and nothing tells, so
+// its scenarios from one origin keep their order.
+func (t *LiveTarget) Stateful() bool { return true }
+
 // Reached implements Target: a live server keeps no journal we can read.
 func (t *LiveTarget) Reached(string) *bool { return nil }
 

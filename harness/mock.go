@@ -29,6 +29,8 @@ type MockTarget struct {
 	prefix string
 	// oracle answers for exchanges an engine cannot observe.
 	oracle mockOracle
+	// stateful: the fault's answers depend on the requests before them.
+	stateful bool
 }
 
 // NewMockTarget builds the mock for policies, with fault (zero Fault: the
@@ -41,6 +43,7 @@ func NewMockTarget(policies map[string]*policy.Policy, fault mockapi.Fault, logf
 		servers:   map[string]*mockapi.Server{},
 		sessions:  map[string]string{},
 		mux:       http.NewServeMux(),
+		stateful:  fault.Stateful,
 	}
 	names := make([]string, 0, len(policies))
 	for n := range policies {
@@ -118,6 +121,9 @@ func (m *MockTarget) Session(s corsproof.Scenario) (string, browser.Cookie, bool
 		Secure: true, HTTPOnly: true, SameSite: "None",
 	}, true, nil
 }
+
+// Stateful implements StatefulTarget: true for a stateful fault.
+func (m *MockTarget) Stateful() bool { return m.stateful }
 
 // Reached implements Target: an actual request with the token is in the
 // journal.

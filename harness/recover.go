@@ -167,6 +167,18 @@ func (r *recovering) SetCookie(ctx context.Context, url string, c browser.Cookie
 	return err
 }
 
+// Open implements browser.Opener when the browser does.
+func (r *recovering) Open(ctx context.Context, pages []string) error {
+	e, err := r.engine(ctx)
+	if err != nil {
+		return err
+	}
+	if op, ok := e.(browser.Opener); ok {
+		return op.Open(ctx, pages)
+	}
+	return nil
+}
+
 func (r *recovering) Name() corsproof.Engine { return r.name }
 
 func (r *recovering) Version() string {

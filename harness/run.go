@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/corsproof/corsproof"
@@ -43,6 +44,11 @@ type Runner struct {
 	RunID string
 	// FetchTimeout bounds one fetch (default 15 s).
 	FetchTimeout time.Duration
+
+	// cookies are the session cookies already in the jar (url, name,
+	// value): each is set once, so that the jar never changes under a
+	// scenario in flight.
+	cookies sync.Map
 }
 
 // RunOptions shape a run of many scenarios.
@@ -53,37 +59,62 @@ type RunOptions struct {
 	// Shuffle runs the scenarios in a random order drawn from Seed.
 	Shuffle bool
 	Seed    uint64
-	// Progress is called after each scenario.
+	// Concurrency is how many scenarios are in flight at once (0:
+	// DefaultConcurrency). 1 runs them one after another, in order, as a
+	// run did before concurrency; the verdicts do not depend on it.
+	Concurrency int
+	// Progress is called after each scenario, in the order they finish,
+	// never concurrently.
 	Progress func(done, total int, r corsproof.Result)
 }
 
-// RunAll runs scenarios and returns their results in run order. It stops
-// early only when ctx ends; each remaining scenario then gets an error.
+// RunAll runs scenarios and returns their results in run order (the
+// scenarios' order, shuffled with Shuffle; a scenario's second run right
+// after its first with Twice), whatever order they finished in. Up to
+// Concurrency run at once in the one browser; scenarios that wait
+// (RepeatAfter) start first, and scenarios sharing state with a stateful
+// target keep their order (see StatefulTarget). It stops early only when
+// ctx ends; each remaining scenario then gets an error.
 func (r *Runner) RunAll(ctx context.Context, scenarios []corsproof.Scenario, o RunOptions) []corsproof.Result {
-	type job struct {
-		s   corsproof.Scenario
-		rep int
-	}
 	var jobs []job
 	for _, s := range scenarios {
-		jobs = append(jobs, job{s, 0})
+		jobs = append(jobs, job{s: s, rep: 0})
 		if o.Twice {
-			jobs = append(jobs, job{s, 1})
+			jobs = append(jobs, job{s: s, rep: 1})
 		}
 	}
 	if o.Shuffle {
 		rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 		rng.Shuffle(len(jobs), func(i, k int) { jobs[i], jobs[k] = jobs[k], jobs[i] })
 	}
-	results := make([]corsproof.Result, 0, len(jobs))
-	for i, jb := range jobs {
-		res := r.Run(ctx, jb.s, jb.rep)
-		results = append(results, res)
-		if o.Progress != nil {
-			o.Progress(i+1, len(jobs), res)
-		}
+	for i := range jobs {
+		jobs[i].index = i
 	}
-	return results
+	n := o.Concurrency
+	if n <= 0 {
+		n = DefaultConcurrency
+	}
+	if n == 1 {
+		// The sequential run: in run order, nothing moved ahead.
+		results := make([]corsproof.Result, 0, len(jobs))
+		for i, jb := range jobs {
+			res := r.Run(ctx, jb.s, jb.rep)
+			results = append(results, res)
+			if o.Progress != nil {
+				o.Progress(i+1, len(jobs), res)
+			}
+		}
+		return results
+	}
+	sched := r.schedule(jobs)
+	r.openPages(ctx, sched)
+	done := 0
+	return r.runJobs(ctx, sched, n, func(res corsproof.Result) {
+		done++
+		if o.Progress != nil {
+			o.Progress(done, len(jobs), res)
+		}
+	})
 }
 
 // Run runs one scenario; rep distinguishes repetitions of the same one.
@@ -121,7 +152,7 @@ func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep int) corspro
 			return judge.Errored(res, err)
 		}
 		if ok {
-			if err := r.Engine.SetCookie(ctx, apiURL, c); err != nil {
+			if err := r.setCookieOnce(ctx, apiURL, c); err != nil {
 				return judge.Errored(res, &InfraError{Op: "set session cookie", Err: err})
 			}
 		}
@@ -135,6 +166,20 @@ func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep int) corspro
 		Policy: pol, PathOf: pathOf, Engine: r.Engine.Name(), Profile: r.Profile,
 		Oracle: r.oracle(s), ReachedServer: r.Target.Reached(token), Hosts: r.Topology.Hosts(),
 	})
+}
+
+// setCookieOnce puts c into the jar unless this runner already did. Two
+// scenarios starting at once may both set it: the value is the same.
+func (r *Runner) setCookieOnce(ctx context.Context, apiURL string, c browser.Cookie) error {
+	key := apiURL + "\x00" + c.Name + "\x00" + c.Value + "\x00" + c.Path
+	if _, ok := r.cookies.Load(key); ok {
+		return nil
+	}
+	if err := r.Engine.SetCookie(ctx, apiURL, c); err != nil {
+		return err
+	}
+	r.cookies.Store(key, true)
+	return nil
 }
 
 // oracle answers, for the target's oracle, the exchanges of s an engine

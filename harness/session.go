@@ -103,11 +103,6 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		s.Topology.Close()
 		return nil, err
 	}
-	if s.Faults != nil {
-		// The faults' runners may run concurrently: their fetches take
-		// turns in the one browser.
-		s.Engine = &serialEngine{Engine: s.Engine}
-	}
 	if cfg.Live != nil {
 		for _, c := range cfg.Live.Cookies {
 			if err := s.Engine.SetCookie(ctx, cfg.Live.Origin()+"/", c); err != nil {

@@ -23,6 +23,9 @@ type Fault struct {
 	Summary     string // one line
 	Description string // the real-world bug it imitates, with its references
 	Reveals     string // what differs on the wire, and the probe that shows it
+	// Stateful: the fault's answer to a request depends on the requests
+	// before it, so a runner keeps their order (see harness.Stateful).
+	Stateful bool
 
 	// match is the fault's origin check: given the policy's verdict
 	// (allowed), it returns its own. Only called for a present, valid Origin.
@@ -156,8 +159,9 @@ var gallery = []Fault{
 			"origin passes, fails, passes: fastify/fastify-cors#151, expressjs/cors#220. Only a repeated " +
 			"request shows it; a preflighted request breaks every time, since its preflight passes and its " +
 			"actual request then fails.",
-		Reveals: "The second request from an allowed origin gets no Access-Control-Allow-Origin.",
-		match:   alternate,
+		Reveals:  "The second request from an allowed origin gets no Access-Control-Allow-Origin.",
+		Stateful: true,
+		match:    alternate,
 	},
 
 	// Headers that are there, but wrong.

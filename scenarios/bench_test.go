@@ -23,50 +23,77 @@ import (
 
 var benchJSON = flag.String("bench-json", "", "BenchmarkCatalog writes its measurements to this JSON file")
 
-// catalogBench is what BenchmarkCatalog measures, as written to -bench-json.
+// catalogBench is one run BenchmarkCatalog measures, as written to -bench-json.
 type catalogBench struct {
-	Scenarios          int     `json:"scenarios"`
-	WallSeconds        float64 `json:"wall_seconds"` // browser start to browser closed
-	StartSeconds       float64 `json:"start_seconds"`
-	RunSeconds         float64 `json:"run_seconds"`
-	ScenariosPerSecond float64 `json:"scenarios_per_second"` // over the wall time
-	PeakGoHeapBytes    uint64  `json:"peak_go_heap_bytes"`
+	Engines            []corsproof.Engine `json:"engines"`
+	Concurrency        int                `json:"concurrency"`
+	Scenarios          int                `json:"scenarios"`
+	WallSeconds        float64            `json:"wall_seconds"` // browser start to browser closed
+	StartSeconds       float64            `json:"start_seconds"`
+	RunSeconds         float64            `json:"run_seconds"`
+	ScenariosPerSecond float64            `json:"scenarios_per_second"` // over the wall time
+	PeakGoHeapBytes    uint64             `json:"peak_go_heap_bytes"`
 	// PeakBrowserRSS sums the resident memory of the browser's process
 	// tree, counting pages shared between its processes once per process;
 	// PeakBrowserPSS shares them out (Linux smaps_rollup), so it adds up.
 	PeakBrowserRSS uint64 `json:"peak_browser_rss_bytes"`
 	PeakBrowserPSS uint64 `json:"peak_browser_pss_bytes"`
 	// PeakTotalBytes is the largest Go heap + browser PSS of one sample.
-	PeakTotalBytes   uint64 `json:"peak_total_bytes"`
-	BrowserProcesses int    `json:"browser_processes"` // at the peak
-	Failed           int    `json:"failed"`
-	Browser          string `json:"browser"`
-	GoVersion        string `json:"go_version"`
-	CPUs             int    `json:"cpus"`
-	Time             string `json:"time"`
+	PeakTotalBytes   uint64   `json:"peak_total_bytes"`
+	BrowserProcesses int      `json:"browser_processes"` // at the peak
+	Failed           int      `json:"failed"`
+	Browsers         []string `json:"browsers"`
+}
+
+// benchReport is the whole of -bench-json.
+type benchReport struct {
+	Runs []catalogBench `json:"runs"`
+	// SpeedupOverSequential is the Chromium run's scenarios/s at the
+	// default concurrency over the same catalog's at --concurrency 1.
+	SpeedupOverSequential float64 `json:"speedup_over_sequential"`
+	GoVersion             string  `json:"go_version"`
+	CPUs                  int     `json:"cpus"`
+	Time                  string  `json:"time"`
 }
 
 // BenchmarkCatalog runs the full catalog on the conforming mock the way
-// `corsproof run` does, browser start and shutdown included, and reports
-// the wall time, scenarios per second and peak memory: the Go heap plus
-// the memory of the browser's whole process tree, sampled every
-// 250 ms (reading smaps is not free). Run it with `make bench`.
+// `corsproof run` does, browser start and shutdown included, in one run:
+// Chromium at the default concurrency, Chromium at --concurrency 1 (the
+// ratio of the two is the concurrency's gain), and the three engines one
+// after another at the default concurrency. Each reports the wall time,
+// scenarios per second and peak memory: the Go heap plus the memory of the
+// browser's whole process tree, sampled every second (reading smaps costs
+// the kernel time a busier sampler would take from the run). Run it with
+// `make bench`.
 func BenchmarkCatalog(b *testing.B) {
 	catalog := scenarios.Catalog()
-	var m catalogBench
+	var rep benchReport
 	for i := 0; i < b.N; i++ {
-		m = benchCatalogOnce(b, catalog)
+		rep = benchReport{GoVersion: runtime.Version(), CPUs: runtime.NumCPU(), Time: time.Now().UTC().Format(time.RFC3339)}
+		chromium := []corsproof.Engine{corsproof.Chromium}
+		rep.Runs = append(rep.Runs,
+			benchCatalogOnce(b, catalog, chromium, harness.DefaultConcurrency),
+			benchCatalogOnce(b, catalog, chromium, 1),
+			benchCatalogOnce(b, catalog, corsproof.Engines, harness.DefaultConcurrency))
 	}
-	b.ReportMetric(m.WallSeconds, "wall-s")
-	b.ReportMetric(m.ScenariosPerSecond, "scenarios/s")
-	b.ReportMetric(float64(m.PeakTotalBytes)/(1<<20), "peak-MiB")
-	fmt.Printf("catalog: %d scenarios in %.2f s (start %.2f s, run %.2f s): %.1f scenarios/s; peak memory %.0f MiB "+
-		"(Go heap %.0f MiB + %s PSS %.0f MiB in %d processes; their RSS summed: %.0f MiB)\n",
-		m.Scenarios, m.WallSeconds, m.StartSeconds, m.RunSeconds, m.ScenariosPerSecond, float64(m.PeakTotalBytes)/(1<<20),
-		float64(m.PeakGoHeapBytes)/(1<<20), m.Browser, float64(m.PeakBrowserPSS)/(1<<20), m.BrowserProcesses,
-		float64(m.PeakBrowserRSS)/(1<<20))
+	if seq := rep.Runs[1].ScenariosPerSecond; seq > 0 {
+		rep.SpeedupOverSequential = rep.Runs[0].ScenariosPerSecond / seq
+	}
+	b.ReportMetric(rep.Runs[0].WallSeconds, "wall-s")
+	b.ReportMetric(rep.Runs[0].ScenariosPerSecond, "scenarios/s")
+	b.ReportMetric(float64(rep.Runs[0].PeakTotalBytes)/(1<<20), "peak-MiB")
+	b.ReportMetric(rep.SpeedupOverSequential, "x-over-sequential")
+	b.ReportMetric(rep.Runs[2].WallSeconds, "three-engine-wall-s")
+	for _, m := range rep.Runs {
+		fmt.Printf("catalog in %s at concurrency %d: %d scenarios in %.2f s (start %.2f s, run %.2f s): %.1f scenarios/s; peak memory %.0f MiB "+
+			"(Go heap %.0f MiB + browser PSS %.0f MiB in %d processes; their RSS summed: %.0f MiB)\n",
+			engineList(m.Engines), m.Concurrency, m.Scenarios, m.WallSeconds, m.StartSeconds, m.RunSeconds, m.ScenariosPerSecond,
+			float64(m.PeakTotalBytes)/(1<<20), float64(m.PeakGoHeapBytes)/(1<<20), float64(m.PeakBrowserPSS)/(1<<20),
+			m.BrowserProcesses, float64(m.PeakBrowserRSS)/(1<<20))
+	}
+	fmt.Printf("Chromium at concurrency %d is %.2fx its --concurrency 1 run\n", harness.DefaultConcurrency, rep.SpeedupOverSequential)
 	if *benchJSON != "" {
-		data, _ := json.MarshalIndent(m, "", "  ")
+		data, _ := json.MarshalIndent(rep, "", "  ")
 		if err := os.MkdirAll(filepath.Dir(*benchJSON), 0o755); err != nil {
 			b.Fatal(err)
 		}
@@ -76,12 +103,31 @@ func BenchmarkCatalog(b *testing.B) {
 	}
 }
 
-func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
+func engineList(es []corsproof.Engine) string {
+	names := make([]string, len(es))
+	for i, e := range es {
+		names[i] = string(e)
+	}
+	return strings.Join(names, "+")
+}
+
+// pidOf is the root of an engine's process tree: the browser, or WebKit's
+// driver (MiniBrowser and its web processes are its children).
+func pidOf(e browser.Engine) int {
+	switch x := harness.Unwrap(e).(type) {
+	case interface{ PID() int }:
+		return x.PID()
+	case interface{ DriverPID() int }:
+		return x.DriverPID()
+	}
+	return 0
+}
+
+func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario, engines []corsproof.Engine, concurrency int) catalogBench {
 	b.StopTimer()
 	runtime.GC()
 	b.StartTimer()
-	m := catalogBench{Scenarios: len(catalog), GoVersion: runtime.Version(), CPUs: runtime.NumCPU(),
-		Time: time.Now().UTC().Format(time.RFC3339)}
+	m := catalogBench{Engines: engines, Concurrency: concurrency}
 	var (
 		mu   sync.Mutex
 		pid  int
@@ -91,7 +137,7 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 	wg.Add(1)
 	go func() { // the memory sampler
 		defer wg.Done()
-		tick := time.NewTicker(250 * time.Millisecond)
+		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
 		for {
 			var ms runtime.MemStats
@@ -113,38 +159,44 @@ func benchCatalogOnce(b *testing.B, catalog []corsproof.Scenario) catalogBench {
 		}
 	}()
 	start := time.Now()
-	run, err := harness.Start(context.Background(), harness.Config{
-		Policies: scenarios.Policies(), ExecPath: os.Getenv("CORSPROOF_CHROME"),
-	})
-	if err != nil {
-		close(done)
-		wg.Wait()
-		testenv.Started(b, "chromium", err)
-	}
-	if c, ok := harness.Unwrap(run.Engine).(*browser.Chromium); ok {
+	for _, engine := range engines {
+		t0 := time.Now()
+		cfg := harness.Config{Engine: engine, Policies: scenarios.Policies()}
+		if engine == corsproof.Chromium {
+			cfg.ExecPath = os.Getenv(browser.EnvChrome)
+		}
+		run, err := harness.Start(context.Background(), cfg)
+		if err != nil {
+			close(done)
+			wg.Wait()
+			testenv.Started(b, string(engine), err)
+		}
 		mu.Lock()
-		pid = c.PID()
+		pid = pidOf(run.Engine)
 		mu.Unlock()
+		m.Browsers = append(m.Browsers, run.Engine.Version())
+		m.StartSeconds += time.Since(t0).Seconds()
+		runStart := time.Now()
+		results := run.Runner().RunAll(context.Background(), catalog, harness.RunOptions{Concurrency: concurrency})
+		m.RunSeconds += time.Since(runStart).Seconds()
+		if err := run.Close(); err != nil {
+			b.Error(err)
+		}
+		mu.Lock()
+		pid = 0
+		mu.Unlock()
+		for _, r := range results {
+			m.Scenarios++
+			if r.Failed() {
+				m.Failed++
+				b.Errorf("%s in %s: %s", r.Scenario.ID, engine, r.Explanation)
+			}
+		}
 	}
-	m.Browser = run.Engine.Version()
-	m.StartSeconds = time.Since(start).Seconds()
-	runStart := time.Now()
-	results := run.Runner().RunAll(context.Background(), catalog, harness.RunOptions{})
-	m.RunSeconds = time.Since(runStart).Seconds()
-	closeErr := run.Close()
 	m.WallSeconds = time.Since(start).Seconds()
 	close(done)
 	wg.Wait()
-	if closeErr != nil {
-		b.Error(closeErr)
-	}
-	for _, r := range results {
-		if r.Failed() {
-			m.Failed++
-			b.Errorf("%s: %s", r.Scenario.ID, r.Explanation)
-		}
-	}
-	m.ScenariosPerSecond = float64(len(results)) / m.WallSeconds
+	m.ScenariosPerSecond = float64(m.Scenarios) / m.WallSeconds
 	return m
 }
 

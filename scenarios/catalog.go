@@ -47,11 +47,13 @@ func (b sc) build() corsproof.Scenario {
 	if p == "" {
 		p = PolicyDefault
 	}
-	return corsproof.Scenario{
+	s := corsproof.Scenario{
 		ID: b.id, Title: b.title, Policy: p, Site: b.site, Request: b.req,
 		Session: b.session, Repeat: b.repeat, RepeatAfter: b.repeatAfter, PrimeSite: b.prime,
 		Labels: append([]string(nil), b.extra...),
 	}
+	s.State = s.Uses() // said in the scenario, for the reports and the scheduler
+	return s
 }
 
 func hdr(name, value string) spec.Header { return spec.Header{Name: name, Value: value} }

@@ -34,6 +34,7 @@ type checkFlags struct {
 	policyFile, target, methods, caFile, chrome, browsers string
 	plan, all                                             bool
 	timeout                                               time.Duration
+	concurrency                                           *int
 	cookies, headers                                      multiFlag
 	out                                                   outputs
 }
@@ -53,6 +54,7 @@ func cmdCheck(e env, args []string) int {
 	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
 	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
 	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
+	f.concurrency = concurrencyFlag(fset)
 	f.out.register(fset)
 	if err := fset.Parse(args); err != nil {
 		return exitUsage
@@ -70,6 +72,9 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("--target URL is required: the API's base URL, e.g. http://localhost:8080")
 	case f.timeout <= 0:
 		return usageErr("--timeout must be positive")
+	}
+	if err := checkConcurrency(*f.concurrency); err != nil {
+		return usageErr("%v", err)
 	}
 
 	engines, err := corsproof.ParseEngines(f.browsers, "--browsers")
@@ -164,7 +169,7 @@ func cmdCheck(e env, args []string) int {
 		if name == corsproof.Chromium {
 			cfg.ExecPath = chrome
 		}
-		return inEngine(e, "check", cfg, banner, list, harness.RunOptions{})
+		return inEngine(e, "check", cfg, banner, list, harness.RunOptions{Concurrency: *f.concurrency})
 	})
 	for _, r := range runs {
 		if r.Err == "" && exitCode(r.Results) == exitInfra {

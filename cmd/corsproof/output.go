@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/report"
 )
 
@@ -32,6 +33,24 @@ func (o *outputs) write(runs []corsproof.Run, m report.Meta) error {
 		{o.html, func(w io.Writer) error { return report.HTML(w, runs, m) }},
 	})
 }
+
+// concurrencyFlag registers --concurrency: scenarios in flight at once.
+func concurrencyFlag(fs *flag.FlagSet) *int {
+	return fs.Int("concurrency", harness.DefaultConcurrency,
+		"scenarios in flight at once in the browser; 1 runs them one after another (the verdicts do not depend on it)")
+}
+
+// checkConcurrency validates --concurrency.
+func checkConcurrency(n int) error {
+	if n < 1 || n > maxConcurrency {
+		return fmt.Errorf("--concurrency %d: want 1 to %d", n, maxConcurrency)
+	}
+	return nil
+}
+
+// maxConcurrency bounds --concurrency: past a few dozen a 2-core machine
+// only queues fetches behind each other until they near their timeouts.
+const maxConcurrency = 64
 
 // reportFile is one report to write, skipped when path is empty.
 type reportFile struct {

@@ -32,6 +32,7 @@ func cmdRun(e env, args []string) int {
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
 	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
 	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
+	concurrency := concurrencyFlag(fs)
 	var out outputs
 	out.register(fs)
 	if err := fs.Parse(args); err != nil {
@@ -39,6 +40,10 @@ func cmdRun(e env, args []string) int {
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "corsproof run: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	if err := checkConcurrency(*concurrency); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
 	var f mockapi.Fault
@@ -67,7 +72,7 @@ func cmdRun(e env, args []string) int {
 		return exitUsage
 	}
 	chromePath := firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
-	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed}
+	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed, Concurrency: *concurrency}
 	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all)
 }
 
