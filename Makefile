@@ -34,8 +34,17 @@ bench: browsers ## scenarios per second, full-catalog wall time, peak memory -> 
 	@mkdir -p $(REPORTS)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./scenarios/ -args -bench-json=$(CURDIR)/$(REPORTS)/bench.json
 
-soak: browsers ## the catalog 20 times (SOAK_RUNS) in all three engines; fails on any verdict that differs between runs
-	bash scripts/soak
+# soak: the catalog SOAK_RUNS (20) times in all three engines, failing on
+# any verdict that differs between runs; 20 runs at the default concurrency
+# compared with --concurrency 1 for the conforming mock and every fault; and
+# SOAK_DIFF_N (50,000) differential cases per engine.
+SOAK_RUNS   ?= 20
+SOAK_DIFF_N ?= 50000
+
+soak: browsers ## the long proofs: repeated catalogs, concurrency vs sequential 20 times, 50,000 differential cases per engine
+	SOAK_RUNS=$(SOAK_RUNS) bash scripts/soak
+	CORSPROOF_CONCURRENCY_RUNS=$(SOAK_RUNS) $(GINKGO) --label-filter feature:concurrency ./scenarios
+	CORSPROOF_DIFF_N=$(SOAK_DIFF_N) $(GO) test -count=1 -timeout 2h -run 'TestModelAgreesWith' -v ./differential/
 
 compare: browsers ## a refactor keeps behaviour: ids, verdicts, severities of full runs before (BASE) and after
 	bash scripts/compare-verdicts $(BASE)

@@ -20,10 +20,29 @@ import (
 )
 
 // defaultCases is how many combinations a run draws in each engine;
-// CORSPROOF_DIFF_N overrides it for all. The same seed draws the same cases
-// in every engine. All three run about 120–180 fetches/s here (measured
-// 2026-11: 600 cases in 3–5 s each), so none needs fewer.
-var defaultCases = map[corsproof.Engine]int{corsproof.Chromium: 600, corsproof.Firefox: 600, corsproof.WebKit: 600}
+// CORSPROOF_DIFF_N overrides it for all (`make soak` runs 50,000). The same
+// seed draws the same cases in every engine. Measured on 2 cores
+// (2026-12, eight in flight): Chromium 240–290 fetches/s, so 5,000 take
+// about 20 s; Firefox 90–100/s and WebKit 70–100/s (one command at a time
+// over WebDriver), so 5,000 would add a minute each to `make test`: they
+// draw 2,000 here and 50,000 in the soak.
+var defaultCases = map[corsproof.Engine]int{corsproof.Chromium: 5000, corsproof.Firefox: 2000, corsproof.WebKit: 2000}
+
+// workersFor is how many cases are in flight at once in engine:
+// CORSPROOF_DIFF_WORKERS, or the runner's default. In Firefox each worker
+// has its own tab (the origin page with a fragment of its own), since
+// Firefox runs one fetch per tab at a time; WebKit runs one command at a
+// time whatever the tab, and a window switch per fetch only costs there.
+func workersFor(t *testing.T, engine corsproof.Engine) (n int, ownTab bool) {
+	n = harness.DefaultConcurrency
+	if s := os.Getenv("CORSPROOF_DIFF_WORKERS"); s != "" {
+		var err error
+		if n, err = strconv.Atoi(s); err != nil || n < 1 {
+			t.Fatalf("CORSPROOF_DIFF_WORKERS=%q is not a positive integer", s)
+		}
+	}
+	return n, engine == corsproof.Firefox
+}
 
 // The seed is drawn once per test binary, so every engine runs the same
 // cases.
@@ -124,23 +143,54 @@ func differential(t *testing.T, engine corsproof.Engine) {
 	topo, eng := startEngine(t, engine, run, cases)
 
 	start := time.Now()
+	type outcome struct {
+		url string
+		obs browser.Observation
+		err error
+	}
+	outcomes := make([]outcome, len(cases))
+	workers, ownTab := workersFor(t, engine)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c := cases[i]
+				page, err := topo.PageURL(c.Site)
+				if err != nil {
+					outcomes[i].err = err
+					continue
+				}
+				url := APIOrigin + c.Path(run)
+				if ownTab {
+					page = fmt.Sprintf("%s#w%d", page, w)
+				}
+				f := browser.Fetch{PageURL: page, URL: url, Method: c.Method, Credentials: string(c.Credentials)}
+				for _, x := range c.Headers {
+					f.Headers = append(f.Headers, browser.Header{Name: x.Name, Value: x.Value})
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+				obs, err := eng.Fetch(ctx, f)
+				cancel()
+				outcomes[i] = outcome{url, obs, err}
+			}
+		}()
+	}
+	for i := range cases {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+
 	known := map[string]int{}
 	failures := 0
 	var uncaptured []int
 	var unobservable []string
-	for _, c := range cases {
-		page, err := topo.PageURL(c.Site)
-		if err != nil {
-			t.Fatal(err)
-		}
-		url := APIOrigin + c.Path(run)
-		f := browser.Fetch{PageURL: page, URL: url, Method: c.Method, Credentials: string(c.Credentials)}
-		for _, x := range c.Headers {
-			f.Headers = append(f.Headers, browser.Header{Name: x.Name, Value: x.Value})
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-		obs, err := eng.Fetch(ctx, f)
-		cancel()
+	for i, c := range cases {
+		url, obs, err := outcomes[i].url, outcomes[i].obs, outcomes[i].err
 		if err != nil {
 			t.Fatalf("seed %d case %d: the browser could not run the fetch: %v", seed, c.Index, err)
 		}
@@ -165,12 +215,11 @@ func differential(t *testing.T, engine corsproof.Engine) {
 			known[id]++
 		}
 	}
-	elapsed := time.Since(start)
 	if failures > 20 {
 		t.Errorf("%d more cases failed (seed %d)", failures-20, seed)
 	}
-	t.Logf("%d cases in %s (%.0f fetches/s) in %s; seed %d", n, elapsed.Round(time.Millisecond),
-		float64(n)/elapsed.Seconds(), eng.Version(), seed)
+	t.Logf("%d cases in %s (%.0f fetches/s, %d at a time) in %s; seed %d", n, elapsed.Round(time.Millisecond),
+		float64(n)/elapsed.Seconds(), workers, eng.Version(), seed)
 	t.Logf("known deviations seen: %s", countList(known))
 	if len(unobservable) > 0 {
 		t.Logf("not observable in %s, compared on no side: %s", engine, strings.Join(unobservable, ", "))
