@@ -58,6 +58,7 @@ type JSONResult struct {
 	Site        string             `json:"site"`
 	PolicyName  string             `json:"policy_name,omitempty"`
 	Request     corsproof.Request  `json:"request"`
+	State       []corsproof.State  `json:"state,omitempty"`
 	URL         string             `json:"url,omitempty"`
 	Policy      corsproof.Outcome  `json:"policy"`
 	Wire        corsproof.Outcome  `json:"wire"`
@@ -126,7 +127,7 @@ func newJSONResult(r *corsproof.Result) JSONResult {
 	return JSONResult{
 		ID: r.Scenario.ID, Title: r.Scenario.Title, Labels: labels,
 		Origin: r.Origin, Site: r.Scenario.Site, PolicyName: r.Scenario.Policy,
-		Request: r.Scenario.Request, URL: r.URL,
+		Request: r.Scenario.Request, State: r.Scenario.Uses(), URL: r.URL,
 		Policy: r.Policy, Wire: r.Wire, Browser: r.Browser,
 		Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
 		Explanation: r.Explanation, Cause: r.Cause, Notes: r.Notes, Diagnoses: r.Diagnoses, Error: r.Err,

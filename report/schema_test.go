@@ -521,3 +521,29 @@ func stringConsts(t *testing.T, typeName string) []string {
 	}
 	return out
 }
+
+// Every State the root package declares is in the schema's enum of a
+// result's state: a kind added without it would make reports invalid.
+func TestSchemaListsEveryState(t *testing.T) {
+	want := stringConsts(t, "State")
+	var schema struct {
+		Defs map[string]struct {
+			Properties struct {
+				State struct {
+					Items struct {
+						Enum []string `json:"enum"`
+					} `json:"items"`
+				} `json:"state"`
+			} `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(Schema, &schema); err != nil {
+		t.Fatal(err)
+	}
+	got := slices.Clone(schema.Defs["result"].Properties.State.Items.Enum)
+	sort.Strings(got)
+	sort.Strings(want)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("$defs/result state enum %v, the package declares %v", got, want)
+	}
+}
