@@ -115,7 +115,8 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 		// A fetch that never settled (a server that never answers) leaves
 		// its tab usable; a renderer that hangs does not answer a trivial
 		// evaluation either, and is replaced by the next fetch's new tab.
-		if !c.responsive(t) {
+		// A caller who gave up (a cancelled run) says nothing of the tab.
+		if !errors.Is(ctx.Err(), context.Canceled) && !c.responsive(t) {
 			c.dropTab(f.PageURL, t)
 		}
 		return Observation{}, fmt.Errorf("browser: running fetch %s in %s: %w", f.URL, f.PageURL, err)

@@ -40,6 +40,9 @@ type recovering struct {
 	lastErr  error // why the browser was dropped, for a failed restart
 
 	retired sync.WaitGroup // browsers being closed in the background
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 type savedCookie struct {
@@ -202,7 +205,15 @@ func (r *recovering) Restarts() int {
 	return r.restarts
 }
 
+// Close closes the browser and waits for the retired ones. A second call
+// (a signal's cleanup racing the command's own) waits for the first to
+// finish, so that no caller returns while a browser is still going down.
 func (r *recovering) Close() error {
+	r.closeOnce.Do(func() { r.closeErr = r.close() })
+	return r.closeErr
+}
+
+func (r *recovering) close() error {
 	r.mu.Lock()
 	cur := r.cur
 	r.cur, r.closed = nil, true
