@@ -424,6 +424,14 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 		if t.err != nil {
 			return nil, t.err
 		}
+		select {
+		case <-t.crashed:
+			// Its renderer died after the lookup: the listener has
+			// dropped it, and the next round opens a new one.
+			c.dropTab(pageURL, t)
+			continue
+		default:
+		}
 		if t.acquire() {
 			return t, nil
 		}
@@ -478,8 +486,16 @@ func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 	}
 	nctx, stop := bind(t.ctx, ctx)
 	defer stop()
-	if err := chromedp.Do(nctx, chromedp.Navigate(pageURL)); err != nil {
-		return fmt.Errorf("browser: loading origin page %s: %w", pageURL, err)
+	nav := make(chan error, 1)
+	go func() { nav <- chromedp.Do(nctx, chromedp.Navigate(pageURL)) }()
+	select {
+	case err := <-nav:
+		if err != nil {
+			return fmt.Errorf("browser: loading origin page %s: %w", pageURL, err)
+		}
+	case <-t.crashed:
+		stop() // ends the navigation above
+		return &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: pageURL, Err: errors.New("the renderer died while the origin page loaded")}
 	}
 	if c.closed.Load() {
 		return ErrClosed

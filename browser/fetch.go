@@ -123,6 +123,21 @@ func (c *Chromium) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	}
 	rec.settled()
 	tr, missing := rec.wait(ctx, res.Stage == "init", eventGrace)
+	// A fetch that settled while the browser or its tab went down can
+	// reject like a block; with other fetches in flight the crash need not
+	// have hit this one's evaluation first. A block counts only from a
+	// live browser and tab.
+	if !res.Allowed {
+		select {
+		case <-t.crashed:
+			c.dropTab(f.PageURL, t)
+			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: f.URL, Err: errors.New("its renderer process died as the fetch settled")}
+		default:
+		}
+		if !c.Alive() {
+			return Observation{}, &CrashError{Engine: corsproof.Chromium, Part: "browser", URL: f.URL, Err: errors.New("the browser died as the fetch settled")}
+		}
+	}
 	_, decodeErrs := rec.snapshot()
 	if traceHook != nil {
 		traceHook(rec)
