@@ -11,10 +11,11 @@ import (
 )
 
 // DefaultConcurrency is how many scenarios a run keeps in flight in its one
-// browser unless told otherwise. Measured on 2 cores with `make bench`
-// (BenchmarkConcurrency): Chromium gains up to about 8 and nothing past
-// it; Firefox runs one fetch per origin page's tab at a time and WebKit one
-// at a time, so more only queues there.
+// browser unless told otherwise. Measured on 2 cores (`make bench`, which
+// also runs --concurrency 1): the Chromium catalog ran at 1.7x its
+// sequential rate at 8, bound by the browser's CPU; other values were not
+// measured. Firefox runs one fetch per origin page's tab at a time and
+// WebKit one at a time, so more only queues there.
 const DefaultConcurrency = 8
 
 // StatefulTarget is a Target whose answer to a request may depend on the
