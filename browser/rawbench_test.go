@@ -11,12 +11,11 @@ import (
 // the same PUTs through a bare Evaluate, without recorder or observation.
 func BenchmarkRawEvaluatePreflighted(b *testing.B) {
 	e := needBrowser(b)
-	e.mu.Lock()
 	t, err := e.tabFor(context.Background(), appPage)
-	e.mu.Unlock()
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer t.release()
 	for b.Loop() {
 		js := `fetch(` + "`" + uniqueURL("acao=*&acam=PUT") + "`" + `, {method: "PUT"}).then(r => r.status)`
 		if _, err := chromedp.Run(t.ctx, chromedp.Evaluate[int](js, chromedp.EvalAwaitPromise)); err != nil {

@@ -36,36 +36,30 @@ type job struct {
 	keys  []string // what it must not share with an earlier job in flight
 }
 
-// schedule orders jobs for concurrent running: the ones that wait
+// schedule orders jobs (in place) for concurrent running: the ones that wait
 // (RepeatAfter) first, so their waits overlap everything else, then the
 // rest in run order; and it gives each job the keys of the state it
 // shares with other jobs.
 func (r *Runner) schedule(jobs []job) []job {
-	stateful := false
-	if st, ok := r.Target.(StatefulTarget); ok {
-		stateful = st.Stateful()
-	}
-	for i := range jobs {
-		j := &jobs[i]
-		if !stateful {
-			continue
-		}
-		for _, site := range []string{j.s.Site, j.s.PrimeSite} {
-			if site == "" {
-				continue
+	if st, ok := r.Target.(StatefulTarget); ok && st.Stateful() {
+		for i := range jobs {
+			j := &jobs[i]
+			for _, site := range []string{j.s.Site, j.s.PrimeSite} {
+				if site == "" {
+					continue
+				}
+				origin := site
+				if st, ok := r.Topology.Site(site); ok {
+					origin = st.Origin
+				}
+				j.keys = append(j.keys, "server "+j.s.Policy+" "+origin)
 			}
-			origin := site
-			if st, ok := r.Topology.Site(site); ok {
-				origin = st.Origin
-			}
-			j.keys = append(j.keys, "server "+j.s.Policy+" "+origin)
 		}
 	}
-	out := slices.Clone(jobs)
-	slices.SortStableFunc(out, func(a, b job) int {
+	slices.SortStableFunc(jobs, func(a, b job) int {
 		return -cmp.Compare(waits(a.s), waits(b.s))
 	})
-	return out
+	return jobs
 }
 
 // waits is how long a scenario sleeps between its fetches.
