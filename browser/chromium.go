@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/storage"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -88,9 +89,16 @@ type Chromium struct {
 	// its own unique URL, and each tab hands its events to every fetch in
 	// flight on it (events.go sorts them by request).
 	mu sync.Mutex
-	// tabsMu guards tabs.
+	// tabsMu guards tabs, byTarget and crashedTargets.
 	tabsMu sync.Mutex
 	tabs   map[string]*tab
+	// byTarget finds a tab by its target id, for the browser-wide
+	// Target.targetCrashed: a renderer that dies before its tab has
+	// attached is reported only there, not to the tab.
+	byTarget map[target.ID]*tab
+	// crashedTargets are crashes reported before their tab was
+	// registered (a renderer killed while Target.createTarget answered).
+	crashedTargets map[target.ID]bool
 
 	// active are the recorders of the fetches in flight, so that an event
 	// chromedp failed to decode is charged to every fetch it may have
@@ -106,9 +114,16 @@ type Chromium struct {
 // in flight on it; a tab found broken is retired (new fetches get a new
 // tab) and closed once the last fetch on it has returned.
 type tab struct {
+	// ctx and cancel are set by openTab once the target exists (under mu;
+	// readers that wait for ready need no lock).
 	ctx    context.Context
 	cancel context.CancelFunc
-	recs   inflight[recorder] // the fetches in flight on this tab
+	id     target.ID
+	// closeTarget closes a target chromedp never attached to (chromedp
+	// closes only those it did); nil once the tab has attached.
+	closeTarget func()
+	closed      bool
+	recs        inflight[recorder] // the fetches in flight on this tab
 
 	// ready closes once the page has loaded, or failed to (err).
 	ready chan struct{}
@@ -119,6 +134,7 @@ type tab struct {
 	// wait for an answer that never comes.
 	crashed   chan struct{}
 	crashOnce sync.Once
+	page      string // the origin page it shows
 
 	mu      sync.Mutex
 	users   int
@@ -144,7 +160,7 @@ func (t *tab) release() {
 	last := t.retired && t.users == 0
 	t.mu.Unlock()
 	if last {
-		go t.cancel()
+		go t.close()
 	}
 }
 
@@ -158,7 +174,23 @@ func (t *tab) retire() {
 	idle := t.users == 0
 	t.mu.Unlock()
 	if first && idle {
-		go t.cancel() // a crashed or hung renderer may never answer
+		go t.close() // a crashed or hung renderer may never answer
+	}
+}
+
+// close ends the tab's context, which detaches and closes its target, and
+// closes a target that never attached. A tab closed before openTab made
+// its context is closed by openTab.
+func (t *tab) close() {
+	t.mu.Lock()
+	t.closed = true
+	cancel, closeTarget := t.cancel, t.closeTarget
+	t.mu.Unlock()
+	if cancel != nil {
+		cancel()
+	}
+	if closeTarget != nil {
+		closeTarget()
 	}
 }
 
@@ -195,7 +227,8 @@ func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
 		return nil, fmt.Errorf("browser: creating the profile dir: %w", err)
 	}
 
-	c := &Chromium{logf: logf, profileDir: profileDir, tabs: map[string]*tab{}}
+	c := &Chromium{logf: logf, profileDir: profileDir, tabs: map[string]*tab{},
+		byTarget: map[target.ID]*tab{}, crashedTargets: map[target.ID]bool{}}
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(o.ExecPath),
 		chromedp.UserDataDir(profileDir),
@@ -251,7 +284,62 @@ func (c *Chromium) start(ctx context.Context) error {
 	if b := chromedp.FromContext(c.browserCtx).Browser; b != nil && b.Process() != nil {
 		c.pid = b.Process().Pid
 	}
-	return nil
+	// Every target's crash, also of a tab still attaching, whose own
+	// session never reports it.
+	if err := chromedp.ListenBrowser(c.browserCtx, c.browserEvent); err != nil {
+		return err
+	}
+	dctx, stop := bind(c.browserCtx, ctx)
+	defer stop()
+	_, err := chromedp.CallBrowser(dctx, target.SetDiscoverTargets, target.SetDiscoverTargetsParams{Discover: true})
+	return err
+}
+
+// browserEvent receives the browser session's events: a target's crash is
+// passed to its tab.
+func (c *Chromium) browserEvent(ev any) {
+	crash, ok := ev.(*target.EventTargetCrashed)
+	if !ok {
+		return
+	}
+	c.tabsMu.Lock()
+	t := c.byTarget[crash.TargetID]
+	if t == nil && len(c.crashedTargets) < maxCrashedTargets {
+		c.crashedTargets[crash.TargetID] = true
+	}
+	c.tabsMu.Unlock()
+	if t != nil {
+		c.tabCrashed(t)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// maxCrashedTargets bounds the record of crashes of targets not (yet)
+// known: those of tabs closed since are never looked up.
+const maxCrashedTargets = 1024
+
+// tabCrashed drops t, whose renderer died, so the next fetch from its page
+// gets a new tab; the fetches in flight on it see t.crashed.
+func (c *Chromium) tabCrashed(t *tab) {
+	first := false
+	t.crashOnce.Do(func() { close(t.crashed); first = true })
+	if !first {
+		return
+	}
+	select {
+	case <-t.ready:
+	default:
+		// Still opening: openTab reports it.
+		c.dropTab(t.page, t)
+		return
+	}
+	if t.recs.empty() {
+		// No fetch to fail: the next one from this page simply gets a
+		// new tab.
+		c.logf("chromium: the renderer of %s died between fetches; its tab is replaced", t.page)
+	}
+	c.dropTab(t.page, t)
 }
 
 // chromiumFlags turns Options into command-line flags, reporting every
@@ -439,31 +527,58 @@ func (c *Chromium) tabFor(ctx context.Context, pageURL string) (*tab, error) {
 	}
 }
 
-// newTab makes the tab's context; nothing runs until openTab.
+// newTab makes a tab for pageURL; nothing runs until openTab.
 func (c *Chromium) newTab(pageURL string) *tab {
-	t := &tab{crashed: make(chan struct{}), ready: make(chan struct{})}
-	t.ctx, t.cancel = chromedp.NewContext(c.browserCtx,
+	return &tab{crashed: make(chan struct{}), ready: make(chan struct{}), page: pageURL}
+}
+
+// openTab creates t's target, attaches to it and loads the origin page.
+func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
+	// The target is created here rather than by chromedp's first Run, so
+	// that its id is known before the first command: a renderer that dies
+	// while the tab attaches is reported only browser-wide, by target id.
+	cctx, cstop := bind(c.browserCtx, ctx)
+	res, err := chromedp.CallBrowser(cctx, target.CreateTarget, target.CreateTargetParams{
+		URL: "about:blank",
+		// Its own window, as chromedp's default: a hidden tab gets no
+		// animation frames.
+		NewWindow: ptr(true),
+	})
+	cstop()
+	if err != nil {
+		return fmt.Errorf("browser: opening a tab for %s: %w", pageURL, err)
+	}
+	tctx, cancel := chromedp.NewContext(c.browserCtx,
+		chromedp.WithTargetID(res.TargetID),
 		// Added before the target's first message, so no event is missed;
 		// it only hands the event to the recorders of the fetches in flight.
 		chromedp.WithListener(func(ev any) {
 			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
-				t.crash()
-				if t.recs.empty() {
-					// No fetch to fail: the next one from this page
-					// simply gets a new tab.
-					c.logf("chromium: the renderer of %s died between fetches; its tab is replaced", pageURL)
-				}
-				c.dropTab(pageURL, t)
+				c.tabCrashed(t)
 				return
 			}
 			t.recs.each(func(r *recorder) { r.add(ev) })
 		}),
 	)
-	return t
-}
+	id := res.TargetID
+	t.mu.Lock()
+	t.ctx, t.cancel, t.id = tctx, cancel, id
+	t.closeTarget = func() { c.closeTarget(id) }
+	closed := t.closed
+	t.mu.Unlock()
+	c.tabsMu.Lock()
+	c.byTarget[id] = t
+	dead := c.crashedTargets[id]
+	delete(c.crashedTargets, id)
+	c.tabsMu.Unlock()
+	if closed {
+		t.close()
+		return ErrClosed
+	}
+	if dead {
+		c.tabCrashed(t)
+	}
 
-// openTab attaches t's target and loads the origin page in it.
-func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 	// As in start: the first call on a tab context owns the target, so it
 	// runs on t.ctx itself, bounded from outside.
 	attach := make(chan error, 1)
@@ -479,6 +594,9 @@ func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 		if err != nil {
 			return fmt.Errorf("browser: opening a tab: %w", err)
 		}
+		t.mu.Lock()
+		t.closeTarget = nil // chromedp closes it with its context
+		t.mu.Unlock()
 	case <-t.crashed:
 		return &CrashError{Engine: corsproof.Chromium, Part: "tab", URL: pageURL, Err: errors.New("the renderer died while the tab opened")}
 	case <-ctx.Done():
@@ -520,12 +638,29 @@ func (c *Chromium) Open(ctx context.Context, pageURLs []string) error {
 // and retires it: its target is closed without waiting (a crashed or hung
 // renderer may never answer Target.closeTarget) once no fetch uses it.
 func (c *Chromium) dropTab(pageURL string, t *tab) {
+	t.mu.Lock()
+	id := t.id
+	t.mu.Unlock()
 	c.tabsMu.Lock()
 	if c.tabs[pageURL] == t {
 		delete(c.tabs, pageURL)
 	}
+	if id != "" && c.byTarget[id] == t {
+		delete(c.byTarget, id)
+	}
 	c.tabsMu.Unlock()
 	t.retire()
+}
+
+// closeTarget closes a target without waiting for it to go: a target whose
+// renderer died may be listed a while longer.
+func (c *Chromium) closeTarget(id target.ID) {
+	if c.closed.Load() {
+		return // the browser goes, and its targets with it
+	}
+	ctx, cancel := context.WithTimeout(c.browserCtx, 5*time.Second)
+	defer cancel()
+	_, _ = chromedp.CallBrowser(ctx, target.CloseTarget, target.CloseTargetParams{TargetID: id})
 }
 
 // Alive implements Engine: the browser process runs and its DevTools

@@ -67,7 +67,7 @@ func (c *Chromium) stopHard(removeSingleton bool) {
 	singleton := singletonDir(c.profileDir)
 	c.tabsMu.Lock()
 	for _, t := range c.tabs {
-		t.cancel()
+		t.close()
 	}
 	c.tabs = map[string]*tab{}
 	c.tabsMu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
@@ -124,6 +125,17 @@ func (m *MockTarget) Session(s corsproof.Scenario) (string, browser.Cookie, bool
 
 // Stateful implements StatefulTarget: true for a stateful fault.
 func (m *MockTarget) Stateful() bool { return m.stateful }
+
+// Preflights implements PreflightJournal.
+func (m *MockTarget) Preflights(token string, since time.Time) int {
+	return len(m.journal.Find(func(e mockapi.Entry) bool {
+		if !e.Preflight || e.Time.Before(since) {
+			return false
+		}
+		q, _ := url.ParseQuery(e.RawQuery)
+		return q.Get("cp") == token
+	}))
+}
 
 // Reached implements Target: an actual request with the token is in the
 // journal.

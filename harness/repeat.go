@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/corsproof/corsproof"
@@ -12,18 +13,22 @@ import (
 
 // fetchAll runs a scenario's fetches: the priming fetch from PrimeSite's
 // page (not judged), then the fetch and its repeats, RepeatAfter apart.
-// It returns the judged fetches in order, the last one being the verdict's.
-func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.Fetch) ([]judge.Fetch, error) {
+// It returns the judged fetches in order, the last one being the verdict's,
+// and the priming fetch's observation (nil without one).
+func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.Fetch) ([]judge.Fetch, *browser.Observation, error) {
+	var prime *browser.Observation
 	if s.PrimeSite != "" {
 		page, err := r.Topology.PageURL(s.PrimeSite)
 		if err != nil {
-			return nil, fmt.Errorf("scenario %s: prime site: %w", s.ID, err)
+			return nil, nil, fmt.Errorf("scenario %s: prime site: %w", s.ID, err)
 		}
 		pf := f
 		pf.PageURL = page
-		if _, err := r.fetchOnce(ctx, pf); err != nil {
-			return nil, err
+		obs, err := r.fetchOnce(ctx, pf)
+		if err != nil {
+			return nil, nil, err
 		}
+		prime = &obs
 	}
 	var out []judge.Fetch
 	for i := 0; i <= s.Repeat; i++ {
@@ -31,17 +36,17 @@ func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.F
 			select {
 			case <-time.After(s.RepeatAfter):
 			case <-ctx.Done():
-				return nil, ctx.Err()
+				return nil, nil, ctx.Err()
 			}
 		}
 		at := time.Now()
 		obs, err := r.fetchOnce(ctx, f)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, judge.Fetch{At: at, Observation: obs})
 	}
-	return out, nil
+	return out, prime, nil
 }
 
 func (r *Runner) fetchOnce(ctx context.Context, f browser.Fetch) (browser.Observation, error) {
@@ -52,4 +57,45 @@ func (r *Runner) fetchOnce(ctx context.Context, f browser.Fetch) (browser.Observ
 		return obs, &InfraError{Op: string(r.Engine.Name()) + " fetch", Err: err}
 	}
 	return obs, nil
+}
+
+// PreflightJournal is a Target whose journal shows the preflights it
+// answered (the mock's does).
+type PreflightJournal interface {
+	// Preflights is how many preflights for the request carrying token
+	// the server answered since since.
+	Preflights(token string, since time.Time) int
+}
+
+// missingPreflights checks the browser's evidence against the server's
+// journal: a preflight the server answered but the browser did not report
+// means its network events are incomplete (seen in Chromium when a crash
+// disturbed the run), and a verdict built on them would be wrong: with no
+// preflight in sight the model supposes a cached one. Nil when the
+// engine cannot report preflights or the target keeps no journal.
+func (r *Runner) missingPreflights(token string, since time.Time, prime *browser.Observation, fetches []judge.Fetch) error {
+	j, ok := r.Target.(PreflightJournal)
+	if !ok {
+		return nil
+	}
+	obs := make([]corsproof.Observation, 0, len(fetches)+1)
+	if prime != nil {
+		obs = append(obs, *prime)
+	}
+	for _, f := range fetches {
+		obs = append(obs, f.Observation)
+	}
+	reported := 0
+	for _, o := range obs {
+		if slices.Contains(o.Unavailable, "preflight") {
+			return nil
+		}
+		reported += len(o.AllPreflights())
+	}
+	if answered := j.Preflights(token, since); answered > reported {
+		return &InfraError{Op: string(r.Engine.Name()) + " evidence", Err: fmt.Errorf(
+			"the server answered %d preflight(s) for this request but %s reported %d: its network events are incomplete, so nothing was judged",
+			answered, r.Engine.Name(), reported)}
+	}
+	return nil
 }

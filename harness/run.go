@@ -157,8 +157,12 @@ func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep int) corspro
 			}
 		}
 	}
-	fetches, err := r.fetchAll(ctx, s, s.Request.Fetch(pageURL, target))
+	started := time.Now()
+	fetches, prime, err := r.fetchAll(ctx, s, s.Request.Fetch(pageURL, target))
 	if err != nil {
+		return judge.Errored(res, err)
+	}
+	if err := r.missingPreflights(token, started, prime, fetches); err != nil {
 		return judge.Errored(res, err)
 	}
 	return judge.Judge(judge.Input{
