@@ -19,6 +19,7 @@ package corstest
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -46,51 +47,131 @@ type Options struct {
 	Headers spec.Headers
 	// FetchTimeout bounds each fetch (default 15 s).
 	FetchTimeout time.Duration
+	// Engines are the browsers to check in, one after the other (default
+	// chromium). Check names each subtest after its engine when there is
+	// more than one.
+	Engines []corsproof.Engine
 }
 
-// Check runs the policy's scenarios against h and reports each one that does
-// not match as a test error. It returns all results for further assertions.
-func Check(t testing.TB, h http.Handler, p *policy.Policy, o ...Options) []corsproof.Result {
+// Check runs the policy's scenarios against h, one subtest per scenario
+// named by endpoint and origin (get-api-items-evil), so that
+// go test -run 'TestCORS/get-api-items-evil' runs one and reporters count
+// each. A scenario that does not match fails its subtest with a one-line
+// explanation and the wire exchange. It returns the results of the
+// scenarios that ran.
+//
+// t is a *testing.T for subtests; any other TB (GinkgoT(), a *testing.B)
+// gets one error per failing scenario instead.
+func Check(t TB, h http.Handler, p *policy.Policy, o ...Options) []corsproof.Result {
 	t.Helper()
 	var opts Options
 	if len(o) > 0 {
 		opts = o[0]
 	}
-	results, err := Run(context.Background(), h, p, opts)
-	testenv.Started(t, "the browser for corstest", err)
-	for _, r := range results {
-		if r.Failed() {
-			t.Errorf("corstest: %s [%s]: %s", r.Scenario.ID, r.VerdictLabel(), r.Explanation)
+	if err := p.Validate(); err != nil {
+		t.Fatalf("corstest: %v", err)
+		return nil
+	}
+	engines := opts.Engines
+	if len(engines) == 0 {
+		engines = []corsproof.Engine{corsproof.Chromium}
+	}
+	var all []corsproof.Result
+	for _, engine := range engines {
+		lab, err := startLab(context.Background(), p, opts, engine)
+		if tt, ok := t.(testing.TB); ok {
+			testenv.Started(tt, "the browser for corstest", err)
+		} else if err != nil {
+			t.Fatalf("corstest: starting %s: %v", engine, err)
+			return all
+		}
+		api := lab.serve(h)
+		list := api.scenarios(p, opts)
+		run := func(s corsproof.Scenario) corsproof.Result {
+			return lab.runner(p).Run(context.Background(), s, 0)
+		}
+		tt, subtests := t.(*testing.T)
+		switch {
+		case subtests && len(engines) > 1:
+			tt.Run(string(engine), func(t *testing.T) { all = append(all, subtestEach(t, list, run)...) })
+		case subtests:
+			all = append(all, subtestEach(tt, list, run)...)
+		default:
+			for _, s := range list {
+				r := run(s)
+				all = append(all, r)
+				if r.Failed() {
+					t.Errorf("corstest: %s", failureText(r))
+				}
+			}
+		}
+		if err := lab.Close(); err != nil {
+			t.Errorf("corstest: closing %s: %v", engine, err)
 		}
 	}
-	return results
+	return all
+}
+
+// subtestEach runs each scenario in a subtest of its own.
+func subtestEach(t *testing.T, list []corsproof.Scenario, run func(corsproof.Scenario) corsproof.Result) []corsproof.Result {
+	var out []corsproof.Result
+	for _, s := range list {
+		t.Run(s.ID, func(t *testing.T) {
+			r := run(s)
+			out = append(out, r)
+			if r.Failed() {
+				t.Errorf("%s", failureText(r))
+			}
+		})
+	}
+	return out
+}
+
+// failureText is a failing scenario's line and its wire exchange.
+func failureText(r corsproof.Result) string {
+	res := &Result{Request: r.Scenario.Request.String() + " from " + r.Origin, Result: r, judged: true}
+	return fmt.Sprintf("%s [%s]: %s", r.Scenario.ID, r.VerdictLabel(), res.String()[len(res.Request)+2:])
 }
 
 // Run is Check without testing.TB: it serves h, runs the scenarios in one
-// Chromium and returns their results. The browser and the listeners are
-// gone when it returns.
+// browser (Options.Engines' first, default Chromium) and returns their
+// results. The browser and the listeners are gone when it returns.
 func Run(ctx context.Context, h http.Handler, p *policy.Policy, o Options) ([]corsproof.Result, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	engine := corsproof.Chromium
+	if len(o.Engines) > 0 {
+		engine = o.Engines[0]
+	}
+	lab, err := startLab(ctx, p, o, engine)
+	if err != nil {
+		return nil, err
+	}
+	defer lab.Close()
+	return lab.serve(h).check(p, o)
+}
+
+// startLab starts a lab with the policy's origins.
+func startLab(ctx context.Context, p *policy.Policy, o Options, engine corsproof.Engine) (*Lab, error) {
 	apiOrigin := o.APIOrigin
 	if apiOrigin == "" {
 		apiOrigin = sameSiteAPIOrigin(p)
 	}
-	target, err := harness.NewLiveTarget(apiOrigin, p)
-	if err != nil {
-		return nil, err
-	}
-	sites, _ := scenarios.LiveSites(p, target.Base())
-	session, err := harness.Start(ctx, harness.Config{Sites: sites, Live: target, Handler: h, FetchTimeout: o.FetchTimeout})
-	if err != nil {
-		return nil, err
-	}
-	defer session.Close()
-	list := scenarios.GenerateScenarios(p, scenarios.GenerateOptions{
-		Sites: sites, Methods: o.Methods, Headers: o.Headers, Policy: "policy",
+	return StartLab(ctx, LabConfig{Origins: p.Origins, APIOrigin: apiOrigin, Engine: engine, FetchTimeout: o.FetchTimeout, policy: p})
+}
+
+// scenarios are p's generated scenarios for the lab's origin pages.
+func (a *API) scenarios(p *policy.Policy, o Options) []corsproof.Scenario {
+	return scenarios.GenerateScenarios(p, scenarios.GenerateOptions{
+		Sites: a.lab.sites, Methods: o.Methods, Headers: o.Headers, Policy: "policy",
 	})
-	return session.Runner().RunAll(ctx, list, harness.RunOptions{}), nil
+}
+
+// check runs p's generated scenarios against the API at the run's
+// default concurrency.
+func (a *API) check(p *policy.Policy, o Options) ([]corsproof.Result, error) {
+	return a.lab.runner(p).RunAll(context.Background(), a.scenarios(p, o), harness.RunOptions{}), nil
 }
 
 // sameSiteAPIOrigin puts the API next to the first exact allowed origin.

@@ -72,10 +72,13 @@ type PreflightJournal interface {
 // means its network events are incomplete (seen in Chromium when a crash
 // disturbed the run), and a verdict built on them would be wrong: with no
 // preflight in sight the model supposes a cached one. Nil when the
-// engine cannot report preflights or the target keeps no journal.
+// engine does not report every preflight or the target keeps no journal.
 func (r *Runner) missingPreflights(token string, since time.Time, prime *browser.Observation, fetches []judge.Fetch) error {
 	j, ok := r.Target.(PreflightJournal)
-	if !ok {
+	if !ok || r.Engine.Name() != corsproof.Chromium {
+		// Only Chromium reports every preflight: Firefox's BiDi events
+		// miss some (the preflight of an OPTIONS request), WebKit shows
+		// none.
 		return nil
 	}
 	obs := make([]corsproof.Observation, 0, len(fetches)+1)

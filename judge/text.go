@@ -219,3 +219,7 @@ func describe(o corsproof.Outcome) string {
 	}
 	return "blocked: " + o.Reason
 }
+
+// Describe says in words what an outcome is: "allowed", or why it is
+// blocked ("blocked: the response has no Access-Control-Allow-Origin").
+func Describe(o corsproof.Outcome) string { return describe(o) }
