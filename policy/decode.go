@@ -319,6 +319,11 @@ func (s *shape) suggest(name string, fields *structFields) string {
 func suggest(name string, fields *structFields) string {
 	const maxDist = 2
 	sq := squash(name)
+	if f, ok := synonyms[sq]; ok {
+		if _, known := fields.byName[f]; known {
+			return fmt.Sprintf(" (did you mean %q?)", f)
+		}
+	}
 	best, bestDist := "", maxDist+1
 	for f, fsq := range fields.squashed {
 		if abs(len(sq)-len(fsq)) > maxDist {
@@ -333,6 +338,35 @@ func suggest(name string, fields *structFields) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// synonyms are the names other CORS configurations give corsproof's
+// fields (rs/cors and Spring's allowedHeaders, Express's exposedHeaders,
+// the response headers themselves), squashed, too far from the field's
+// own name for the edit distance to find.
+var synonyms = map[string]string{
+	"allowedorigins":                "origins",
+	"alloworigins":                  "origins",
+	"alloworigin":                   "origins",
+	"accesscontrolalloworigin":      "origins",
+	"allowedmethods":                "methods",
+	"allowmethods":                  "methods",
+	"accesscontrolallowmethods":     "methods",
+	"allowedheaders":                "request_headers",
+	"allowheaders":                  "request_headers",
+	"headers":                       "request_headers",
+	"accesscontrolallowheaders":     "request_headers",
+	"exposedheaders":                "expose_headers",
+	"responseheaders":               "expose_headers",
+	"accesscontrolexposeheaders":    "expose_headers",
+	"allowcredentials":              "credentials",
+	"allowedcredentials":            "credentials",
+	"credentialed":                  "credentials",
+	"withcredentials":               "credentials",
+	"accesscontrolallowcredentials": "credentials",
+	"maxageinseconds":               "max_age",
+	"maxageseconds":                 "max_age",
+	"accesscontrolmaxage":           "max_age",
 }
 
 func abs(n int) int {

@@ -206,6 +206,19 @@ func TestParseYAMLErrors(t *testing.T) {
 			},
 		},
 		{
+			desc: "other CORS libraries' names for the fields",
+			input: "origins: []\nallowed_origins: [https://a.example.test]\nallowedHeaders: [X-A]\nAllowCredentials: true\n" +
+				"Access-Control-Max-Age: 5\nroutes:\n  - prefix: /a\n    allow_methods: [GET]\nendpoints:\n  - path: /a\n    allowed_headers: [X-A]\n",
+			want: []string{
+				`p.yaml:2: unknown field "allowed_origins" (did you mean "origins"?)`,
+				`p.yaml:3: unknown field "allowedHeaders" (did you mean "request_headers"?)`,
+				`p.yaml:4: unknown field "AllowCredentials" (did you mean "credentials"?)`,
+				`p.yaml:5: unknown field "Access-Control-Max-Age" (did you mean "max_age"?)`,
+				`p.yaml:8: unknown field "allow_methods" in routes[0] (did you mean "methods"?)`,
+				`p.yaml:11: unknown field "allowed_headers" in endpoints[0]`,
+			},
+		},
+		{
 			desc:  "values of the wrong type, and no rule error on top of them",
 			input: "origins: https://a.example.test\ncredentials: 'true'\nmax_age: ten\nroutes:\n  - prefix: [/a]\n    credentials: yes\nendpoints: {path: /a}\n",
 			want: []string{
