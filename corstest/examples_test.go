@@ -36,9 +36,11 @@ func todos() http.Handler {
 // exampleTB is a TB for examples: it prints what a test would report.
 type exampleTB struct{ cleanups []func() }
 
-func (*exampleTB) Helper()                      {}
-func (*exampleTB) Logf(string, ...any)          {}
-func (*exampleTB) Errorf(f string, args ...any) { fmt.Println("FAIL:", firstLine(fmt.Sprintf(f, args...))) }
+func (*exampleTB) Helper()             {}
+func (*exampleTB) Logf(string, ...any) {}
+func (*exampleTB) Errorf(f string, args ...any) {
+	fmt.Println("FAIL:", firstLine(fmt.Sprintf(f, args...)))
+}
 func (*exampleTB) Fatalf(f string, args ...any) { fmt.Println("FATAL:", fmt.Sprintf(f, args...)) }
 func (t *exampleTB) Cleanup(f func())           { t.cleanups = append(t.cleanups, f) }
 func (t *exampleTB) end() {

@@ -347,7 +347,9 @@ type Result struct {
 }
 
 // Allowed: the promise resolved with a readable response.
-func (r *Result) Allowed() bool { return r.Err == nil && r.Verdict != corsproof.VerdictError && r.Browser.Allowed }
+func (r *Result) Allowed() bool {
+	return r.Err == nil && r.Verdict != corsproof.VerdictError && r.Browser.Allowed
+}
 
 // CorsError is the browser's own block reason (Chromium's CorsError name),
 // or the model's when the engine does not report one.
