@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"time"
@@ -13,21 +12,35 @@ import (
 )
 
 func init() {
-	register("audit", "probe a server's CORS answers with crafted Origins, without a browser", cmdAudit)
+	register(command{
+		name:    "audit",
+		summary: "probe a server's CORS answers with crafted Origins, without a browser",
+		usage:   []string{"audit --target URL [--policy FILE] [--origin TRUSTED]... [--json FILE]"},
+		about: "Probes a server without a browser: sends the scanners' crafted Origin values (including those a " +
+			"browser cannot send) and preflights for the policy's methods and headers, and checks Vary: Origin, " +
+			"duplicate or malformed Access-Control-Allow-Origin, Access-Control-Allow-Credentials with *, and answers " +
+			"that change between two identical requests. Each finding names the probe that proved it. " +
+			"Exit 0 no finding, 1 findings, 2 usage or policy error, 3 the server cannot be reached.",
+		examples: []string{
+			"corsproof audit --target https://api.example.com/api/items",
+			"corsproof audit --target https://api.example.com --policy cors.yaml --json audit.json",
+			"corsproof audit --target http://localhost:8080/items --origin https://app.example.com",
+		},
+		run: cmdAudit,
+	})
 }
 
 func cmdAudit(e env, args []string) int {
-	fs := flag.NewFlagSet("audit", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	target := fs.String("target", "", "the URL to probe, e.g. https://api.example.com/api/items (required); with a --policy that lists endpoints, "+
+	fs := e.flags("audit")
+	target := fs.String("target", "", "the `URL` to probe, e.g. https://api.example.com/api/items (required); with a --policy that lists endpoints, "+
 		"each endpoint's path on this URL's origin is probed, and this URL too unless its path is / or an endpoint's")
-	policyFile := fs.String("policy", "", "the policy the server claims (YAML or JSON); its origins are the trusted ones, its endpoints the paths probed")
+	policyFile := fs.String("policy", "", "the policy `FILE` the server claims (YAML or JSON); its origins are the trusted ones, its endpoints the paths probed")
 	var origins multiFlag
-	fs.Var(&origins, "origin", "a trusted origin to derive attacker origins from (repeatable; default: the policy's, else the target's own)")
+	fs.Var(&origins, "origin", "a trusted `ORIGIN` to derive attacker origins from (repeatable; default: the policy's, else the target's own)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
-	jsonFile := fs.String("json", "", "write the findings as JSON to this file")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	jsonFile := fs.String("json", "", "write the findings as JSON to `FILE`")
+	if code, done := e.parse(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "corsproof audit: unexpected argument %q\n", fs.Arg(0))
@@ -35,6 +48,10 @@ func cmdAudit(e env, args []string) int {
 	}
 	if *target == "" {
 		fmt.Fprintln(e.stderr, "corsproof audit: --target is required, e.g. corsproof audit --target https://api.example.com/api/items")
+		return exitUsage
+	}
+	if err := targetSchemeError(*target); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof audit: %v\n", err)
 		return exitUsage
 	}
 	if *timeout <= 0 {

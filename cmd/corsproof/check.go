@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -26,7 +25,27 @@ import (
 )
 
 func init() {
-	register("check", "check a live API against its policy file in real browsers", cmdCheck)
+	register(command{
+		name:    "check",
+		summary: "check a live API against its policy file in real browsers",
+		usage: []string{
+			"check --policy FILE --target URL [--browsers chromium,firefox,webkit] [flags]",
+			"check --policy FILE --target URL --plan",
+		},
+		about: "Checks a live API against the CORS policy it claims. The origins the policy allows are served " +
+			"on loopback under their real names (plus attacker origins derived from them: look-alike domains, null, " +
+			"the http:// twin, another port), and real browsers fetch the target from each, so the server sees exactly " +
+			"the Origin values production sends. Nothing leaves the machine but the target's own traffic. " +
+			"Exit 0 clean, 1 a scenario did not match or was not tested, 2 usage or policy error, " +
+			"3 a browser could not start or the target is down.",
+		env: append(slices.Clone(engineEnv), reportEnv...),
+		examples: []string{
+			"corsproof check --policy cors.yaml --target http://localhost:8080",
+			"corsproof check --policy cors.yaml --target https://staging.example.com --ca staging-ca.pem --browsers chromium,firefox,webkit",
+			"corsproof check --policy cors.yaml --target https://api.example.com --cookie session=abc --header 'Authorization: Bearer t' --junit junit.xml",
+		},
+		run: cmdCheck,
+	})
 }
 
 // checkFlags are check's flags, parsed and validated.
@@ -40,24 +59,23 @@ type checkFlags struct {
 }
 
 func cmdCheck(e env, args []string) int {
-	fset := flag.NewFlagSet("check", flag.ContinueOnError)
-	fset.SetOutput(e.stderr)
+	fset := e.flags("check")
 	var f checkFlags
-	fset.StringVar(&f.policyFile, "policy", "", "the policy file (YAML or JSON) the API claims (required)")
-	fset.StringVar(&f.target, "target", "", "the API's base URL, e.g. http://localhost:8080 or https://staging.example.com (required)")
-	fset.StringVar(&f.methods, "methods", "", "send only these comma-separated methods (default: each endpoint's listed methods, else GET,HEAD)")
+	fset.StringVar(&f.policyFile, "policy", "", "the policy `FILE` (YAML or JSON) the API claims (required)")
+	fset.StringVar(&f.target, "target", "", "the API's base `URL`, e.g. http://localhost:8080 or https://staging.example.com (required)")
+	fset.StringVar(&f.methods, "methods", "", "send only these comma-separated `METHODS` (default: each endpoint's listed methods, else GET,HEAD)")
 	fset.BoolVar(&f.plan, "plan", false, "print the scenarios and send nothing")
-	fset.Var(&f.cookies, "cookie", "a cookie name=value for the target, sent by credentialed scenarios (repeatable)")
-	fset.Var(&f.headers, "header", "a request header 'Name: value' added to every scenario, e.g. 'Authorization: Bearer ...' (repeatable; makes requests preflighted)")
+	fset.Var(&f.cookies, "cookie", "a cookie `NAME=VALUE` for the target, sent by credentialed scenarios (repeatable)")
+	fset.Var(&f.headers, "header", "a request header `'NAME: VALUE'` added to every scenario, e.g. 'Authorization: Bearer ...' (repeatable; makes requests preflighted)")
 	fset.DurationVar(&f.timeout, "timeout", 10*time.Second, "bound on the reachability check and on each fetch")
-	fset.StringVar(&f.caFile, "ca", "", "PEM file of a CA (or self-signed certificate) the browser should trust for the target in this run")
+	fset.StringVar(&f.caFile, "ca", "", "a PEM `FILE` of a CA (or self-signed certificate) the browser should trust for the target in this run")
 	fset.BoolVar(&f.all, "all", false, "print every scenario, not only those that did not pass")
-	fset.StringVar(&f.chrome, "chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser engines to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
+	fset.StringVar(&f.chrome, "chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
+	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser `ENGINES` to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	f.concurrency = concurrencyFlag(fset)
 	f.out.register(fset)
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
+	if code, done := e.parse(fset, args); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(e.stderr, "corsproof check: "+format+"\n", a...)
@@ -70,6 +88,8 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("--policy FILE is required: the CORS policy the API claims")
 	case f.target == "":
 		return usageErr("--target URL is required: the API's base URL, e.g. http://localhost:8080")
+	case targetSchemeError(f.target) != nil:
+		return usageErr("%v", targetSchemeError(f.target))
 	case f.timeout <= 0:
 		return usageErr("--timeout must be positive")
 	}

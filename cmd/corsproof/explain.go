@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof"
@@ -15,25 +17,32 @@ import (
 )
 
 func init() {
-	register("explain", "the Fetch model's decision for one request, step by step (no browser)", cmdExplain)
+	register(command{
+		name:    "explain",
+		summary: "the Fetch model's decision for one request, step by step (no browser)",
+		usage: []string{
+			"explain --origin ORIGIN --url URL [flags]",
+			"explain --file FILE [--id ID] [--profile P]",
+		},
+		about: "Runs one fetch() through the Fetch model (package spec), without a browser, and prints every step: " +
+			"whether a preflight is needed and why, the Access-Control-Request-* values, and each check with ✓ or ✗. " +
+			"The last line is \"allowed\" or \"blocked: <Reason> [<failed parameter>]\", with Chromium's CorsError names. " +
+			"The server's answers come from the flags: --status and --response-header for the actual response, " +
+			"--preflight-status and --preflight-header for the preflight; when the model needs a preflight and no " +
+			"--preflight-* flag was given, the preflight response is assumed to be status 200 without headers, and the " +
+			"output says so. The exit code is 0 either way; 2 means the input is malformed.",
+		examples: []string{
+			"corsproof explain --origin https://app.example.test --url https://api.example.test/items --method PUT " +
+				"--header 'X-Foo: 1' --preflight-header 'Access-Control-Allow-Origin: https://app.example.test'",
+			"corsproof explain --origin null --url https://api.example.test/items --response-header 'Access-Control-Allow-Origin: *'",
+			"corsproof explain --file report.json --id custom-header-allowed --profile firefox",
+		},
+		details: explainFileFormat,
+		run:     cmdExplain,
+	})
 }
 
-const explainHelp = `usage: corsproof explain --origin ORIGIN --url URL [flags]
-       corsproof explain --file FILE [--id ID] [--profile P]
-
-Runs one fetch() through the Fetch model (package spec), without a browser,
-and prints every step: whether a preflight is needed and why, the
-Access-Control-Request-* values, and each check with ✓ or ✗. The last line is
-"allowed" or "blocked: <Reason> [<failed parameter>]", with Chromium's
-CorsError names. The exit code is 0 either way; 2 means the input is malformed.
-
-The server's answers come from the flags: --status and --response-header for
-the actual response, --preflight-status and --preflight-header for the
-preflight. When the model needs a preflight and no --preflight-* flag was
-given, the preflight response is assumed to be status 200 without headers,
-and the output says so.
-
---file FILE reads a captured exchange instead of the request flags. Either
+const explainFileFormat = `--file FILE reads a captured exchange instead of the request flags. Either
 the capture format
 
   {"request":   {"origin": "https://app.example.test",
@@ -49,41 +58,31 @@ the capture format
 "preflight" may be left out), or one entry of the "results" array of a
 'corsproof run --json' report (the model replays what the browser saw on the
 wire), or a whole report with --id naming the scenario.
-
-flags:
 `
 
 func cmdExplain(e env, args []string) int {
-	fs := flag.NewFlagSet("explain", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, explainHelp)
-		fs.PrintDefaults()
-	}
+	fs := e.flags("explain")
 	var (
-		origin      = fs.String("origin", "", "the page's origin, e.g. https://app.example.test, or null")
-		target      = fs.String("url", "", "the absolute URL passed to fetch()")
-		method      = fs.String("method", "", "the method as the page passes it (default GET)")
-		credentials = fs.String("credentials", "", "credentials mode: omit, same-origin (fetch()'s default) or include")
-		mode        = fs.String("mode", "", "request mode: cors (default), no-cors or same-origin")
-		redirect    = fs.String("redirect", "", "redirect mode: follow (default), error or manual")
-		status      = fs.Int("status", 200, "the actual response's status")
-		pfStatus    = fs.Int("preflight-status", 0, "the preflight response's status (default 200)")
-		profileName = fs.String("profile", "chromium", "the model's profile: standard (the Fetch standard), chromium, firefox or webkit")
-		file        = fs.String("file", "", "read a captured exchange from this JSON file (see above)")
-		id          = fs.String("id", "", "with --file holding a whole report: the scenario id to explain")
+		origin      = fs.String("origin", "", "the page's `ORIGIN`, e.g. https://app.example.test, or null")
+		target      = fs.String("url", "", "the absolute `URL` passed to fetch()")
+		method      = fs.String("method", "", "the `METHOD` as the page passes it (default GET)")
+		credentials = fs.String("credentials", "", "credentials `MODE`: omit, same-origin (fetch()'s default) or include")
+		mode        = fs.String("mode", "", "request `MODE`: cors (default), no-cors or same-origin")
+		redirect    = fs.String("redirect", "", "redirect `MODE`: follow (default), error or manual")
+		status      = fs.Int("status", 200, "the actual response's `STATUS`")
+		pfStatus    = fs.Int("preflight-status", 0, "the preflight response's `STATUS` (default 200)")
+		profileName = fs.String("profile", "chromium", "the model's `PROFILE`: standard (the Fetch standard), chromium, firefox or webkit")
+		file        = fs.String("file", "", "read a captured exchange from this JSON `FILE` (see below)")
+		id          = fs.String("id", "", "with --file holding a whole report: the scenario `ID` to explain")
 		headers     multiFlag
 		pfHeaders   multiFlag
 		respHeaders multiFlag
 	)
-	fs.Var(&headers, "header", "a request header 'Name: value' (repeatable)")
-	fs.Var(&pfHeaders, "preflight-header", "a preflight response header 'Name: value' (repeatable)")
-	fs.Var(&respHeaders, "response-header", "an actual response header 'Name: value' (repeatable; a second line of the same name is a second header line)")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	fs.Var(&headers, "header", "a request header `'NAME: VALUE'` (repeatable)")
+	fs.Var(&pfHeaders, "preflight-header", "a preflight response header `'NAME: VALUE'` (repeatable)")
+	fs.Var(&respHeaders, "response-header", "an actual response header `'NAME: VALUE'` (repeatable; a second line of the same name is a second header line)")
+	if code, done := e.parse(fs, args); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(e.stderr, "corsproof explain: "+format+"\n", a...)
@@ -385,10 +384,10 @@ func loadExchange(path, id string) (exchange, error) {
 	}
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(data, &keys); err != nil {
-		return exchange{}, fmt.Errorf("%s is not a JSON object: %v (see 'corsproof explain -h' for the format)", path, err)
+		return exchange{}, fmt.Errorf("%s is not a JSON object: %v (see 'corsproof explain --help' for the format)", path, err)
 	}
 	bad := func(err error) (exchange, error) {
-		return exchange{}, fmt.Errorf("%s: %v (see 'corsproof explain -h' for the format)", path, err)
+		return exchange{}, fmt.Errorf("%s: %v (see 'corsproof explain --help' for the format)", path, err)
 	}
 	switch {
 	case keys["runs"] != nil, keys["results"] != nil:
@@ -437,7 +436,7 @@ func loadExchange(path, id string) (exchange, error) {
 		if id == "" {
 			return bad(fmt.Errorf("a report with %d results: name one with --id", len(distinct)))
 		}
-		return bad(fmt.Errorf("no result with id %q in the report", id))
+		return bad(fmt.Errorf("no result with id %q in the report%s", id, didYouMean(id, slices.Sorted(maps.Keys(distinct)))))
 	case keys["detail"] != nil:
 		var e reportEntry
 		if err := json.Unmarshal(data, &e); err != nil {

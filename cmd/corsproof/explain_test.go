@@ -265,12 +265,12 @@ func TestExplainRejectsMalformedInput(t *testing.T) {
 }
 
 func TestExplainHelpDocumentsTheFileFormat(t *testing.T) {
-	code, _, stderr := cli(t, "explain", "-h")
+	code, stdout, _ := cli(t, "explain", "-h")
 	if code != exitOK {
 		t.Fatalf("exit code = %d", code)
 	}
-	for _, want := range []string{`"preflight"`, `"responses"`, "--json", "-preflight-header"} {
-		if !strings.Contains(stderr, want) {
+	for _, want := range []string{`"preflight"`, `"responses"`, "--json", "--preflight-header"} {
+		if !strings.Contains(stdout, want) {
 			t.Errorf("help lacks %q", want)
 		}
 	}

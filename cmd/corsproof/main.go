@@ -8,6 +8,9 @@
 //	corsproof explain  the Fetch model's decision for one request, step by step
 //	corsproof repro    one scenario as a self-contained reproduction
 //	corsproof faults   the mock's gallery of deliberate misconfigurations
+//	corsproof version  corsproof's build and the browsers it finds
+//	corsproof help     a command's flags, environment and examples
+//	corsproof completion  a bash, zsh or fish completion script
 //
 // Exit codes: 0 clean, 1 a scenario did not match or was not tested (the
 // target redirected it to a host outside the run), 2 usage or policy error,
@@ -17,11 +20,11 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
-	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -109,33 +112,32 @@ type env struct {
 	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
-}
-
-type command struct {
-	summary string
-	run     func(e env, args []string) int
-}
-
-var commands = map[string]command{}
-
-func register(name, summary string, run func(e env, args []string) int) {
-	commands[name] = command{summary: summary, run: run}
+	// describe, when set, receives a command's FlagSet instead of the
+	// command running: help and completion read every command's flags
+	// from the same code that parses them (see env.parse).
+	describe func(*flag.FlagSet)
 }
 
 // Main runs the CLI and returns its exit code. Ctrl-C cancels ctx; every
 // command then closes its browser and listeners before returning.
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	e := env{ctx: ctx, getenv: getenv, stdout: stdout, stderr: stderr}
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
 		usage(stderr)
-		if len(args) == 0 {
-			return exitUsage
-		}
+		return exitUsage
+	}
+	switch args[0] {
+	case "-h", "-help", "--help":
+		usage(stdout)
 		return exitOK
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(stderr, "corsproof: unknown command %q\n\n", args[0])
+		msg := fmt.Sprintf("unknown command %q%s", args[0], didYouMean(args[0], commandNames()))
+		if strings.HasPrefix(args[0], "-") {
+			msg = fmt.Sprintf("%q before the command: flags follow it, as in 'corsproof run %s'", args[0], args[0])
+		}
+		fmt.Fprintf(stderr, "corsproof: %s\n\n", msg)
 		usage(stderr)
 		return exitUsage
 	}
@@ -146,18 +148,13 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: corsproof <command> [flags]")
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "commands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, commands[n].summary)
+	for _, n := range commandNames() {
+		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "exit codes: 0 clean, 1 mismatch or not tested (redirected to a host outside the run), 2 usage or policy error,")
 	fmt.Fprintln(w, "            3 infrastructure failure (outranks 1)")
-	fmt.Fprintln(w, "run 'corsproof <command> -h' for a command's flags")
+	fmt.Fprintln(w, "run 'corsproof help <command>' or 'corsproof <command> --help' for a command's flags, environment and examples")
 }
 
 // multiFlag collects a repeatable string flag.

@@ -18,9 +18,9 @@ type outputs struct {
 }
 
 func (o *outputs) register(fs *flag.FlagSet) {
-	fs.StringVar(&o.json, "json", "", "write the JSON report to this file")
-	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to this file")
-	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to this file")
+	fs.StringVar(&o.json, "json", "", "write the JSON report to `FILE`")
+	fs.StringVar(&o.junit, "junit", "", "write a JUnit XML report to `FILE`")
+	fs.StringVar(&o.html, "html", "", "write a self-contained HTML report to `FILE`")
 }
 
 func (o *outputs) write(runs []corsproof.Run, m report.Meta) error {

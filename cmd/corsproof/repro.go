@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/repro"
@@ -16,32 +16,41 @@ import (
 )
 
 func init() {
-	register("repro", "write a self-contained reproduction of one catalog scenario (page, wire exchanges, replay server)", cmdRepro)
+	register(command{
+		name:    "repro",
+		summary: "write a self-contained reproduction of one catalog scenario (page, wire exchanges, replay server)",
+		usage:   []string{"repro ID [--fault NAME] [--out DIR] [--run] [--chrome BINARY]"},
+		about: "Runs one catalog scenario in real Chromium against the embedded mock and writes what a person needs " +
+			"to see it again without corsproof: policy.yaml, page.html (the exact fetch()), exchanges.txt/.json (the " +
+			"server's responses as seen on the wire), fetch.json, a one-file server.go that replays them byte for byte, " +
+			"go.mod and README.md. Without --out it writes ./repro-ID/ and prints the README. " +
+			"Exit 0 when the reproduction is written, whatever the scenario's verdict; 2 usage error; 3 Chromium could not start.",
+		env: []string{browser.EnvChrome},
+		examples: []string{
+			"corsproof repro custom-header-allowed",
+			"corsproof repro custom-header-allowed --fault reflect-origin --out /tmp/repro",
+			"corsproof repro custom-header-allowed --run",
+		},
+		run: cmdRepro,
+	})
 }
 
 // cmdRepro runs one scenario in real Chromium against the embedded mock and
 // writes what a person needs to see it again without corsproof. It exits 0
 // when the reproduction is written, whatever the scenario's verdict.
 func cmdRepro(e env, args []string) int {
-	fs := flag.NewFlagSet("repro", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(e.stderr, "usage: corsproof repro ID [--fault NAME] [--out DIR] [--run] [--chrome PATH]")
-		fmt.Fprintln(e.stderr, "writes policy.yaml, page.html, exchanges.txt/.json, fetch.json, server.go, go.mod and README.md;")
-		fmt.Fprintln(e.stderr, "without --out, into ./repro-ID/, and prints the README")
-		fs.PrintDefaults()
-	}
-	fault := fs.String("fault", "", "serve this deliberate misconfiguration instead of the policy (see 'corsproof faults')")
-	out := fs.String("out", "", "directory to write the reproduction to (default ./repro-ID, and the README goes to stdout)")
-	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
+	fs := e.flags("repro")
+	fault := fs.String("fault", "", "serve the deliberate misconfiguration `NAME` instead of the policy (see 'corsproof faults')")
+	out := fs.String("out", "", "write the reproduction to `DIR` (default ./repro-ID, and the README goes to stdout)")
+	chrome := fs.String("chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
 	serve := fs.Bool("run", false, "then build and run the reproduction's server.go on loopback and print the Chromium command line to open it, until Ctrl-C (needs the go command)")
 	// The ID may come before or after the flags.
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		id, args = args[0], args[1:]
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, done := e.parse(fs, args); done {
+		return code
 	}
 	rest := fs.Args()
 	if id == "" && len(rest) > 0 {
@@ -60,13 +69,10 @@ func cmdRepro(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v; 'corsproof run --all' lists the scenario IDs%s\n", err, nearIDs(id))
 		return exitUsage
 	}
-	var f mockapi.Fault
-	if *fault != "" {
-		var ok bool
-		if f, ok = mockapi.FaultByName(*fault); !ok {
-			fmt.Fprintf(e.stderr, "corsproof repro: no fault %q; 'corsproof faults' lists them\n", *fault)
-			return exitUsage
-		}
+	f, err := lookupFault(*fault)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
+		return exitUsage
 	}
 	dir := *out
 	if dir == "" {
@@ -170,17 +176,19 @@ func writeFiles(dir string, files map[string][]byte) error {
 	return nil
 }
 
-// nearIDs suggests catalog IDs that contain id or that id contains, at most
-// three.
+// nearIDs suggests catalog IDs for a mistyped one: those that contain id
+// or that id contains (at most three), else the one nearest by edit
+// distance.
 func nearIDs(id string) string {
-	var near []string
+	var near, all []string
 	for _, s := range scenarios.Catalog() {
+		all = append(all, s.ID)
 		if len(id) >= 4 && (strings.Contains(s.ID, id) || strings.Contains(id, s.ID)) {
 			near = append(near, s.ID)
 		}
 	}
-	if len(near) == 0 || len(near) > 3 {
-		return ""
+	if len(near) >= 1 && len(near) <= 3 {
+		return " (did you mean " + strings.Join(near, ", ") + "?)"
 	}
-	return " (did you mean " + strings.Join(near, ", ") + "?)"
+	return didYouMean(id, all)
 }

@@ -42,7 +42,7 @@ func TestReproUsageErrorsExitTwo(t *testing.T) {
 		{"no ID", []string{"repro"}, "which scenario?"},
 		{"two IDs", []string{"repro", "custom-header-allowed", "cors-get-allowed"}, `unexpected argument "cors-get-allowed"`},
 		{"unknown fault", []string{"repro", "custom-header-allowed", "--fault", "nope"}, `no fault "nope"`},
-		{"unknown flag", []string{"repro", "--nope"}, "flag provided but not defined: -nope"},
+		{"unknown flag", []string{"repro", "--nope"}, "unknown flag --nope"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, stderr := cli(t, tt.args...)

@@ -2,9 +2,10 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,26 +18,48 @@ import (
 )
 
 func init() {
-	register("run", "run the conformance catalog on the embedded mock API in real Chromium", cmdRun)
-	register("faults", "list the mock's gallery of deliberate misconfigurations", cmdFaults)
+	register(command{
+		name:    "run",
+		summary: "run the conformance catalog on the embedded mock API in real browsers",
+		usage:   []string{"run [--browsers chromium,firefox,webkit] [--fault NAME] [--label L,...] [flags]"},
+		about: "Runs the built-in conformance catalog (origins, methods, headers, credentials, exposure, " +
+			"statuses, preflight caching, redirects, side effects) on the embedded mock API, in one browser per engine, " +
+			"and prints the findings and the scenarios that did not pass. With --fault the mock serves one of its " +
+			"deliberate misconfigurations instead, and the run says whether the catalog caught it. " +
+			"Exit 0 clean, 1 a scenario did not match, 2 usage error, 3 a browser could not start or a scenario hit an error.",
+		env: append(slices.Clone(engineEnv), reportEnv...),
+		examples: []string{
+			"corsproof run",
+			"corsproof run --fault reflect-origin --all --html report.html",
+			"corsproof run --browsers chromium,firefox,webkit --label credentials --json report.json",
+		},
+		run: cmdRun,
+	})
+	register(command{
+		name:     "faults",
+		summary:  "list the mock's gallery of deliberate misconfigurations",
+		usage:    []string{"faults [--long]"},
+		about:    "Lists the faults 'corsproof run --fault NAME' and 'corsproof serve --fault NAME' can serve: each a real-world CORS misconfiguration the mock imitates.",
+		examples: []string{"corsproof faults", "corsproof faults --long"},
+		run:      cmdFaults,
+	})
 }
 
 func cmdRun(e env, args []string) int {
-	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fault := fs.String("fault", "", "serve this deliberate misconfiguration instead of the policy (see 'corsproof faults')")
-	labelFilter := fs.String("label", "", "run only scenarios carrying every one of these comma-separated labels")
+	fs := e.flags("run")
+	fault := fs.String("fault", "", "serve the deliberate misconfiguration `NAME` instead of the policy (see 'corsproof faults')")
+	labelFilter := fs.String("label", "", "run only scenarios carrying every one of these comma-separated `LABELS`")
 	twice := fs.Bool("twice", false, "run every scenario twice, to catch servers whose answer changes per request")
-	shuffle := fs.Bool("shuffle", false, "run scenarios in a random order (see -seed)")
-	seed := fs.Uint64("seed", 0, "seed for -shuffle (0: pick one and print it)")
+	shuffle := fs.Bool("shuffle", false, "run scenarios in a random order (see --seed)")
+	seed := fs.Uint64("seed", 0, "seed for --shuffle (0: pick one and print it)")
 	all := fs.Bool("all", false, "print every scenario, not only those that did not pass")
-	chrome := fs.String("chrome", "", "Chromium binary (default: $CORSPROOF_CHROME, then PATH)")
-	browsers := fs.String("browsers", "chromium", "comma-separated browser engines to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
+	chrome := fs.String("chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
+	browsers := fs.String("browsers", "chromium", "comma-separated browser `ENGINES` to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	concurrency := concurrencyFlag(fs)
 	var out outputs
 	out.register(fs)
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, done := e.parse(fs, args); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(e.stderr, "corsproof run: unexpected argument %q\n", fs.Arg(0))
@@ -46,15 +69,17 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
-	var f mockapi.Fault
-	if *fault != "" {
-		var ok bool
-		if f, ok = mockapi.FaultByName(*fault); !ok {
-			fmt.Fprintf(e.stderr, "corsproof run: no fault %q; 'corsproof faults' lists them\n", *fault)
-			return exitUsage
-		}
+	f, err := lookupFault(*fault)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
 	}
-	list := filterLabels(scenarios.Catalog(), *labelFilter)
+	catalog := scenarios.Catalog()
+	if err := unknownLabel(catalog, *labelFilter); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
+	}
+	list := filterLabels(catalog, *labelFilter)
 	if len(list) == 0 {
 		fmt.Fprintf(e.stderr, "corsproof run: no scenario carries the labels %q\n", *labelFilter)
 		return exitUsage
@@ -63,7 +88,7 @@ func cmdRun(e env, args []string) int {
 		*seed = uint64(time.Now().UnixNano())
 	}
 	if *shuffle {
-		fmt.Fprintf(e.stderr, "shuffle seed: %d (replay with -shuffle -seed %d)\n", *seed, *seed)
+		fmt.Fprintf(e.stderr, "shuffle seed: %d (replay with --shuffle --seed %d)\n", *seed, *seed)
 	}
 
 	engines, err := corsproof.ParseEngines(*browsers, "--browsers")
@@ -143,12 +168,46 @@ next:
 	return out
 }
 
+// lookupFault is the fault named name ("": none), or an error naming the
+// nearest fault there is.
+func lookupFault(name string) (mockapi.Fault, error) {
+	if name == "" {
+		return mockapi.Fault{}, nil
+	}
+	if f, ok := mockapi.FaultByName(name); ok {
+		return f, nil
+	}
+	var names []string
+	for _, f := range mockapi.Faults() {
+		names = append(names, f.Name)
+	}
+	return mockapi.Fault{}, fmt.Errorf("no fault %q%s; 'corsproof faults' lists them", name, didYouMean(name, names))
+}
+
+// unknownLabel names the first label of filter that no scenario of list
+// carries, with the nearest one that some scenario does.
+func unknownLabel(list []corsproof.Scenario, filter string) error {
+	known := map[string]bool{}
+	for _, s := range list {
+		for _, l := range s.Labels {
+			known[l] = true
+		}
+	}
+	for _, l := range strings.Split(filter, ",") {
+		if l = strings.TrimSpace(l); l == "" || known[l] {
+			continue
+		}
+		labels := slices.Sorted(maps.Keys(known))
+		return fmt.Errorf("--label %q: no scenario carries the label %q%s", filter, l, didYouMean(l, labels))
+	}
+	return nil
+}
+
 func cmdFaults(e env, args []string) int {
-	fs := flag.NewFlagSet("faults", flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	fs := e.flags("faults")
 	long := fs.Bool("long", false, "print each fault's full description")
-	if err := fs.Parse(args); err != nil {
-		return exitUsage
+	if code, done := e.parse(fs, args); done {
+		return code
 	}
 	for _, f := range mockapi.Faults() {
 		fmt.Fprintf(e.stdout, "%-28s %s\n", f.Name, f.Summary)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -24,7 +23,22 @@ import (
 )
 
 func init() {
-	register("serve", "serve the mock API and origin pages on loopback, for poking by hand", cmdServe)
+	register(command{
+		name:    "serve",
+		summary: "serve the mock API and origin pages on loopback, for poking by hand",
+		usage:   []string{"serve [--policy FILE] [--fault NAME] [--addr-file FILE]"},
+		about: "Serves the mock API and the origin pages on loopback until Ctrl-C, and prints their URLs, " +
+			"the exact Chromium command line (host mapping, SPKI pin) to open them by hand, a loopback proxy and " +
+			"the CA file for Firefox, WebKit or curl, and then each request as it arrives. " +
+			"Exit 0 when stopped, 2 usage or policy error, 3 cannot listen.",
+		env: []string{browser.EnvChrome},
+		examples: []string{
+			"corsproof serve",
+			"corsproof serve --fault reflect-origin",
+			"corsproof serve --policy cors.yaml --addr-file addrs.json",
+		},
+		run: cmdServe,
+	})
 }
 
 // ServeAddrs is what serve writes to --addr-file: where everything listens,
@@ -52,13 +66,12 @@ type ServedOrigin struct {
 }
 
 func cmdServe(e env, args []string) int {
-	fset := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fset.SetOutput(e.stderr)
-	policyFile := fset.String("policy", "", "the policy the mock API serves (default: the built-in default policy)")
-	fault := fset.String("fault", "", "serve this deliberate misconfiguration instead of the policy (see 'corsproof faults')")
-	addrFile := fset.String("addr-file", "", "write the addresses, SPKI pins and CA as JSON to this file once serving")
-	if err := fset.Parse(args); err != nil {
-		return exitUsage
+	fset := e.flags("serve")
+	policyFile := fset.String("policy", "", "the policy `FILE` the mock API serves (default: the built-in default policy)")
+	fault := fset.String("fault", "", "serve the deliberate misconfiguration `NAME` instead of the policy (see 'corsproof faults')")
+	addrFile := fset.String("addr-file", "", "write the addresses, SPKI pins and CA as JSON to `FILE` once serving")
+	if code, done := e.parse(fset, args); done {
+		return code
 	}
 	usageErr := func(format string, a ...any) int {
 		fmt.Fprintf(e.stderr, "corsproof serve: "+format+"\n", a...)
@@ -79,12 +92,9 @@ func cmdServe(e env, args []string) int {
 		}
 		policyName = *policyFile
 	}
-	var f mockapi.Fault
-	if *fault != "" {
-		var ok bool
-		if f, ok = mockapi.FaultByName(*fault); !ok {
-			return usageErr("no fault %q; 'corsproof faults' lists them", *fault)
-		}
+	f, err := lookupFault(*fault)
+	if err != nil {
+		return usageErr("%v", err)
 	}
 
 	out := &lockedWriter{w: e.stdout}
