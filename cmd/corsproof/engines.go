@@ -65,12 +65,27 @@ func inEngine(e env, cmd string, cfg harness.Config, banner string, list []corsp
 
 // startError says which engine could not start, why, and how to install
 // it: a missing browser's error carries its own install hint; any other
-// failure (no display, a driver that crashed) gets the installer's.
+// failure (no display, a driver that crashed) gets the apt-get line.
 func startError(name corsproof.Engine, err error) string {
 	msg := fmt.Sprintf("%s cannot start: %v", name, err)
 	var nf *browser.NotFoundError
 	if errors.As(err, &nf) && strings.Contains(msg, "install") {
 		return msg
 	}
-	return msg + fmt.Sprintf("; to install %s: `bash .ci/install-browser %s` (Debian packages; `make browsers` installs all three engines)", name, name)
+	return msg + "; " + installHint(name)
+}
+
+// enginePackages are the Debian packages each engine needs (the same as
+// .ci/install-browser installs).
+var enginePackages = map[corsproof.Engine]string{
+	corsproof.Chromium: "chromium",
+	corsproof.Firefox:  "firefox-esr libnss3-tools",
+	corsproof.WebKit:   "webkit2gtk-driver xvfb",
+}
+
+// installHint is how to install engine on Debian or Ubuntu, from anywhere:
+// the script behind `make browsers` exists only in a checkout.
+func installHint(engine corsproof.Engine) string {
+	return fmt.Sprintf("to install %s: `apt-get install -y %s` (Debian/Ubuntu; in a corsproof checkout, `make browsers` installs all three engines)",
+		engine, enginePackages[engine])
 }
