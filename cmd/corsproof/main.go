@@ -130,6 +130,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 	case "-h", "-help", "--help":
 		usage(stdout)
 		return exitOK
+	case "-version", "--version":
+		return commands["version"].run(e, args[1:])
 	}
 	c, ok := commands[args[0]]
 	if !ok {
