@@ -134,6 +134,7 @@ func TestDidYouMean(t *testing.T) {
 		{desc: "a mistyped label", args: []string{"run", "--label", "origin:null,feature:preflght"}, want: `no scenario carries the label "feature:preflght" (did you mean "feature:preflight"?)`},
 		{desc: "a mistyped fault", args: []string{"run", "--fault", "reflect-orgin"}, want: `no fault "reflect-orgin" (did you mean "reflect-origin"?)`},
 		{desc: "a mistyped scenario id", args: []string{"repro", "custom-header-alowed"}, want: `(did you mean "custom-header-allowed"?)`},
+		{desc: "a mistyped shell", args: []string{"completion", "bsh"}, want: `unknown shell "bsh" (did you mean "bash"?)`},
 		{desc: "a flag value missing", args: []string{"check", "--policy"}, want: "--policy needs a value"},
 		{desc: "a flag value of the wrong type", args: []string{"run", "--concurrency", "many"}, want: `invalid value "many" for --concurrency`},
 	} {
