@@ -120,56 +120,67 @@ func (r *Runner) RunAll(ctx context.Context, scenarios []corsproof.Scenario, o R
 // Run runs one scenario; rep distinguishes repetitions of the same one.
 func (r *Runner) Run(ctx context.Context, s corsproof.Scenario, rep int) corsproof.Result {
 	start := time.Now()
-	res := r.run(ctx, s, rep)
+	res, lost := r.run(ctx, s, rep, 0)
+	if lost {
+		// The browser's events missed a preflight the server answered:
+		// nothing was judged. Once more on a fresh URL; a second loss is
+		// the scenario's error.
+		res, _ = r.run(ctx, s, rep, 1)
+	}
 	res.Duration = time.Since(start)
 	return res
 }
 
-func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep int) corsproof.Result {
+// run runs s once; attempt > 0 is a retry, on URLs of its own. lost says
+// the browser's evidence was incomplete (see missingPreflights).
+func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep, attempt int) (_ corsproof.Result, lost bool) {
 	res := corsproof.Result{Scenario: s}
 	if err := ctx.Err(); err != nil {
-		return judge.Errored(res, err)
+		return judge.Errored(res, err), false
 	}
 	token := fmt.Sprintf("%s-%s-%d", r.RunID, corsproof.SafeName(s.ID), rep)
+	if attempt > 0 {
+		token += fmt.Sprintf("-again%d", attempt)
+	}
 	site, ok := r.Topology.Site(s.Site)
 	if !ok {
-		return judge.Errored(res, fmt.Errorf("scenario %s: no site %q in the topology", s.ID, s.Site))
+		return judge.Errored(res, fmt.Errorf("scenario %s: no site %q in the topology", s.ID, s.Site)), false
 	}
 	res.Origin = site.Origin
 	pageURL, _ := r.Topology.PageURL(s.Site)
 	target, err := r.Target.URL(s, token)
 	if err != nil {
-		return judge.Errored(res, err)
+		return judge.Errored(res, err), false
 	}
 	res.URL = target
 	pol, pathOf, err := r.Target.Policy(s)
 	if err != nil {
-		return judge.Errored(res, err)
+		return judge.Errored(res, err), false
 	}
 	if s.Session {
 		apiURL, c, ok, err := r.Target.Session(s)
 		if err != nil {
-			return judge.Errored(res, err)
+			return judge.Errored(res, err), false
 		}
 		if ok {
 			if err := r.setCookieOnce(ctx, apiURL, c); err != nil {
-				return judge.Errored(res, &InfraError{Op: "set session cookie", Err: err})
+				return judge.Errored(res, &InfraError{Op: "set session cookie", Err: err}), false
 			}
 		}
 	}
 	started := time.Now()
 	fetches, prime, err := r.fetchAll(ctx, s, s.Request.Fetch(pageURL, target))
 	if err != nil {
-		return judge.Errored(res, err)
+		return judge.Errored(res, err), false
 	}
 	if err := r.missingPreflights(token, started, prime, fetches); err != nil {
-		return judge.Errored(res, err)
+		return judge.Errored(res, err), true
 	}
 	return judge.Judge(judge.Input{
 		Scenario: s, Site: site, PageURL: pageURL, URL: target, Fetches: fetches,
 		Policy: pol, PathOf: pathOf, Engine: r.Engine.Name(), Profile: r.Profile,
 		Oracle: r.oracle(s), ReachedServer: r.Target.Reached(token), Hosts: r.Topology.Hosts(),
-	})
+	}), false
 }
 
 // setCookieOnce puts c into the jar unless this runner already did. Two
