@@ -216,3 +216,15 @@ func TestHelpCommandUsageErrors(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errb.String())
 	}
 }
+
+func TestExplainWithAMistypedIDSuggestsTheReportsNearest(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "report.json")
+	report := `{"runs": [{"results": [{"id": "custom-header-allowed"}, {"id": "cors-get-allowed"}]}]}`
+	if err := os.WriteFile(path, []byte(report), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := cli(t, "explain", "--file", path, "--id", "custom-header-alowed")
+	if code != exitUsage || !strings.Contains(stderr, `no result with id "custom-header-alowed" in the report (did you mean "custom-header-allowed"?)`) {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
