@@ -56,6 +56,16 @@ type Options struct {
 	// SPKIPin). They become --ignore-certificate-errors-spki-list, which
 	// trusts exactly these keys: every other certificate is still checked.
 	SPKIPins []string
+	// TrustedCAs are trust anchors for this browser only, besides the
+	// system's: Chromium on Linux reads them from the NSS database under
+	// $HOME/.pki/nssdb, so the launch makes one (with certutil, from
+	// libnss3-tools) in a throw-away HOME inside the profile and starts
+	// the browser, and only the browser, with that HOME. Unlike a pin, an
+	// anchor also trusts a server that sends only its leaf, and every
+	// certificate it signs is still checked in full (name, dates, usage).
+	// A self-signed server certificate that is no CA is trusted as itself,
+	// with its name and dates checked.
+	TrustedCAs []*x509.Certificate
 	// ProxyServer, when set, sends all traffic through this proxy
 	// (--proxy-server), e.g. "http://127.0.0.1:8080".
 	ProxyServer string
@@ -220,11 +230,28 @@ func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
 	} else {
 		o.ExecPath = p
 	}
+	if len(o.TrustedCAs) > 0 {
+		if _, err := FindCertutil(); err != nil {
+			return nil, err // before anything is on disk
+		}
+	}
 	// Our own profile dir rather than chromedp's: Close must find the
 	// singleton socket Chromium links from it, and remove both.
 	profileDir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("browser: creating the profile dir: %w", err)
+	}
+	var env []chromedp.ExecAllocatorOption
+	if len(o.TrustedCAs) > 0 {
+		t0 := time.Now()
+		home, err := chromiumHome(ctx, profileDir, o.TrustedCAs)
+		if err != nil {
+			os.RemoveAll(profileDir)
+			return nil, err
+		}
+		logf("chromium: NSS database with %d trust anchor(s) in %s made in %v", len(o.TrustedCAs), home, time.Since(t0).Round(time.Millisecond))
+		// The browser's HOME only: the test process keeps its own.
+		env = append(env, chromedp.Env("HOME="+home))
 	}
 
 	c := &Chromium{logf: logf, profileDir: profileDir, tabs: map[string]*tab{},
@@ -236,6 +263,7 @@ func LaunchChromium(ctx context.Context, o Options) (*Chromium, error) {
 		chromedp.ModifyCmdFunc(browserCmdOptions),
 	)
 	opts = append(opts, flags...)
+	opts = append(opts, env...)
 	// The allocator outlives ctx on purpose; see the doc comment.
 	actx, acancel := chromedp.NewExecAllocator(context.WithoutCancel(ctx), opts...)
 	bctx, bcancel := chromedp.NewContext(actx,
@@ -397,6 +425,25 @@ func chromiumFlags(o Options) ([]chromedp.ExecAllocatorOption, error) {
 	}
 	return flags, errors.Join(errs...)
 }
+
+// chromiumHome makes the HOME of a browser that trusts cas besides the
+// system's roots: profileDir/home, whose .pki/nssdb holds them as trust
+// anchors. It goes with the profile on Close.
+func chromiumHome(ctx context.Context, profileDir string, cas []*x509.Certificate) (string, error) {
+	home := filepath.Join(profileDir, chromiumHomeDir)
+	db := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		return "", fmt.Errorf("browser: chromium: making the NSS database dir: %w", err)
+	}
+	if err := newNSSDB(ctx, "chromium", db, cas, true); err != nil {
+		return "", err
+	}
+	return home, nil
+}
+
+// chromiumHomeDir is the browser's HOME inside its profile dir, when it is
+// given trust anchors.
+const chromiumHomeDir = "home"
 
 // hostResolverRules renders HostRules in a stable order, so the command
 // line of two runs with the same options is the same.

@@ -58,7 +58,11 @@
 //
 // Options.HostRules map production-like names (https://app.example.test,
 // default port) to loopback listeners, and Options.SPKIPins trusts exactly
-// the test certificates. Nothing switches CORS or the cookie policy off
+// the test certificates. Options.TrustedCAs are trust anchors for a live
+// target's CA (a pin matches only the certificates a server presents, so it
+// cannot trust a server that sends its leaf without the chain): an NSS
+// database in a HOME of the browser's own. Nothing switches certificate
+// checks off for a target. Nothing switches CORS or the cookie policy off
 // (no web-security switch, default third-party-cookie blocking): they
 // are what is being tested. Because every mapped host resolves to
 // loopback, Chromium's Local Network Access applies: a page with no

@@ -40,6 +40,9 @@ func (e *NotFoundError) engineError() string {
 		return webkitNotFound(e)
 	}
 	switch e.Engine {
+	case "certutil":
+		return fmt.Sprintf("browser: no certutil on PATH: trusting a CA certificate (--ca in Chromium; the run's own CA and --ca in Firefox) "+
+			"goes through a throw-away NSS database made with NSS's certutil; install it with `apt-get install -y %s`", certutilPackage)
 	case "firefox":
 		if e.Env != "" {
 			return fmt.Sprintf("browser: %s=%q is not an executable Firefox (%v); point it at the browser binary, or unset it to search PATH",

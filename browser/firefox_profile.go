@@ -4,16 +4,12 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
-	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // firefoxPrefs are the user.js prefs of every profile: a quiet headless
@@ -202,29 +198,5 @@ func importTrust(ctx context.Context, dir string, certs []*x509.Certificate) err
 	if len(certs) == 0 {
 		return nil
 	}
-	certutil, err := exec.LookPath("certutil")
-	if err != nil {
-		return errors.New("browser: firefox: trusting the run's CA needs certutil; install it with `apt-get install -y libnss3-tools`")
-	}
-	db := "sql:" + dir
-	run := func(args ...string) error {
-		out, err := exec.CommandContext(ctx, certutil, args...).CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("browser: firefox: certutil %s: %v: %s", args[0], err, strings.TrimSpace(string(out)))
-		}
-		return nil
-	}
-	if err := run("-N", "-d", db, "--empty-password"); err != nil {
-		return err
-	}
-	for i, c := range certs {
-		f := filepath.Join(dir, fmt.Sprintf("corsproof-ca-%d.pem", i))
-		if err := os.WriteFile(f, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw}), 0o600); err != nil {
-			return err
-		}
-		if err := run("-A", "-d", db, "-n", fmt.Sprintf("corsproof-%d", i), "-t", "C,,", "-i", f); err != nil {
-			return err
-		}
-	}
-	return nil
+	return newNSSDB(ctx, "firefox", dir, certs, false)
 }

@@ -31,11 +31,13 @@ type EngineConfig struct {
 	// other name to ~NOTFOUND, and the proxy refuses it.
 	Direct []string
 	// Trust are CAs (or self-signed certificates) trusted for the Direct
-	// hosts besides the system's roots: Chromium pins their keys, Firefox
-	// imports them into its profile. WebKitGTK cannot be given a trust
-	// anchor, so for WebKit the proxy checks each tunnel to a Direct host
-	// with a TLS handshake of its own against the system's roots and Trust
-	// before it opens it (see Proxy.Direct).
+	// hosts besides the system's roots: Chromium and Firefox get them as
+	// trust anchors in a throw-away NSS database (Chromium's in its own
+	// HOME, Firefox's in its profile; certutil, from libnss3-tools).
+	// WebKitGTK cannot be given a trust anchor, so for WebKit the proxy
+	// checks each tunnel to a Direct host with a TLS handshake of its own
+	// against the system's roots and Trust before it opens it (see
+	// Proxy.Direct).
 	Trust []*x509.Certificate
 	Logf  func(string, ...any)
 }
@@ -107,16 +109,18 @@ func execOr(path string, find func() (string, error)) (string, error) {
 }
 
 func launchChromium(ctx context.Context, cfg EngineConfig) (*browser.Chromium, error) {
-	pins := cfg.Topology.CA.SPKIPins()
-	for _, c := range cfg.Trust {
-		pins = append(pins, browser.SPKIPin(c))
-	}
+	// The run's own origins by their pins (their certificates are the
+	// run's, made for them); the target by trust anchors, which check its
+	// certificate in full as a user's browser does, and trust a server
+	// that sends its leaf without the chain (a pin matches only what the
+	// server presents).
 	engine, err := browser.LaunchChromium(ctx, browser.Options{
-		ExecPath:  cfg.ExecPath,
-		HostRules: cfg.Topology.HostRules(),
-		Direct:    cfg.Direct,
-		SPKIPins:  pins,
-		Logf:      cfg.Logf,
+		ExecPath:   cfg.ExecPath,
+		HostRules:  cfg.Topology.HostRules(),
+		Direct:     cfg.Direct,
+		SPKIPins:   cfg.Topology.CA.SPKIPins(),
+		TrustedCAs: cfg.Trust,
+		Logf:       cfg.Logf,
 	})
 	if err != nil {
 		var nf *browser.NotFoundError

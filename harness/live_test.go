@@ -169,7 +169,7 @@ func (a *liveTestAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // TestLiveRunInChromium runs a live check's building blocks in one browser:
 // an https origin page fetching an http://127.0.0.1 target, a target that
-// hangs, the user's cookie, and an https target trusted by its pin only.
+// hangs, the user's cookie, and an https target trusted as an anchor.
 func TestLiveRunInChromium(t *testing.T) {
 	testenv.Found(t, "chromium", browser.FindChromium)
 	api := &liveTestAPI{cookies: map[string]string{}, stop: make(chan struct{})}
@@ -198,9 +198,7 @@ func TestLiveRunInChromium(t *testing.T) {
 		Live: target, Sites: sites, FetchTimeout: 2 * time.Second,
 		CAs: []*x509.Certificate{tlsSrv.Certificate()},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testenv.Started(t, "chromium with a trusted CA (certutil)", err)
 	defer run.Close()
 	if rules := run.Topology.HostRules(); len(rules) != 2 || rules["app.example.com:443"] == "" || rules["evil.corsproof.test:443"] == "" {
 		t.Errorf("host rules = %v, want exactly the two pages", rules)
@@ -259,13 +257,14 @@ func TestLiveRunInChromium(t *testing.T) {
 		t.Errorf("the cookie was not sent (%q) and no diagnosis says why: %v", sent, res.Diagnoses)
 	}
 
-	// An https target with a self-signed certificate, trusted by its pin.
+	// An https target with a self-signed CA certificate, trusted as a
+	// trust anchor in the browser's own NSS database.
 	tlsTarget, _ := NewLiveTarget(tlsSrv.URL, p)
 	tlsRunner := *run.Runner()
 	tlsRunner.Target = tlsTarget
 	res = tlsRunner.Run(ctx, get("app", "/items", ""), 0)
 	if res.Verdict != corsproof.VerdictPass || !res.Browser.Allowed {
-		t.Errorf("pinned https target: %s: %s", res.VerdictLabel(), res.Explanation)
+		t.Errorf("trusted https target: %s: %s", res.VerdictLabel(), res.Explanation)
 	}
 }
 
