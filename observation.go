@@ -87,6 +87,11 @@ type Observation struct {
 	// Unavailable names fields this engine cannot observe ("cors_error",
 	// "preflight", "actual", "blocked_cookies").
 	Unavailable []string `json:"unavailable,omitempty"`
+	// Refused are the "host:port" names outside the run that the browser
+	// tried to reach while this fetch ran, as the run's proxy refused
+	// them: a redirect away, seen by an engine that shows no exchanges
+	// (WebKit, which runs one fetch at a time). Empty for the others.
+	Refused []string `json:"refused,omitempty"`
 	// Notes are the engine's remarks about this observation's quality,
 	// e.g. an event the engine could not decode, or events that did not
 	// arrive in time. Empty in the normal case.

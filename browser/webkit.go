@@ -48,6 +48,12 @@ type WebKitOptions struct {
 	AcceptInsecureCerts bool
 	// Logf receives diagnostics. Nil discards them.
 	Logf func(format string, args ...any)
+	// Observe, when set, is called as each fetch's script starts, while
+	// no other fetch runs (WebKit runs one at a time); the func it returns
+	// gets the fetch's observation before Fetch returns it. The harness
+	// adds what its proxy refused meanwhile: WebKit shows no exchanges,
+	// so a redirect to a host outside the run is seen only there.
+	Observe func() func(*Observation)
 }
 
 // WebKit is the Engine that drives WebKitGTK (MiniBrowser) through
@@ -68,6 +74,8 @@ type WebKit struct {
 	driverExited chan struct{}
 	wd           *wdClient
 	output       *tailBuf // the driver's (and MiniBrowser's) last output lines
+
+	observe func() func(*Observation)
 
 	mu      sync.Mutex        // one command sequence at a time
 	windows map[string]string // page URL -> window handle
@@ -144,7 +152,7 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("browser: webkit: creating the temp dir: %w", err)
 	}
-	w := &WebKit{logf: logf, tmpDir: dir, windows: map[string]string{}}
+	w := &WebKit{logf: logf, tmpDir: dir, windows: map[string]string{}, observe: o.Observe}
 	defer func() {
 		if err != nil {
 			w.stopHard()
@@ -454,6 +462,10 @@ func (w *WebKit) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	script := `const done = arguments[arguments.length - 1];
 (` + expr + `).then(r => done(JSON.stringify(r)),
   e => done(JSON.stringify({allowed: false, stage: "init", error: String(e)})));`
+	var finish func(*Observation)
+	if w.observe != nil {
+		finish = w.observe()
+	}
 	var out string
 	err = w.wd.call(ctx, http.MethodPost, w.wd.s("/execute/async"), map[string]any{"script": script, "args": []any{}}, &out)
 	if err != nil {
@@ -472,7 +484,11 @@ func (w *WebKit) Fetch(ctx context.Context, f Fetch) (Observation, error) {
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		return Observation{}, fmt.Errorf("browser: webkit: decoding the fetch result: %w", err)
 	}
-	return webkitObserve(res), nil
+	obs := webkitObserve(res)
+	if finish != nil {
+		finish(&obs)
+	}
+	return obs, nil
 }
 
 // dropWindow forgets the window of pageURL (the next fetch from the page

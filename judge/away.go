@@ -73,7 +73,37 @@ func redirectedAway(obs corsproof.Observation, target string, hosts []string, mo
 	if mode != "" && mode != spec.RedirectFollow {
 		return redirectAway{}, false
 	}
-	return check("actual", obs.Actual)
+	if r, ok := check("actual", obs.Actual); ok {
+		return r, true
+	}
+	return refusedAway(obs, target, inRun)
+}
+
+// refusedAway is a redirect away seen only by the run's proxy: an engine
+// without exchanges (WebKit) tried to reach a name outside the run while
+// the fetch ran. The name's port says the scheme (443 https, 80 http).
+func refusedAway(obs corsproof.Observation, target string, inRun func(*url.URL) bool) (redirectAway, bool) {
+	if len(obs.Actual) > 0 || len(obs.AllPreflights()) > 0 {
+		return redirectAway{}, false // the exchanges said it all
+	}
+	for _, hp := range obs.Refused {
+		host, port, ok := strings.Cut(hp, ":")
+		if !ok || host == "" {
+			continue
+		}
+		u := &url.URL{Scheme: "https", Host: hp}
+		switch port {
+		case "443":
+			u.Host = host
+		case "80":
+			u.Scheme, u.Host = "http", host
+		}
+		if inRun(u) {
+			continue
+		}
+		return redirectAway{exchange: "actual", x: corsproof.Exchange{URL: target}, to: u.String(), origin: originOf(u)}, true
+	}
+	return redirectAway{}, false
 }
 
 // originOf is u's serialized origin, lowercase, without a default port.
@@ -96,6 +126,15 @@ func originOf(u *url.URL) string {
 // redirect was and what the browser then did, which says nothing about the
 // API the policy is about.
 func notTested(r redirectAway, browser corsproof.Outcome) verdict {
+	if r.location == "" {
+		// Seen by the proxy only: no status, no Location.
+		return verdict{verdict: corsproof.VerdictNotTested, text: fmt.Sprintf(
+			"not tested: while fetching %s the browser tried to reach %s, an origin outside this run (a redirect there: "+
+				"this engine shows no exchanges, so its status and Location are not known); the browser then did: %s; "+
+				"nothing under the policy was tested: point --target at the API itself",
+			r.x.URL, r.origin, browserDid(browser)),
+			cause: &corsproof.Cause{Kind: corsproof.CauseRedirectedAway, Exchange: r.exchange, Header: "Location", Subject: r.origin}}
+	}
 	what := "the request"
 	if r.exchange == "preflight" {
 		what = "the preflight"

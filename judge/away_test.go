@@ -181,3 +181,48 @@ func TestRedirectWithinTheRunKeepsItsVerdict(t *testing.T) {
 		}
 	})
 }
+
+// WebKit shows no exchanges: a redirect away is seen only as the name the
+// run's proxy refused while the fetch ran. It is not tested, naming that
+// origin; a refusal of a name the run serves, or alongside exchanges that
+// show no redirect away, changes nothing.
+func TestARedirectSeenOnlyByTheProxyIsNotTested(t *testing.T) {
+	app := corsproof.Site{Name: "app", Origin: appOrigin}
+	get := corsproof.Request{Path: "/api/items"}
+	blind := func(refused ...string) corsproof.Observation {
+		return corsproof.Observation{Error: "TypeError: Load failed", Unavailable: []string{"cors_error", "preflight", "actual", "blocked_cookies"}, Refused: refused}
+	}
+	for _, c := range []struct{ refused, origin string }{
+		{"elsewhere.test:443", "https://elsewhere.test"},
+		{"elsewhere.test:80", "http://elsewhere.test"},
+		{"elsewhere.test:8443", "https://elsewhere.test:8443"},
+	} {
+		res := Judge(Input{
+			Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: get}, Site: app, URL: itemsURL,
+			Fetches: []Fetch{{Observation: blind(c.refused)}}, Policy: testPolicy, PathOf: identityPath,
+			Engine: corsproof.WebKit, Profile: spec.WebKit, Hosts: runHosts,
+		})
+		if res.Verdict != corsproof.VerdictNotTested || res.Cause == nil || res.Cause.Kind != corsproof.CauseRedirectedAway || res.Cause.Subject != c.origin {
+			t.Errorf("refused %s: %s, cause %+v: %s", c.refused, res.VerdictLabel(), res.Cause, res.Explanation)
+			continue
+		}
+		for _, want := range []string{"not tested", itemsURL, c.origin, "no exchanges", "--target"} {
+			if !strings.Contains(res.Explanation, want) {
+				t.Errorf("refused %s: explanation lacks %q: %s", c.refused, want, res.Explanation)
+			}
+		}
+	}
+	inRun := Judge(Input{
+		Scenario: corsproof.Scenario{ID: "t", Site: app.Name, Request: get}, Site: app, URL: itemsURL,
+		Fetches: []Fetch{{Observation: blind("evil.test:443")}}, Policy: testPolicy, PathOf: identityPath,
+		Engine: corsproof.WebKit, Profile: spec.WebKit, Hosts: runHosts,
+	})
+	if inRun.Verdict == corsproof.VerdictNotTested {
+		t.Errorf("a refusal of a name the run serves: %s", inRun.Explanation)
+	}
+	withExchanges := judgeIn(app, get, corsproof.Observation{Allowed: true, Status: 200, Refused: []string{"elsewhere.test:443"},
+		Actual: []corsproof.Exchange{{URL: itemsURL, Method: "GET", Status: 200, ResponseHeaders: bh("Access-Control-Allow-Origin", appOrigin)}}}, runHosts)
+	if withExchanges.Verdict == corsproof.VerdictNotTested {
+		t.Errorf("exchanges without a redirect away, and a refusal beside them: %s", withExchanges.Explanation)
+	}
+}
