@@ -1,9 +1,11 @@
 package harness
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"errors"
 	"fmt"
 	"io"
@@ -11,11 +13,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/judge"
 	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/spec"
 )
@@ -32,6 +36,12 @@ type LiveTarget struct {
 	// Cookies are put into the browser's jar for the target before the
 	// run; credentialed scenarios send them.
 	Cookies []browser.Cookie
+
+	// cert is what the target presents in TLS, read once (see
+	// PresentedCertificate).
+	certMu   sync.Mutex
+	certRead bool
+	cert     *judge.ServerCertificate
 }
 
 // NewLiveTarget checks that target is an absolute http(s) URL without query
@@ -139,6 +149,9 @@ type TargetError struct {
 	Target string
 	Kind   string
 	Err    error
+	// Certificate is what the target presented, for a TLS failure (nil
+	// when it could not be read).
+	Certificate *judge.ServerCertificate
 }
 
 // Kinds of TargetError.
@@ -157,6 +170,9 @@ func (e *TargetError) Error() string {
 	case TargetNotHTTP:
 		return fmt.Sprintf("target %s is not an HTTP server: %v", e.Target, e.Err)
 	case TargetTLS:
+		if e.Certificate != nil {
+			return fmt.Sprintf("target %s failed the TLS handshake: %v; it presented %s", e.Target, e.Err, e.Certificate)
+		}
 		return fmt.Sprintf("target %s failed the TLS handshake: %v", e.Target, e.Err)
 	case TargetNoTLS:
 		return fmt.Sprintf("target %s does not speak TLS: %v", e.Target, e.Err)
@@ -194,7 +210,11 @@ func ProbeTarget(ctx context.Context, t *LiveTarget, timeout time.Duration, root
 	req.Header.Set("User-Agent", "corsproof (reachability check)")
 	resp, err := client.Do(req)
 	if err != nil {
-		return classifyProbeError(target, timeout, err)
+		err := classifyProbeError(target, timeout, err)
+		if te, ok := err.(*TargetError); ok && te.Kind == TargetTLS {
+			te.Certificate = t.PresentedCertificate(ctx, timeout)
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -242,3 +262,81 @@ func classifyProbeError(target string, timeout time.Duration, err error) error {
 // HostPort is the target's "host:port" (the scheme's default port when the
 // URL has none).
 func (t *LiveTarget) HostPort() string { return corsproof.HostPort(t.base) }
+
+// PresentedCertificate is what an https target presents in its TLS
+// handshake, for the message of a certificate a browser or the
+// reachability check refused; nil for an http target or when it cannot be
+// read. The target is dialed once, the first time (the answer is kept for
+// the rest of the run, whatever engine asks), and only to read the chain:
+// it verifies nothing, and decides nothing about trust.
+func (t *LiveTarget) PresentedCertificate(ctx context.Context, timeout time.Duration) *judge.ServerCertificate {
+	if t.base.Scheme != "https" {
+		return nil
+	}
+	t.certMu.Lock()
+	defer t.certMu.Unlock()
+	if t.certRead {
+		return t.cert
+	}
+	c, err := readServerCertificate(ctx, t.HostPort(), t.base.Hostname(), timeout)
+	if err != nil && ctx.Err() != nil {
+		return nil // cut short: a later call may read it
+	}
+	t.cert, t.certRead = c, true
+	return c
+}
+
+// readServerCertificate dials hostport and describes the chain the server
+// presents for serverName.
+func readServerCertificate(ctx context.Context, hostport, serverName string, timeout time.Duration) (*judge.ServerCertificate, error) {
+	d := &tls.Dialer{
+		NetDialer: &net.Dialer{Timeout: timeout},
+		Config: &tls.Config{
+			ServerName: serverName,
+			// Only to read the chain for the message: the browser (and
+			// ProbeTarget, with real verification) decide trust.
+			InsecureSkipVerify: true,
+		},
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", hostport)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	return describeChain(conn.(*tls.Conn).ConnectionState().PeerCertificates), nil
+}
+
+// describeChain is what judge.ServerCertificate says of a presented chain.
+func describeChain(chain []*x509.Certificate) *judge.ServerCertificate {
+	if len(chain) == 0 {
+		return nil
+	}
+	leaf := chain[0]
+	c := &judge.ServerCertificate{
+		Subject:    nameOf(leaf.Subject),
+		Issuer:     nameOf(leaf.Issuer),
+		SelfSigned: bytes.Equal(leaf.RawSubject, leaf.RawIssuer) && leaf.CheckSignature(leaf.SignatureAlgorithm, leaf.RawTBSCertificate, leaf.Signature) == nil,
+		Sent:       len(chain),
+		Top:        nameOf(chain[len(chain)-1].Issuer),
+		NotBefore:  leaf.NotBefore,
+		NotAfter:   leaf.NotAfter,
+	}
+	for _, n := range leaf.DNSNames {
+		c.Names = append(c.Names, "DNS:"+n)
+	}
+	for _, ip := range leaf.IPAddresses {
+		c.Names = append(c.Names, "IP:"+ip.String())
+	}
+	return c
+}
+
+// nameOf is a certificate name as people know it: its common name, else
+// the whole distinguished name.
+func nameOf(n pkix.Name) string {
+	if n.CommonName != "" {
+		return n.CommonName
+	}
+	return n.String()
+}

@@ -45,6 +45,11 @@ type Runner struct {
 	// FetchTimeout bounds one fetch (default 15 s).
 	FetchTimeout time.Duration
 
+	// direct: the Target is a *LiveTarget the browser reaches at its real
+	// address (not served on loopback), so a fetch refused on its
+	// certificate is described by what it presents (see run).
+	direct bool
+
 	// cookies are the session cookies already in the jar (url, name,
 	// value): each is set once, so that the jar never changes under a
 	// scenario in flight.
@@ -180,7 +185,19 @@ func (r *Runner) run(ctx context.Context, s corsproof.Scenario, rep, attempt int
 		Scenario: s, Site: site, PageURL: pageURL, URL: target, Fetches: fetches,
 		Policy: pol, PathOf: pathOf, Engine: r.Engine.Name(), Profile: r.Profile,
 		Oracle: r.oracle(s), ReachedServer: r.Target.Reached(token), Hosts: r.Topology.Hosts(),
+		Certificate: r.certificate(ctx, fetches),
 	}), false
+}
+
+// certificate is what a live target reached directly presents, when the
+// last fetch failed on its certificate: the judge's message then names it
+// and its issuer. The target is dialed once per run, not per scenario.
+func (r *Runner) certificate(ctx context.Context, fetches []judge.Fetch) *judge.ServerCertificate {
+	lt, ok := r.Target.(*LiveTarget)
+	if !r.direct || !ok || len(fetches) == 0 || judge.CertFailure(fetches[len(fetches)-1].Observation) == "" {
+		return nil
+	}
+	return lt.PresentedCertificate(ctx, r.fetchTimeout())
 }
 
 // setCookieOnce puts c into the jar unless this runner already did. Two

@@ -63,6 +63,7 @@ type Session struct {
 	Live   *LiveTarget
 
 	target       Target
+	direct       bool // Live is reached at its real address
 	runID        string
 	fetchTimeout time.Duration
 }
@@ -80,6 +81,7 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 			topo.API, topo.APIOrigins = cfg.Handler, []string{cfg.Live.Origin()}
 		} else {
 			launch.Direct, launch.Trust = []string{cfg.Live.HostPort()}, cfg.CAs
+			s.direct = true
 		}
 	case cfg.Faults != nil:
 		s.Faults = NewFaultMock(cfg.Policies, cfg.Faults, cfg.RequestLog)
@@ -137,7 +139,8 @@ func (s *Session) FaultRunner(fault string) (*Runner, bool) {
 }
 
 func (s *Session) runner(t Target, id string) *Runner {
-	return &Runner{Engine: s.Engine, Topology: s.Topology, Target: t, Profile: s.Engine.Name().Profile(), RunID: id, FetchTimeout: s.fetchTimeout}
+	return &Runner{Engine: s.Engine, Topology: s.Topology, Target: t, Profile: s.Engine.Name().Profile(), RunID: id, FetchTimeout: s.fetchTimeout,
+		direct: s.direct && t == Target(s.Live)}
 }
 
 // Close stops the browser, then the listeners.

@@ -52,6 +52,10 @@ type Input struct {
 	// one anywhere else leaves it, and the scenario is not tested (nil:
 	// only URL's origin is in the run).
 	Hosts []string
+	// Certificate is what the target presented in TLS, read by the
+	// harness for the message of a fetch that failed on it (nil: not
+	// read, or not a live https target).
+	Certificate *ServerCertificate
 }
 
 // Judge is the verdict of one scenario run. A request the target
@@ -68,8 +72,7 @@ func Judge(in Input) corsproof.Result {
 	res.Observation = &last
 	away, redirected := redirectedAway(last, in.URL, in.Hosts, in.Scenario.Request.Redirect)
 	if code := certFailure(last); code != "" && !redirected {
-		return Errored(res, fmt.Errorf("TLS with %s: %s refused the server's certificate (%s), so no CORS header was tested; your users' %s would refuse it too",
-			in.URL, in.Engine, code, in.Engine))
+		return Errored(res, certError(in, code))
 	}
 	j := newJudgement(in)
 	res.PolicyDecision, res.WireDecision = &j.policy, &j.wire
