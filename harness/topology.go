@@ -36,6 +36,9 @@ type TopologyConfig struct {
 	// a live server the browser reaches directly.
 	APIOrigins []string
 	API        http.Handler
+	// PageHTML is the document every origin page serves (the sandboxed
+	// one with its CSP sandbox still). Empty: a blank page, all a run needs.
+	PageHTML string
 }
 
 // StartTopology starts the listeners. Close stops them.
@@ -65,7 +68,7 @@ func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
 			addr = &pageTLS
 		}
 		if *addr == "" {
-			if *addr, err = t.serve(pagesHandler(), u.Scheme == "https"); err != nil {
+			if *addr, err = t.serve(pagesHandler(cfg.PageHTML), u.Scheme == "https"); err != nil {
 				return nil, err
 			}
 		}
@@ -167,10 +170,13 @@ const sandboxedPath = "/__corsproof/sandboxed"
 const pageHTML = `<!doctype html><meta charset="utf-8"><title>corsproof origin page</title>` +
 	`<p>corsproof origin page. The harness runs fetch() here.</p>`
 
-// pagesHandler serves the origin pages. A sandboxed page gets an opaque
-// origin from its CSP, so its fetches send Origin: null, like a sandboxed
-// iframe on any site would.
-func pagesHandler() http.Handler {
+// pagesHandler serves the origin pages: page, or the blank pageHTML. A
+// sandboxed page gets an opaque origin from its CSP, so its fetches send
+// Origin: null, like a sandboxed iframe on any site would.
+func pagesHandler(page string) http.Handler {
+	if page == "" {
+		page = pageHTML
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/favicon.ico" {
 			http.NotFound(w, r)
@@ -181,7 +187,7 @@ func pagesHandler() http.Handler {
 		if strings.HasPrefix(r.URL.Path, sandboxedPath) {
 			w.Header().Set("Content-Security-Policy", "sandbox allow-scripts")
 		}
-		fmt.Fprint(w, pageHTML)
+		fmt.Fprint(w, page)
 	})
 }
 
