@@ -22,7 +22,8 @@
 //
 // New(p, opts...) returns the Server, an http.Handler: serve it with
 // httptest.NewServer (on 127.0.0.1) in a test, or on an http.Server. Options
-// pick a fault (WithFault, with a Fault from Faults or FaultByName), share a
+// pick a fault (WithFault, with a Fault from Faults or FaultByName), serve
+// the policy's endpoints rather than the mock's (WithPolicyEndpoints), share a
 // Journal between servers (WithJournal) and log traffic (WithLogf).
 // Server.Journal tells a test whether, and as what, its requests arrived:
 // put a unique token in the query and ask Journal.ByQuery. See ExampleNew
@@ -62,6 +63,12 @@
 //	any               anything else                 404 JSON
 //
 // Methods are matched byte for byte, as browsers compare them.
+//
+// Built WithPolicyEndpoints (the CLI's serve --policy), the API is instead
+// the policy's own endpoints ("/api/todos/{id}" matches any id): their
+// methods answer 200 JSON, other methods 405 with Allow, and every answer
+// carries the headers the policy exposes; /api/login and /api/me stay
+// where no endpoint of the policy takes their path.
 // Server.NewSession creates a session a test can put in the browser's
 // cookie jar without a cross-site login.
 //

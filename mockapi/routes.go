@@ -2,6 +2,7 @@ package mockapi
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 )
 
@@ -34,15 +35,47 @@ func (s *Server) routes() []route {
 	}
 }
 
+// router is the API behind the CORS layer: a routing table that can also
+// say which dispatcher serves a request's path (for Allow).
+type router interface {
+	http.Handler
+	dispatcherFor(r *http.Request) *dispatcher
+}
+
+// muxRouter is the mock's own API on a ServeMux.
+type muxRouter struct{ *http.ServeMux }
+
+func (m muxRouter) dispatcherFor(r *http.Request) *dispatcher {
+	d, _ := routerHandler(m.ServeMux, r).(*dispatcher)
+	return d
+}
+
 // newRouter registers the routing table on a ServeMux, one dispatcher per
 // path. ServeMux's own method patterns are not used: they treat GET as
 // GET+HEAD, answer 405 in plain text, and cannot express "any method
 // except a plain OPTIONS".
-func (s *Server) newRouter() *http.ServeMux {
+func (s *Server) newRouter() router {
 	mux := http.NewServeMux()
+	byPath, paths := dispatchers(append(s.routes(), s.extraRoutes...))
+	for _, path := range paths {
+		mux.Handle(path, byPath[path])
+	}
+	mux.HandleFunc("/", notFound)
+	return muxRouter{mux}
+}
+
+// notFound answers an unrouted path.
+func notFound(w http.ResponseWriter, r *http.Request) {
+	traceOf(r).route = "/"
+	writeError(w, http.StatusNotFound, "no such endpoint")
+}
+
+// dispatchers groups routing rows by path, one dispatcher each, in the
+// order the paths first appear.
+func dispatchers(routes []route) (map[string]*dispatcher, []string) {
 	byPath := map[string]*dispatcher{}
 	var paths []string
-	for _, rt := range append(s.routes(), s.extraRoutes...) {
+	for _, rt := range routes {
 		method, path, ok := strings.Cut(rt.pattern, " ")
 		if !ok {
 			panic("mockapi: route pattern without a method: " + rt.pattern)
@@ -55,21 +88,15 @@ func (s *Server) newRouter() *http.ServeMux {
 		}
 		if method == anyMethod {
 			d.any = rt.handler
-		} else {
+		} else if _, dup := d.methods[method]; !dup {
 			d.methods[method] = rt.handler
 			d.allowList = append(d.allowList, method)
 		}
 	}
 	for _, path := range paths {
-		d := byPath[path]
-		d.allow = d.allowHeader()
-		mux.Handle(path, d)
+		byPath[path].allow = byPath[path].allowHeader()
 	}
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		traceOf(r).route = "/"
-		writeError(w, http.StatusNotFound, "no such endpoint")
-	})
-	return mux
+	return byPath, paths
 }
 
 // dispatcher picks a path's handler by method.
@@ -91,7 +118,10 @@ func (d *dispatcher) allowHeader() string {
 	if d.any != nil {
 		list = anyMethodAllow
 	}
-	return strings.Join(append(list[:len(list):len(list)], http.MethodOptions), ", ")
+	if !slices.Contains(list, http.MethodOptions) {
+		list = append(list[:len(list):len(list)], http.MethodOptions)
+	}
+	return strings.Join(list, ", ")
 }
 
 func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -122,7 +152,7 @@ func (d *dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // allowFor is the Allow header the router would send for r's path; "" for
 // an unrouted path.
 func (s *Server) allowFor(r *http.Request) string {
-	if d, ok := routerHandler(s.router, r).(*dispatcher); ok {
+	if d := s.router.dispatcherFor(r); d != nil {
 		return d.allow
 	}
 	return ""

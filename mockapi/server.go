@@ -22,13 +22,14 @@ type Server struct {
 	sessions *sessions
 	state    *faultState
 
-	router  *http.ServeMux // the API: routing table and handlers
-	handler http.Handler   // the whole chain, router included
+	router  router       // the API: routing table and handlers
+	handler http.Handler // the whole chain, router included
 
 	idPrefix string        // random per server, so request ids never repeat across runs
 	nextID   atomic.Uint64 // the counter part of X-Request-Id
 
-	extraRoutes []route // test-only rows, see withRoute
+	extraRoutes     []route // test-only rows, see withRoute
+	policyEndpoints bool    // WithPolicyEndpoints
 }
 
 // Option configures a Server in New.
@@ -84,6 +85,9 @@ func New(p *policy.Policy, opts ...Option) *Server {
 	s.state = newFaultState(p)
 	s.idPrefix = randomHex(4)
 	s.router = s.newRouter()
+	if s.policyEndpoints && len(p.Endpoints) > 0 {
+		s.router = s.newEndpointRouter()
+	}
 	s.handler = s.observe(s.recoverPanics(s.cors(s.router)))
 	return s
 }
