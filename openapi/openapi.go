@@ -477,7 +477,9 @@ func (api *API) PolicyEndpoints() []policy.Endpoint {
 
 // RequestHeaders are every request header the document declares, once
 // each; ResponseHeaders likewise.
-func (api *API) RequestHeaders() []string { return api.collect(func(o Operation) []string { return o.RequestHeaders }) }
+func (api *API) RequestHeaders() []string {
+	return api.collect(func(o Operation) []string { return o.RequestHeaders })
+}
 
 // ResponseHeaders are every response header the document declares.
 func (api *API) ResponseHeaders() []string {
