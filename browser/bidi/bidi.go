@@ -29,6 +29,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -47,6 +48,10 @@ type Error struct {
 func (e *Error) Error() string {
 	return fmt.Sprintf("bidi %s: %s: %s", e.Method, e.Code, e.Message)
 }
+
+// writeTimeout bounds the write of one command: a peer that reads nothing
+// for this long is gone.
+const writeTimeout = 10 * time.Second
 
 // ErrClosed is returned for commands on a closed connection, and for
 // commands in flight when the connection ends.
@@ -171,7 +176,14 @@ func (c *Conn) Call(ctx context.Context, method string, params, result any) erro
 		delete(c.pending, id)
 		c.mu.Unlock()
 	}
-	if err := c.ws.Write(ctx, websocket.MessageText, msg); err != nil {
+	// The websocket closes the whole connection when a Write's context
+	// ends mid-write: one caller's cancel (Ctrl-C during a fetch) must not
+	// cut every other call, browser.close included, so the write has a
+	// bound of its own and only the wait for the reply is the caller's.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	err = c.ws.Write(wctx, websocket.MessageText, msg)
+	cancel()
+	if err != nil {
 		drop()
 		return fmt.Errorf("bidi %s: %w", method, err)
 	}

@@ -115,3 +115,26 @@ func TestConnectionLossFailsPendingAndLaterCalls(t *testing.T) {
 		t.Errorf("call after loss: %v", err)
 	}
 }
+
+// TestCancelledCallKeepsTheConnection: a caller whose context ends (a
+// fetch cancelled by Ctrl-C) gives up its own call only; the connection
+// and every other call, browser.close included, go on.
+func TestCancelledCallKeepsTheConnection(t *testing.T) {
+	ctx := context.Background()
+	c, err := Dial(ctx, fakeRemote(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 20 {
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := c.Call(cctx, "hang", nil, nil); !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled call: %v, want context.Canceled", err)
+		}
+	}
+	var out struct{ X int }
+	if err := c.Call(ctx, "echo", map[string]int{"x": 7}, &out); err != nil || out.X != 7 {
+		t.Fatalf("echo after cancelled calls: %v %+v", err, out)
+	}
+}
