@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
+	"text/tabwriter"
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
@@ -30,6 +32,10 @@ func init() {
 		about: "Serves the mock API and the origin pages on loopback until Ctrl-C, and prints their URLs, " +
 			"the exact Chromium command line (host mapping, SPKI pin) to open them by hand, a loopback proxy and " +
 			"the CA file for Firefox, WebKit or curl, and then each request as it arrives. " +
+			"Each page is a form that runs fetch() from its origin and shows the outcome (a block's reason is in the " +
+			"browser's devtools console). With --policy the API answers the policy's own endpoints and methods under " +
+			"its CORS rules, on a host of the policy's site, and the pages are the policy's origins and the attackers " +
+			"check derives from them. " +
 			"Exit 0 when stopped, 2 usage or policy error, 3 cannot listen.",
 		env: []string{browser.EnvChrome},
 		examples: []string{
@@ -44,10 +50,12 @@ func init() {
 // ServeAddrs is what serve writes to --addr-file: where everything listens,
 // and what a client must trust.
 type ServeAddrs struct {
-	API      ServedOrigin   `json:"api"`
-	Pages    []ServedOrigin `json:"pages"`
-	SPKIPins []string       `json:"spki_pins"`
-	CAPEM    string         `json:"ca_pem"`
+	API ServedOrigin `json:"api"`
+	// Endpoints are the paths and methods the API answers.
+	Endpoints []policy.Endpoint `json:"endpoints"`
+	Pages     []ServedOrigin    `json:"pages"`
+	SPKIPins  []string          `json:"spki_pins"`
+	CAPEM     string            `json:"ca_pem"`
 	// CAFile is the CA in a file that lives as long as serve runs.
 	CAFile string `json:"ca_file"`
 	// Proxy is an HTTP proxy ("http://127.0.0.1:port") that maps every
@@ -67,7 +75,7 @@ type ServedOrigin struct {
 
 func cmdServe(e env, args []string) int {
 	fset := e.flags("serve")
-	policyFile := fset.String("policy", "", "the policy `FILE` the mock API serves (default: the built-in default policy)")
+	policyFile := fset.String("policy", "", "serve the policy `FILE`: its endpoints, under its CORS rules, and the origin pages check derives from it (default: the mock's own API and policy)")
 	fault := fset.String("fault", "", "serve the deliberate misconfiguration `NAME` instead of the policy (see 'corsproof faults')")
 	addrFile := fset.String("addr-file", "", "write the addresses, SPKI pins and CA as JSON to `FILE` once serving")
 	if code, done := e.parse(fset, args); done {
@@ -98,12 +106,20 @@ func cmdServe(e env, args []string) int {
 	}
 
 	out := &lockedWriter{w: e.stdout}
-	api := mockapi.New(pol, mockapi.WithFault(f), mockapi.WithLogf(func(format string, a ...any) {
+	opts := []mockapi.Option{mockapi.WithFault(f), mockapi.WithLogf(func(format string, a ...any) {
 		fmt.Fprintf(out, "  "+strings.TrimRight(format, "\n")+"\n", a...)
-	}))
-	sites := serveSites(pol)
+	})}
+	if *policyFile != "" {
+		opts = append(opts, mockapi.WithPolicyEndpoints())
+	}
+	api := mockapi.New(pol, opts...)
+	plan := planServe(pol, *policyFile != "", api.Endpoints())
+	page, err := formPage(plan.apiOrigin, plan.apiURL, plan.endpoints)
+	if err != nil {
+		return infraFailure(e, "serve", err)
+	}
 	topo, err := harness.StartTopology(harness.TopologyConfig{
-		Sites: sites, APIOrigins: []string{corsproof.MockAPIOrigin}, API: api,
+		Sites: plan.sites, APIOrigins: []string{plan.apiOrigin}, API: api, PageHTML: page,
 	})
 	if err != nil {
 		return infraFailure(e, "serve", err)
@@ -115,7 +131,7 @@ func cmdServe(e env, args []string) int {
 		return infraFailure(e, "serve", err)
 	}
 	defer os.RemoveAll(tmp)
-	addrs, err := serveAddrs(topo, sites, tmp)
+	addrs, err := serveAddrs(topo, plan, tmp)
 	if err != nil {
 		return infraFailure(e, "serve", err)
 	}
@@ -133,55 +149,94 @@ func cmdServe(e env, args []string) int {
 		}
 		defer os.Remove(*addrFile)
 	}
-	printServe(out, addrs, topo.HostRules(), policyName, *fault)
+	printServe(out, addrs, topo.HostRules(), plan, policyName, *fault)
 
 	<-e.ctx.Done()
 	fmt.Fprintln(out, "corsproof serve: stopping")
 	return exitOK
 }
 
-// serveSites are the mock's origin pages, plus a page for every origin the
-// policy allows that the mock's sites do not already have.
-func serveSites(p *policy.Policy) []corsproof.Site {
-	sites := corsproof.MockSites()
-	have := map[string]bool{}
-	names := map[string]bool{}
-	for _, s := range sites {
-		have[s.Origin] = true
-		names[s.Name] = true
-	}
-	api, _ := url.Parse(corsproof.MockAPIOrigin)
-	extra, _ := scenarios.LiveSites(p, api)
-	for _, s := range extra {
-		if s.Class != corsproof.ClassAllowed || have[s.Origin] || s.Origin == "null" {
-			continue
-		}
-		for names[s.Name] {
-			s.Name += "-page"
-		}
-		names[s.Name] = true
-		sites = append(sites, s)
-	}
-	return sites
+// servePlan is what serve puts where.
+type servePlan struct {
+	apiOrigin string
+	apiURL    string // the first endpoint's URL, the form's default
+	// endpoints are the paths and methods the API answers.
+	endpoints  []policy.Endpoint
+	policyAPI  bool // the API serves the policy's endpoints, not the mock's
+	fromPolicy bool // the pages are LiveSites of a --policy file
+	sites      []corsproof.Site
+	notes      []string // LiveSites' notes on origins left out
 }
 
-func serveAddrs(topo *harness.Topology, sites []corsproof.Site, tmp string) (ServeAddrs, error) {
-	rules := topo.HostRules()
-	a := ServeAddrs{
-		API:      ServedOrigin{Name: "api", Origin: corsproof.MockAPIOrigin, URL: corsproof.MockAPIOrigin + "/api/items", Addr: rules["api.example.test:443"]},
-		SPKIPins: topo.CA.SPKIPins(),
+// planServe lays out serve. The built-in mock keeps its own names and pages
+// (the catalog's). A --policy file gets what check would derive from it:
+// the pages of scenarios.LiveSites, with the API on the same site as the
+// policy's first exact origin, so that a credentialed fetch keeps its
+// cookies as in a same-site deployment (browsers block third-party ones).
+func planServe(p *policy.Policy, own bool, served []policy.Endpoint) servePlan {
+	if !own {
+		return servePlan{
+			apiOrigin: corsproof.MockAPIOrigin, apiURL: corsproof.MockAPIOrigin + "/api/items",
+			endpoints: mockEndpoints, sites: corsproof.MockSites(),
+		}
 	}
-	for _, s := range topo.Sites() {
+	plan := servePlan{apiOrigin: sameSiteAPIOrigin(p), endpoints: served, policyAPI: len(served) > 0, fromPolicy: true}
+	if plan.policyAPI {
+		plan.apiURL = plan.apiOrigin + examplePath(served[0].Path)
+	} else { // a policy without endpoints: the mock's own API
+		plan.apiURL, plan.endpoints = plan.apiOrigin+"/api/items", mockEndpoints
+	}
+	api, _ := url.Parse(plan.apiOrigin)
+	plan.sites, plan.notes = scenarios.LiveSites(p, api)
+	return plan
+}
+
+// mockEndpoints are the main paths of the mock's own API (mockapi's doc
+// lists them all).
+var mockEndpoints = []policy.Endpoint{
+	{Path: "/api/items", Methods: []string{"GET", "HEAD", "POST"}},
+	{Path: "/api/items/{id}", Methods: []string{"GET", "PUT", "PATCH", "DELETE"}},
+	{Path: "/api/me", Methods: []string{"GET", "HEAD"}},
+	{Path: "/api/login", Methods: []string{"POST"}},
+}
+
+// sameSiteAPIOrigin is an API host on the same site as the policy's first
+// exact https origin ("https://app.example.com" gives
+// "https://corsproof-api.example.com", as corstest does), else
+// "https://api.corsproof.test".
+func sameSiteAPIOrigin(p *policy.Policy) string {
+	for _, o := range p.Origins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "https" || strings.Contains(u.Host, "*") || net.ParseIP(u.Hostname()) != nil {
+			continue
+		}
+		host := u.Hostname()
+		if i := strings.IndexByte(host, '.'); i > 0 && strings.Count(host, ".") >= 2 {
+			return "https://corsproof-api" + host[i:]
+		}
+		return "https://corsproof-api." + host
+	}
+	return "https://api.corsproof.test"
+}
+
+func serveAddrs(topo *harness.Topology, plan servePlan, tmp string) (ServeAddrs, error) {
+	rules := topo.HostRules()
+	api, err := url.Parse(plan.apiOrigin)
+	if err != nil {
+		return ServeAddrs{}, err
+	}
+	a := ServeAddrs{
+		API:       ServedOrigin{Name: "api", Origin: plan.apiOrigin, URL: plan.apiURL, Addr: rules[corsproof.HostPort(api)]},
+		Endpoints: plan.endpoints,
+		SPKIPins:  topo.CA.SPKIPins(),
+	}
+	for _, s := range plan.sites {
 		page, _ := topo.PageURL(s.Name)
 		u, _ := url.Parse(page)
-		port := u.Port()
-		if port == "" {
-			port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
-		}
-		a.Pages = append(a.Pages, ServedOrigin{Name: s.Name, Origin: s.Origin, URL: page, Addr: rules[u.Hostname()+":"+port], Class: s.Class})
+		a.Pages = append(a.Pages, ServedOrigin{Name: s.Name, Origin: s.Origin, URL: page, Addr: rules[corsproof.HostPort(u)], Class: s.Class})
 	}
 	// The CA's certificate travels in every leaf's chain.
-	leaf, err := topo.CA.Leaf("api.example.test")
+	leaf, err := topo.CA.Leaf(api.Hostname())
 	if err != nil {
 		return a, err
 	}
@@ -193,17 +248,65 @@ func serveAddrs(topo *harness.Topology, sites []corsproof.Site, tmp string) (Ser
 	return a, nil
 }
 
-func printServe(w io.Writer, a ServeAddrs, rules map[string]string, policyName, fault string) {
+// firstAllowed is the page to open first: the first one the policy
+// allows, else the first.
+func firstAllowed(pages []ServedOrigin) ServedOrigin {
+	for _, p := range pages {
+		if p.Class == corsproof.ClassAllowed {
+			return p
+		}
+	}
+	if len(pages) == 0 {
+		return ServedOrigin{}
+	}
+	return pages[0]
+}
+
+func printServe(w io.Writer, a ServeAddrs, rules map[string]string, plan servePlan, policyName, fault string) {
 	what := "serving " + policyName
 	if fault != "" {
 		what += " with fault " + fault
 	}
 	fmt.Fprintf(w, "corsproof serve: %s; Ctrl-C stops it\n\n", what)
-	fmt.Fprintln(w, "API (the mock; every name below is mapped to a loopback address, not DNS)")
-	fmt.Fprintf(w, "  %-40s %s\n\n", a.API.Origin, a.API.Addr)
-	fmt.Fprintln(w, "origin pages")
+	if plan.policyAPI {
+		fmt.Fprintln(w, "API (the mock answering the policy's endpoints; every name below is mapped to a loopback address, not DNS)")
+	} else {
+		fmt.Fprintln(w, "API (the mock; every name below is mapped to a loopback address, not DNS)")
+	}
+	fmt.Fprintf(w, "  %-40s %s\n", a.API.Origin, a.API.Addr)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, e := range a.Endpoints {
+		note := ""
+		switch {
+		case e.Path == "/api/login":
+			note = "sets the session cookie sid (Secure; SameSite=None)"
+		case strings.Contains(e.Path, "{"):
+			note = "a {...} segment: any one segment"
+		}
+		if note != "" {
+			note = "\t" + note
+		}
+		fmt.Fprintf(tw, "    %s\t%s%s\n", strings.Join(e.Methods, ", "), e.Path, note)
+	}
+	tw.Flush()
+	if plan.policyAPI {
+		fmt.Fprintln(w, "  other methods 405, other paths 404, all with the policy's CORS headers; each answer carries the\n"+
+			"  headers the policy exposes, and its JSON says whether the session cookie came")
+	}
+
+	pages := "the catalog's"
+	if plan.fromPolicy {
+		pages = "the policy's origins and attackers, as check derives them"
+	}
+	fmt.Fprintf(w, "\norigin pages (%s; each page's form runs fetch() from its origin)\n", pages)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  NAME\tORIGIN\tCLASS\tOPEN\tADDR")
 	for _, p := range a.Pages {
-		fmt.Fprintf(w, "  %-40s %-21s %s (%s)\n", p.URL, p.Addr, p.Origin, p.Class)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.Origin, p.Class, p.URL, p.Addr)
+	}
+	tw.Flush()
+	for _, n := range plan.notes {
+		fmt.Fprintf(w, "  (%s)\n", n)
 	}
 
 	keys := make([]string, 0, len(rules))
@@ -228,15 +331,18 @@ func printServe(w io.Writer, a ServeAddrs, rules map[string]string, policyName, 
 	if os.Geteuid() == 0 {
 		flags = append(flags, "--no-sandbox")
 	}
+	open := firstAllowed(a.Pages)
 	fmt.Fprintln(w, "\nopen them by hand in Chromium (a throwaway profile; trusts this run's certificates only):")
-	fmt.Fprintf(w, "  %s %s\n", strings.Join(flags, " "), corsproof.MockAppOrigin+"/")
+	fmt.Fprintf(w, "  %s %s\n", strings.Join(flags, " "), open.URL)
+	fmt.Fprintln(w, "  a blocked fetch shows only a TypeError on the page; the browser's reason is in its devtools Console")
 	fmt.Fprintf(w, "\nor in Firefox or WebKit: set %s as the HTTP and HTTPS proxy (it maps the names above and\n"+
 		"refuses everything else) and trust the CA in %s for this session only\n", a.Proxy, a.CAFile)
+	api, _ := url.Parse(a.API.Origin)
 	fmt.Fprintln(w, "\nor ask the API directly:")
-	fmt.Fprintf(w, "  curl -i --cacert %s --connect-to api.example.test:443:%s -H 'Origin: %s' %s\n",
-		shellQuote(a.CAFile), a.API.Addr, corsproof.MockAppOrigin, a.API.URL)
+	fmt.Fprintf(w, "  curl -i --cacert %s --connect-to %s:%s -H 'Origin: %s' %s\n",
+		shellQuote(a.CAFile), corsproof.HostPort(api), a.API.Addr, open.Origin, a.API.URL)
 	fmt.Fprintf(w, "  curl -i --cacert %s --proxy %s -H 'Origin: %s' %s\n",
-		shellQuote(a.CAFile), a.Proxy, corsproof.MockAppOrigin, a.API.URL)
+		shellQuote(a.CAFile), a.Proxy, open.Origin, a.API.URL)
 	fmt.Fprintln(w, "\nrequests as they arrive:")
 }
 
