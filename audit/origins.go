@@ -89,3 +89,34 @@ func derivedAttackers(trusted string) ([]Attacker, error) {
 	}
 	return out, nil
 }
+
+// Attackers are the origins an audit sends as untrusted for the trusted
+// ones: the arbitrary origin, null and the shared-hosting sites, then each
+// trusted origin's crafted look-alikes, each once, none of them trusted.
+// corsproof infer probes the same set.
+func Attackers(trusted []string) ([]Attacker, error) {
+	seen := map[string]bool{}
+	for _, t := range trusted {
+		seen[t] = true
+	}
+	var out []Attacker
+	add := func(at Attacker) {
+		if !seen[at.Origin] {
+			seen[at.Origin] = true
+			out = append(out, at)
+		}
+	}
+	for _, at := range globalAttackers() {
+		add(at)
+	}
+	for _, t := range trusted {
+		derived, err := derivedAttackers(t)
+		if err != nil {
+			return nil, err
+		}
+		for _, at := range derived {
+			add(at)
+		}
+	}
+	return out, nil
+}
