@@ -107,7 +107,7 @@ func (r *run) endpoint(ctx context.Context, ep Endpoint) (*site, error) {
 				accepted = append(accepted, t)
 				viaPreflight = append(viaPreflight, t)
 				r.find(ep.Path, Finding{Cause: corsproof.CauseAllowOriginMissing, Bug: "no-cors-on-errors", key: "errors",
-					Text: fmt.Sprintf("answers errors (%d) without CORS headers, though its preflight accepts %s: the page sees a CORS error instead of the status", x.Status, t),
+					Text:  fmt.Sprintf("answers errors (%d) without CORS headers, though its preflight accepts %s: the page sees a CORS error instead of the status", x.Status, t),
 					Proof: x})
 				s.exposeUnknown = true
 			}

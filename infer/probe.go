@@ -24,7 +24,9 @@ type Exchange struct {
 }
 
 // Response is the answer as the spec model takes it.
-func (x Exchange) Response() spec.Response { return spec.Response{Status: x.Status, Headers: x.Headers} }
+func (x Exchange) Response() spec.Response {
+	return spec.Response{Status: x.Status, Headers: x.Headers}
+}
 
 // String is the exchange in one line: request, status and CORS headers.
 func (x Exchange) String() string {
@@ -61,7 +63,9 @@ type UnreachableError struct {
 	Err error
 }
 
-func (e *UnreachableError) Error() string { return fmt.Sprintf("target %s unreachable: %v", e.URL, e.Err) }
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("target %s unreachable: %v", e.URL, e.Err)
+}
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // ErrBudget: the probes would exceed Config.MaxRequests.
