@@ -57,7 +57,8 @@ func (f Finding) Label() string {
 }
 
 // Findings groups the results of runs by root cause: every result that is
-// not a pass by its Cause, and every result's notes as notes. The order is
+// not a pass by its Cause (one not run has none: it claims nothing), and
+// every result's notes as notes. The order is
 // what to fix first: security, broken, unknown deviations, scenarios not
 // tested, errors, known deviations, notes; within each, the most scenarios
 // first. The scenarios not tested because the target redirected them away
@@ -102,7 +103,7 @@ func Findings(runs []Run) []Finding {
 		run := runs[ri]
 		for i := range run.Results {
 			r := &run.Results[i]
-			if r.Verdict != VerdictPass {
+			if r.Verdict != VerdictPass && r.Verdict != VerdictNotRun {
 				add(run, r, causeOf(r), false)
 			}
 			for _, n := range r.Notes {

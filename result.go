@@ -31,11 +31,16 @@ const (
 	// VerdictError: infrastructure failed (browser died, target down); no
 	// judgement about CORS was made.
 	VerdictError Verdict = "error"
+	// VerdictNotRun: the run ended (Ctrl-C, SIGTERM, a deadline) before the
+	// scenario finished, or before it started; nothing was judged and
+	// nothing is claimed about the target or the browser. An interrupted
+	// run's reports list these beside the scenarios that finished.
+	VerdictNotRun Verdict = "not-run"
 )
 
-// Verdicts lists every verdict, from pass to error (the JSON schema and
-// the reports are held to it by their tests).
-var Verdicts = []Verdict{VerdictPass, VerdictServerMismatch, VerdictBrowserDeviation, VerdictNotTested, VerdictError}
+// Verdicts lists every verdict, from pass to error, then not run (the JSON
+// schema and the reports are held to it by their tests).
+var Verdicts = []Verdict{VerdictPass, VerdictServerMismatch, VerdictBrowserDeviation, VerdictNotTested, VerdictError, VerdictNotRun}
 
 // Severity of a server mismatch.
 type Severity string
@@ -120,8 +125,8 @@ type Result struct {
 }
 
 // Failed reports whether the result should fail a run: a server mismatch,
-// an unexplained browser deviation, a scenario that was not tested, or an
-// error.
+// an unexplained browser deviation, a scenario that was not tested, an
+// error, or one not run (a run that did not finish is not clean).
 func (r Result) Failed() bool {
 	switch r.Verdict {
 	case VerdictPass:
@@ -143,6 +148,13 @@ func (r Result) VerdictLabel() string {
 		return string(r.Verdict) + " (unknown)"
 	}
 	return string(r.Verdict)
+}
+
+// NotRun is s not run, from the page of origin, because the run ended
+// first; why is what ended it ("interrupt signal received").
+func NotRun(s Scenario, origin, why string) Result {
+	return Result{Scenario: s, Origin: origin, Verdict: VerdictNotRun,
+		Explanation: "not run: the run ended before this scenario finished (" + why + ")"}
 }
 
 // Run is one engine's run of many scenarios: the unit every report takes a

@@ -379,7 +379,7 @@ func (r *Result) failure() error {
 	if r.Err != nil {
 		return r.Err
 	}
-	if r.Verdict == corsproof.VerdictError {
+	if r.Verdict == corsproof.VerdictError || r.Verdict == corsproof.VerdictNotRun {
 		return errors.New(r.Explanation)
 	}
 	return nil

@@ -79,7 +79,9 @@ type RunOptions struct {
 // Concurrency run at once in the one browser; scenarios that wait
 // (RepeatAfter) start first, and scenarios sharing state with a stateful
 // target keep their order (see StatefulTarget). It stops early only when
-// ctx ends; each remaining scenario then gets an error.
+// ctx ends: it then returns at once, with the results that finished and
+// every other scenario (in flight, or not started) not run
+// (corsproof.VerdictNotRun), never an error.
 func (r *Runner) RunAll(ctx context.Context, scenarios []corsproof.Scenario, o RunOptions) []corsproof.Result {
 	var jobs []job
 	for _, s := range scenarios {
@@ -133,6 +135,15 @@ func (r *Runner) Run(ctx context.Context, s corsproof.Scenario, rep int) corspro
 		res, _ = r.run(ctx, s, rep, 1)
 	}
 	res.Duration = time.Since(start)
+	if res.Verdict == corsproof.VerdictError && ctx.Err() != nil {
+		// Cut short by the run's end (Ctrl-C, a deadline), not by the
+		// target or the browser: no verdict, and no error about them.
+		origin := ""
+		if site, ok := r.Topology.Site(s.Site); ok {
+			origin = site.Origin
+		}
+		return corsproof.NotRun(s, origin, context.Cause(ctx).Error())
+	}
 	return res
 }
 

@@ -60,8 +60,8 @@ func compareCells(runs []corsproof.Run, cells []*corsproof.Result) (bool, string
 	differs := false
 	var first *corsproof.Result
 	for _, c := range cells {
-		if c == nil {
-			continue // an engine that did not run differs in nothing
+		if c == nil || c.Verdict == corsproof.VerdictNotRun {
+			continue // an engine that did not run it differs in nothing
 		}
 		// A known deviation is no difference to flag: the summary per
 		// engine counts them, so the rows that differ are the ones to read.
@@ -118,7 +118,7 @@ func sawWire(r corsproof.Result) bool {
 
 // engineStatus is one engine's part of a row's explanation.
 func engineStatus(run corsproof.Run, c *corsproof.Result) string {
-	if c == nil {
+	if c == nil || c.Verdict == corsproof.VerdictNotRun {
 		if run.Err != "" {
 			return "did not run (could not start)"
 		}

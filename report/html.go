@@ -66,6 +66,7 @@ var htmlFilters = []htmlFilter{
 	{ID: "deviation-unknown", Label: "deviation-unknown", Chip: "deviation-unknown", Classes: []string{"deviation-unknown"}},
 	{ID: "not-tested", Label: "not tested", Chip: "not-tested", Classes: []string{"not-tested"}},
 	{ID: "error", Label: "error", Chip: "error", Classes: []string{"error"}},
+	{ID: "not-run", Label: "not run", Chip: "not-run", Classes: []string{"not-run"}},
 	{ID: "pass", Label: "pass", Chip: "pass", Classes: []string{"pass"}},
 }
 
@@ -96,7 +97,8 @@ func htmlFilterCSS() template.CSS {
 }
 
 // VerdictClass is the CSS class of a result in the HTML report: pass,
-// security, broken, deviation-known, deviation-unknown, not-tested or error.
+// security, broken, deviation-known, deviation-unknown, not-tested, error
+// or not-run.
 func VerdictClass(r corsproof.Result) string {
 	switch r.Verdict {
 	case corsproof.VerdictPass:
@@ -113,13 +115,15 @@ func VerdictClass(r corsproof.Result) string {
 		return "deviation-unknown"
 	case corsproof.VerdictNotTested:
 		return "not-tested"
+	case corsproof.VerdictNotRun:
+		return "not-run"
 	}
 	return "error"
 }
 
 // classRank orders classes from best to worst for a matrix cell holding
-// several results.
-var classRank = map[string]int{"pass": 0, "deviation-known": 1, "not-tested": 2, "deviation-unknown": 3, "broken": 4, "security": 5, "error": 6}
+// several results; not run is below pass: it hides no result that finished.
+var classRank = map[string]int{"not-run": -1, "pass": 0, "deviation-known": 1, "not-tested": 2, "deviation-unknown": 3, "broken": 4, "security": 5, "error": 6}
 
 type htmlPage struct {
 	Meta    Meta
@@ -229,7 +233,7 @@ type htmlExchange struct {
 // The summary's chips filter the table and the scenarios (CSS alone); what
 // passed is hidden until the reader shows it.
 func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
-	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "not-tested", "error"},
+	page := htmlPage{Meta: m, Legend: []string{"pass", "security", "broken", "deviation-known", "deviation-unknown", "not-tested", "error", "not-run"},
 		Multi: len(runs) > 1, Filters: htmlFilters, FilterCSS: htmlFilterCSS(),
 		Script: template.JS(htmlScript), ScriptHash: htmlScriptHash}
 	anchors := map[*corsproof.Result]string{}
@@ -271,7 +275,7 @@ func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
 				page.Matrix[ri].Cells[ci] = htmlCell{Empty: true}
 				continue
 			}
-			cell := htmlCell{Count: len(in), Anchor: in[0].Anchor, Class: "pass"}
+			cell := htmlCell{Count: len(in), Anchor: in[0].Anchor, Class: in[0].Class}
 			var titles []string
 			for _, hr := range in {
 				if classRank[hr.Class] > classRank[cell.Class] {

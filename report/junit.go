@@ -54,7 +54,8 @@ type junitSkipped struct {
 // A scenario that tested nothing of the server is skipped, with the reason:
 // one the target redirected out of the run (not tested, which still fails
 // the run's exit code), and one that did not fail where the browser sent no
-// request (e.g. a mixed-content block).
+// request (e.g. a mixed-content block). A scenario not run (the run was
+// interrupted, or reached its deadline, first) is skipped too, with why.
 // An engine that could not start is a suite with one errored case.
 func JUnit(w io.Writer, runs []corsproof.Run, m Meta) error {
 	suites := make([]junitSuite, 0, len(runs))
@@ -85,6 +86,10 @@ func junitSuiteOf(run corsproof.Run, m Meta) junitSuite {
 			SystemOut: fmt.Sprintf("policy says %s, browser did %s: %s", r.Policy, r.Browser, r.Explanation),
 		}
 		switch {
+		case r.Verdict == corsproof.VerdictNotRun:
+			c.Skipped = &junitSkipped{Message: oneLine(r.Explanation)}
+			c.SystemOut = ""
+			suite.Skipped++
 		case r.Verdict == corsproof.VerdictError:
 			c.Error = &junitMessage{Message: r.Explanation, Type: r.VerdictLabel(), Body: junitBody(r)}
 			suite.Errors++

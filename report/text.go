@@ -23,6 +23,8 @@ type Summary struct {
 	// NotTested: the target redirected the request outside the run.
 	NotTested int `json:"not_tested"`
 	Error     int `json:"error"`
+	// NotRun: the run ended (interrupted, a deadline) before these finished.
+	NotRun int `json:"not_run"`
 }
 
 // Summarize counts results.
@@ -39,6 +41,8 @@ func Summarize(results []corsproof.Result) Summary {
 			s.BrowserDeviation++
 		case corsproof.VerdictNotTested:
 			s.NotTested++
+		case corsproof.VerdictNotRun:
+			s.NotRun++
 		default:
 			s.Error++
 		}
@@ -46,10 +50,18 @@ func Summarize(results []corsproof.Result) Summary {
 	return s
 }
 
-// String is the counts in one line; "not tested" only when some were not.
+// String is the counts in one line; "not tested" and "not run" only when
+// some were not.
 func (s Summary) String() string {
-	return fmt.Sprintf("%d scenarios: %d pass, %d server mismatch, %d browser deviation, %s%d error",
-		s.Total, s.Pass, s.ServerMismatch, s.BrowserDeviation, s.notTested(), s.Error)
+	return fmt.Sprintf("%d scenarios: %d pass, %d server mismatch, %d browser deviation, %s%d error%s",
+		s.Total, s.Pass, s.ServerMismatch, s.BrowserDeviation, s.notTested(), s.Error, s.notRun())
+}
+
+func (s Summary) notRun() string {
+	if s.NotRun == 0 {
+		return ""
+	}
+	return fmt.Sprintf(", %d not run", s.NotRun)
 }
 
 func (s Summary) notTested() string {
@@ -474,7 +486,7 @@ func failing(r CrossRow, single bool) bool {
 // the run, which the policy is not about).
 func policyOf(r CrossRow) string {
 	for _, c := range r.Cells {
-		if c != nil && c.Verdict != corsproof.VerdictError && c.Verdict != corsproof.VerdictNotTested {
+		if c != nil && c.Verdict != corsproof.VerdictError && c.Verdict != corsproof.VerdictNotTested && c.Verdict != corsproof.VerdictNotRun {
 			return c.Policy.String()
 		}
 	}
@@ -482,13 +494,16 @@ func policyOf(r CrossRow) string {
 }
 
 // cellText is what one engine's browser did: "-" when the engine did not
-// run, "error" when the scenario hit an infrastructure error, "not tested"
-// when the target redirected it out of the run (what the browser did there
-// is no answer of the API).
+// run, "not run" when the run ended before the scenario finished, "error"
+// when the scenario hit an infrastructure error, "not tested" when the
+// target redirected it out of the run (what the browser did there is no
+// answer of the API).
 func cellText(c *corsproof.Result) string {
 	switch {
 	case c == nil:
 		return "-"
+	case c.Verdict == corsproof.VerdictNotRun:
+		return "not run"
 	case c.Verdict == corsproof.VerdictError:
 		return "error"
 	case c.Verdict == corsproof.VerdictNotTested:
@@ -554,8 +569,8 @@ func ansi(code, s string) string { return "\x1b[" + code + "m" + s + ansiReset }
 
 // paint colours an already measured label by the result's verdict.
 func paint(color bool, r corsproof.Result, label string) string {
-	if !color {
-		return label
+	if !color || r.Verdict == corsproof.VerdictNotRun {
+		return label // not run: nothing to colour, good or bad
 	}
 	code := ansiGreen
 	switch {
@@ -586,7 +601,7 @@ func (s Summary) colored() string {
 	if s.NotTested > 0 {
 		notTested = part(s.NotTested, ansiMagenta, "not tested") + ", "
 	}
-	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s%s", s.Total,
+	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s%s%s", s.Total,
 		part(s.Pass, ansiGreen, "pass"), part(s.ServerMismatch, ansiRed, "server mismatch"),
-		part(s.BrowserDeviation, ansiYellow, "browser deviation"), notTested, part(s.Error, ansiYellow, "error"))
+		part(s.BrowserDeviation, ansiYellow, "browser deviation"), notTested, part(s.Error, ansiYellow, "error"), s.notRun())
 }
