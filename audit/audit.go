@@ -83,6 +83,9 @@ type Config struct {
 	// Transport overrides the HTTP transport (tests); the default one uses
 	// no proxy, so requests go to the target itself.
 	Transport http.RoundTripper
+	// Endpoints, when set, are probed in place of the policy's (an OpenAPI
+	// document's operations), with or without a policy.
+	Endpoints []policy.Endpoint
 }
 
 // maxTrusted bounds how many trusted origins get their own crafted set.
@@ -133,7 +136,11 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, &ConfigError{fmt.Sprintf("--target %q is not an absolute http(s) URL, e.g. https://api.example.com/api/items", cfg.Target)}
 	}
-	sites, endpoints := plan(cfg.Policy, u)
+	eps := cfg.Endpoints
+	if eps == nil && cfg.Policy != nil {
+		eps = cfg.Policy.Endpoints
+	}
+	sites, endpoints := plan(cfg.Policy, eps, u)
 	var trusted []string
 	for i := range sites {
 		t, err := trustedOrigins(cfg, u, sites[i].rules)
@@ -212,7 +219,7 @@ type site struct {
 // plan lists the URLs to probe: the target alone, or, when the policy lists
 // endpoints (endpoints true), the target unless its path is the root or an
 // endpoint's, then each endpoint's path on the target's origin.
-func plan(p *policy.Policy, u *url.URL) (sites []site, endpoints bool) {
+func plan(p *policy.Policy, eps []policy.Endpoint, u *url.URL) (sites []site, endpoints bool) {
 	rules := func(path string) *policy.Rules {
 		if p == nil {
 			return nil
@@ -220,14 +227,14 @@ func plan(p *policy.Policy, u *url.URL) (sites []site, endpoints bool) {
 		r := p.For(path)
 		return &r
 	}
-	if p == nil || len(p.Endpoints) == 0 {
+	if len(eps) == 0 {
 		return []site{{url: u.String(), path: u.Path, rules: rules(u.Path)}}, false
 	}
-	listed := slices.ContainsFunc(p.Endpoints, func(e policy.Endpoint) bool { return e.Path == u.Path })
+	listed := slices.ContainsFunc(eps, func(e policy.Endpoint) bool { return e.Path == u.Path })
 	if u.Path != "" && u.Path != "/" && !listed {
 		sites = append(sites, site{url: u.String(), path: u.Path, rules: rules(u.Path)})
 	}
-	for _, e := range p.Endpoints {
+	for _, e := range eps {
 		v := *u
 		v.Path, v.RawPath, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = e.Path, "", "", false, "", ""
 		methods := e.Methods

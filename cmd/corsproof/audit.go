@@ -15,7 +15,7 @@ func init() {
 	register(command{
 		name:    "audit",
 		summary: "probe a server's CORS answers with crafted Origins, without a browser",
-		usage:   []string{"audit --target URL [--policy FILE] [--origin TRUSTED]... [--json FILE]"},
+		usage:   []string{"audit --target URL [--policy FILE] [--openapi FILE] [--origin TRUSTED]... [--json FILE]"},
 		about: "Probes a server without a browser: sends the scanners' crafted Origin values (including those a " +
 			"browser cannot send) and preflights for the policy's methods and headers, and checks Vary: Origin, " +
 			"duplicate or malformed Access-Control-Allow-Origin, Access-Control-Allow-Credentials with *, and answers " +
@@ -39,6 +39,7 @@ func cmdAudit(e env, args []string) int {
 	fs.Var(&origins, "origin", "a trusted `ORIGIN` to derive attacker origins from (repeatable; default: the policy's, else the target's own)")
 	timeout := fs.Duration("timeout", 10*time.Second, "timeout of each request")
 	jsonFile := fs.String("json", "", "write the findings as JSON to `FILE`")
+	openapiFile := openapiFlag(fs)
 	if code, done := e.parse(fs, args); done {
 		return code
 	}
@@ -66,6 +67,14 @@ func cmdAudit(e env, args []string) int {
 			return exitUsage
 		}
 		cfg.Policy = p
+	}
+	if *openapiFile != "" {
+		api, err := loadOpenAPI(e, "audit", *openapiFile)
+		if err != nil {
+			return exitUsage
+		}
+		cfg.Endpoints = api.PolicyEndpoints()
+		openapiNotes(e, "audit", cfg.Policy, api)
 	}
 	ctx, cancel := context.WithTimeout(e.ctx, 10*time.Minute)
 	defer cancel()

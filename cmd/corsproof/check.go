@@ -73,6 +73,7 @@ func cmdCheck(e env, args []string) int {
 	fset.StringVar(&f.chrome, "chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
 	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser `ENGINES` to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	f.concurrency = concurrencyFlag(fset)
+	openapiFile := openapiFlag(fset)
 	f.out.register(fset)
 	if code, done := e.parse(fset, args); done {
 		return code
@@ -108,6 +109,14 @@ func cmdCheck(e env, args []string) int {
 			return usageErr("cannot read the policy: %v", err)
 		}
 		return usageErr("the policy has errors:\n%v", err)
+	}
+	if *openapiFile != "" {
+		api, err := loadOpenAPI(e, "check", *openapiFile)
+		if err != nil {
+			return exitUsage
+		}
+		pol.Endpoints = api.PolicyEndpoints() // every operation, in place of the policy's endpoints
+		openapiNotes(e, "check", pol, api)
 	}
 	target, err := harness.NewLiveTarget(f.target, pol)
 	if err != nil {
