@@ -5,6 +5,7 @@
 //	corsproof check    a live API against its policy file
 //	corsproof serve    the mock API and origin pages, for manual poking
 //	corsproof audit    a server, without a browser
+//	corsproof infer    the policy a live server implements, without a browser
 //	corsproof explain  the Fetch model's decision for one request, step by step
 //	corsproof repro    one scenario as a self-contained reproduction
 //	corsproof faults   the mock's gallery of deliberate misconfigurations
