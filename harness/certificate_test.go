@@ -109,19 +109,21 @@ func TestPresentedCertificateIsReadOnceAndSaysWhoSignedIt(t *testing.T) {
 // certificate, its issuer and --ca (the engines' own codes say only that
 // the issuer is unknown). Chromium and Firefox refuse it themselves; WebKit
 // accepts any certificate and its proxy refuses the tunnel, which WebKit
-// reports as a plain failed load (`check` never gets there: its
-// reachability check refuses such a target first, with the same roots).
+// reports as a plain failed load: the proxy's refusal, in the observation,
+// names it (`check` never gets there: its reachability check refuses such
+// a target first, with the same roots).
 func TestARefusedTargetIsNamedWithItsIssuer(t *testing.T) {
 	if testing.Short() {
-		t.Skip("launches two browsers")
+		t.Skip("launches three browsers")
 	}
 	testenv.Found(t, "certutil", browser.FindCertutil)
 	p := newPKITargets(t)
 	pol := mustParsePolicy(t, "origins: [https://app.example.com]\n")
 	sites := []corsproof.Site{{Name: "app", Class: corsproof.ClassAllowed, Origin: "https://app.example.com"}}
 	get := corsproof.Scenario{ID: "get", Site: "app", Request: corsproof.Request{Path: "/api/items", Method: "GET"}}
-	for _, eng := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox} {
+	for _, eng := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox, corsproof.WebKit} {
 		t.Run(string(eng), func(t *testing.T) {
+			testenv.Found(t, string(eng), browser.Finder(eng))
 			target, err := NewLiveTarget(p.stranger, pol)
 			if err != nil {
 				t.Fatal(err)

@@ -70,12 +70,12 @@ func launchEngine(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		}
 		return c, nil
 	case corsproof.Firefox:
-		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
-			return launchFirefox(ctx, cfg, proxyURL)
+		return launchProxied(ctx, cfg, func(proxy *Proxy) (browser.Engine, error) {
+			return launchFirefox(ctx, cfg, proxy.URL())
 		})
 	case corsproof.WebKit:
-		return launchProxied(ctx, cfg, func(proxyURL string) (browser.Engine, error) {
-			return launchWebKit(ctx, cfg, proxyURL) // engine_webkit.go
+		return launchProxied(ctx, cfg, func(proxy *Proxy) (browser.Engine, error) {
+			return launchWebKit(ctx, cfg, proxy) // engine_webkit.go
 		})
 	}
 	return nil, fmt.Errorf("unknown browser engine %q (known: %s)", cfg.Engine, corsproof.EngineNames())
@@ -134,7 +134,7 @@ func launchChromium(ctx context.Context, cfg EngineConfig) (*browser.Chromium, e
 
 // launchProxied starts the proxy for cfg (the topology's names and the
 // Direct hosts), then the engine behind it.
-func launchProxied(ctx context.Context, cfg EngineConfig, launch func(proxyURL string) (browser.Engine, error)) (browser.Engine, error) {
+func launchProxied(ctx context.Context, cfg EngineConfig, launch func(*Proxy) (browser.Engine, error)) (browser.Engine, error) {
 	proxy, err := StartProxy(cfg.Topology.HostRules(), cfg.Logf)
 	if err != nil {
 		return nil, err
@@ -149,7 +149,7 @@ func launchProxied(ctx context.Context, cfg EngineConfig, launch func(proxyURL s
 			return nil, err
 		}
 	}
-	eng, err := launch(proxy.URL())
+	eng, err := launch(proxy)
 	if err != nil {
 		proxy.Close()
 		var nf *browser.NotFoundError

@@ -36,6 +36,50 @@ type Proxy struct {
 	direct  map[string]*tls.Config // Direct hosts; the config verifies their tunnels (nil: not checked)
 	tunnels map[net.Conn]struct{}
 	refused []string
+	// events are the refusals in order, for Since; dropped counts those
+	// let go past maxEvents, so marks stay valid.
+	events  []ProxyEvent
+	dropped int
+}
+
+// ProxyEvent is a request the proxy did not let through.
+type ProxyEvent struct {
+	// HostPort is the name asked for.
+	HostPort string
+	// Cert is the certificate check that failed for a Direct host
+	// (nil: the name is not in the run at all).
+	Cert error
+}
+
+// maxEvents bounds the proxy's event log (a long serve session).
+const maxEvents = 4096
+
+func (p *Proxy) event(e ProxyEvent) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.events) == maxEvents {
+		p.events = append(p.events[:0], p.events[maxEvents/2:]...)
+		p.dropped += maxEvents / 2
+	}
+	p.events = append(p.events, e)
+}
+
+// Mark is a position in the proxy's event log, for Since.
+func (p *Proxy) Mark() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.dropped + len(p.events)
+}
+
+// Since is what the proxy refused after mark.
+func (p *Proxy) Since(mark int) []ProxyEvent {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := max(mark-p.dropped, 0)
+	if i >= len(p.events) {
+		return nil
+	}
+	return append([]ProxyEvent(nil), p.events[i:]...)
 }
 
 // StartProxy starts a proxy on 127.0.0.1:0 for rules ("host:port" to
@@ -153,6 +197,7 @@ func (p *Proxy) refuse(w http.ResponseWriter, what string) {
 	first := !slices.Contains(p.refused, what)
 	p.refused = append(p.refused, what)
 	p.mu.Unlock()
+	p.event(ProxyEvent{HostPort: what})
 	if first {
 		p.logf("proxy: refused %s (not in the topology; further refusals of it not logged)", what)
 	}
@@ -188,6 +233,7 @@ func (p *Proxy) connect(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := p.verifyDirect(r.Host, to); err != nil {
+		p.event(ProxyEvent{HostPort: r.Host, Cert: err})
 		p.logf("proxy: CONNECT %s refused: %v", r.Host, err)
 		http.Error(w, "corsproof proxy: "+err.Error(), http.StatusBadGateway)
 		return

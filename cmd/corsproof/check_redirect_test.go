@@ -192,3 +192,44 @@ func TestCheckATargetThatRedirectsWithinItsOriginIsJudged(t *testing.T) {
 		t.Errorf("no scenario shows the redirect on the wire: the test proves nothing")
 	}
 }
+
+// WebKit shows no exchanges, so a redirect away is seen only by the run's
+// proxy, which refuses the other host: every scenario whose request WebKit
+// sent there (the simple ones, whose redirect carries CORS headers) is not
+// tested, naming that origin; none passes. (The target is plain http on
+// loopback, which WebKit sends only from the http:// page: from https pages
+// it blocks it as mixed content, a known deviation, before anything leaves.)
+func TestCheckInWebKitATargetThatRedirectsAwayIsNotTested(t *testing.T) {
+	checkNeedAllEngines(t)
+	pol := checkWriteFile(t, "policy.yaml", checkPolicy)
+	target := checkStartAPI(t, redirectAway{cors: true})
+	report := filepath.Join(t.TempDir(), "report.json")
+	code, stdout, stderr := checkCLI(t, nil, "check", "--browsers", "webkit", "--policy", pol, "--target", target, "--json", report)
+	if code != exitMismatch {
+		t.Fatalf("exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	doc := readJSONReport[checkRedirectReport](t, report)
+	notTested := 0
+	verdicts := map[string]int{}
+	for _, r := range doc.Runs[0].Results {
+		verdicts[r.Verdict]++
+		switch r.Verdict {
+		case "pass":
+			t.Errorf("%s passed, though its request went to %s: %s", r.ID, awayHost, r.Explanation)
+		case "not-tested":
+			notTested++
+			if c := r.Cause; c == nil || c.Kind != "redirected-away" || c.Subject != awayHost {
+				t.Errorf("%s: cause %+v, want redirected-away to %s", r.ID, r.Cause, awayHost)
+			}
+			for _, want := range []string{target + "/api/items?cp=", awayHost, "no exchanges", "outside this run"} {
+				if !strings.Contains(r.Explanation, want) {
+					t.Errorf("%s: the explanation lacks %q: %s", r.ID, want, r.Explanation)
+				}
+			}
+		}
+	}
+	t.Logf("%d of %d scenarios not tested; verdicts %v", notTested, len(doc.Runs[0].Results), verdicts)
+	if notTested == 0 {
+		t.Errorf("no scenario is not tested:\n%s", stdout)
+	}
+}
