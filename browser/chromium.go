@@ -151,8 +151,6 @@ type tab struct {
 	retired bool
 }
 
-func (t *tab) crash() { t.crashOnce.Do(func() { close(t.crashed) }) }
-
 // acquire counts a fetch in; false when the tab was retired meanwhile.
 func (t *tab) acquire() bool {
 	t.mu.Lock()
