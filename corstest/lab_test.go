@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -238,4 +239,30 @@ func TestCheckChild(t *testing.T) {
 	p := loadPolicy(t)
 	results := corstest.Check(t, mockapi.New(p), p, o)
 	fmt.Printf("scenarios run: %d\n", len(results))
+}
+
+// A lab pointed at a running API (here on loopback) fetches it where it
+// is; it keeps no journal of it, and ReachServer says so.
+func TestALabPointsAtARunningAPI(t *testing.T) {
+	sharedLab(t) // the browser check
+	srv := httptest.NewServer(strict())
+	defer srv.Close()
+	l, err := corstest.StartLab(context.Background(), corstest.LabConfig{Origins: []string{"https://app.example.com"}, Target: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	g := gomega.NewWithT(t)
+	api := l.API()
+	g.Expect(api.Origin()).To(gomega.Equal(srv.URL))
+	g.Expect(api.From("https://app.example.com").GET("/api/todos")).To(corstest.BeAllowed())
+	g.Expect(api.From("https://app.example.com").GET("/api/todos")).To(corstest.ExposeHeader("X-Total-Count"))
+	g.Expect(api.From("evil").GET("/api/todos")).To(corstest.BeBlocked("MissingAllowOriginHeader"))
+
+	var msg string
+	fail := gomega.NewGomega(func(m string, _ ...int) { msg = m })
+	fail.Expect(api.From("evil").GET("/api/todos")).To(corstest.ReachServer())
+	if !strings.Contains(msg, "keeps no journal") {
+		t.Errorf("ReachServer on a live target: %q", msg)
+	}
 }
