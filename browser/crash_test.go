@@ -6,13 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/corsproof/corsproof/internal/testproc"
 )
 
 // TestRendererKilledWhileTabOpensIsACrash kills every renderer of a browser
@@ -42,7 +40,7 @@ func TestRendererKilledWhileTabOpensIsACrash(t *testing.T) {
 		go func() {
 			time.Sleep(d)
 			n := 0
-			for _, pid := range childrenMatching(c.PID(), "--type=renderer") {
+			for _, pid := range testproc.Descendants(c.PID(), "--type=renderer") {
 				if syscall.Kill(pid, syscall.SIGKILL) == nil {
 					n++
 				}
@@ -78,42 +76,4 @@ func TestRendererKilledWhileTabOpensIsACrash(t *testing.T) {
 	if crashes == 0 {
 		t.Errorf("no kill landed inside an open; the test proves nothing")
 	}
-}
-
-// childrenMatching are pid's live descendants whose command line contains
-// match.
-func childrenMatching(pid int, match string) []int {
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-		f := strings.Fields(rest)
-		if len(f) < 2 || f[0] == "Z" {
-			continue
-		}
-		pp, _ := strconv.Atoi(f[1])
-		children[pp] = append(children[pp], p)
-	}
-	var out []int
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, ch := range children[p] {
-			queue = append(queue, ch)
-			cmd, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(ch), "cmdline"))
-			if strings.Contains(string(cmd), match) {
-				out = append(out, ch)
-			}
-		}
-	}
-	return out
 }

@@ -55,20 +55,7 @@ func TestAConformingHandlerPasses(t *testing.T) {
 // attacker.
 func TestAReflectingHandlerIsReportedAsASecurityMismatch(t *testing.T) {
 	p := loadPolicy(t)
-	api := mockapi.New(p)
-	reflecting := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" {
-			w.Header().Set("Access-Control-Allow-Origin", o)
-			w.Header().Set("Access-Control-Allow-Credentials", "true")
-			w.Header().Set("Access-Control-Allow-Methods", "GET, PUT")
-			w.Header().Set("Access-Control-Allow-Headers", "X-Request-Id")
-		}
-		if r.Method == http.MethodOptions {
-			w.WriteHeader(http.StatusNoContent)
-			return
-		}
-		api.ServeHTTP(w, r)
-	})
+	reflecting := reflectingHandler(p)
 	rec := &recordingTB{TB: t}
 	corstest.Check(rec, reflecting, p)
 	if len(rec.errs) == 0 {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
 	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/internal/testproc"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -38,17 +37,17 @@ var chaosCases = []chaosCase{
 	{corsproof.Chromium, "renderer", chromiumRenderers, false, 0},
 	{corsproof.Chromium, "browser", func(e browser.Engine) []int { return []int{e.(*browser.Chromium).PID()} }, true, 0},
 	{corsproof.Firefox, "content process", func(e browser.Engine) []int {
-		return descendants(e.(*browser.Firefox).PID(), "-isForBrowser")
+		return testproc.Descendants(e.(*browser.Firefox).PID(), "-isForBrowser")
 	}, false, 0},
 	{corsproof.Firefox, "browser", func(e browser.Engine) []int { return []int{e.(*browser.Firefox).PID()} }, true, 0},
 	{corsproof.WebKit, "web process", func(e browser.Engine) []int {
-		return descendants(e.(*browser.WebKit).DriverPID(), "WebKitWebProcess")
+		return testproc.Descendants(e.(*browser.WebKit).DriverPID(), "WebKitWebProcess")
 	}, false, 0},
 	{corsproof.WebKit, "driver", func(e browser.Engine) []int { return []int{e.(*browser.WebKit).DriverPID()} }, true, 0},
 }
 
 func chromiumRenderers(e browser.Engine) []int {
-	return descendants(e.(*browser.Chromium).PID(), "--type=renderer")
+	return testproc.Descendants(e.(*browser.Chromium).PID(), "--type=renderer")
 }
 
 // TestChaos kills a Chromium renderer, the Chromium browser, a Firefox
@@ -261,55 +260,12 @@ func waitNoOrphans(d time.Duration) []string {
 	deadline := time.Now().Add(d)
 	for {
 		var left []string
-		for _, pid := range descendants(os.Getpid(), "") {
-			left = append(left, fmt.Sprintf("%d %s", pid, cmdline(pid)))
+		for _, pid := range testproc.Descendants(os.Getpid(), "") {
+			left = append(left, fmt.Sprintf("%d %s", pid, testproc.Cmdline(pid)))
 		}
 		if len(left) == 0 || time.Now().After(deadline) {
 			return left
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// descendants are the live (not zombie) processes below pid whose command
-// line contains match.
-func descendants(pid int, match string) []int {
-	children := map[int][]int{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		p, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may hold spaces and parens.
-		rest := string(stat[strings.LastIndexByte(string(stat), ')')+1:])
-		f := strings.Fields(rest)
-		if len(f) < 2 || f[0] == "Z" || f[0] == "X" {
-			continue
-		}
-		pp, _ := strconv.Atoi(f[1])
-		children[pp] = append(children[pp], p)
-	}
-	var out []int
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		for _, c := range children[p] {
-			if strings.Contains(cmdline(c), match) {
-				out = append(out, c)
-			}
-			queue = append(queue, c)
-		}
-	}
-	return out
-}
-
-func cmdline(pid int) string {
-	b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline"))
-	return strings.TrimSpace(strings.ReplaceAll(string(b), "\x00", " "))
 }
