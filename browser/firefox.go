@@ -123,9 +123,16 @@ func LaunchFirefox(ctx context.Context, o FirefoxOptions) (ff *Firefox, err erro
 	}
 	tTrust := time.Since(t0)
 
+	// Firefox keeps a directory of its own under $TMPDIR (firefox-esr/,
+	// with its locks), removed only when it exits cleanly: inside the
+	// profile, it goes with the profile when a start is cut short.
+	tmp := filepath.Join(dir, "tmp")
+	if err := os.Mkdir(tmp, 0o700); err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(o.ExecPath, "--headless", "--no-remote", "--remote-debugging-port=0",
 		"--profile", dir)
-	cmd.Env = append(append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_DISABLE_AUTO_SAFE_MODE=1"), firefoxEnv...)
+	cmd.Env = append(append(os.Environ(), "MOZ_CRASHREPORTER_DISABLE=1", "MOZ_DISABLE_AUTO_SAFE_MODE=1", "TMPDIR="+tmp), firefoxEnv...)
 	browserCmdOptions(cmd)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
