@@ -124,6 +124,10 @@ func newJSONResult(r *corsproof.Result) JSONResult {
 	if labels == nil {
 		labels = []string{}
 	}
+	detail := r
+	if r.Verdict == corsproof.VerdictNotRun {
+		detail = nil // nothing ran: no decision, no observation
+	}
 	return JSONResult{
 		ID: r.Scenario.ID, Title: r.Scenario.Title, Labels: labels,
 		Origin: r.Origin, Site: r.Scenario.Site, PolicyName: r.Scenario.Policy,
@@ -132,7 +136,7 @@ func newJSONResult(r *corsproof.Result) JSONResult {
 		Verdict: r.Verdict, Severity: r.Severity, Known: r.Known,
 		Explanation: r.Explanation, Cause: r.Cause, Notes: r.Notes, Diagnoses: r.Diagnoses, Error: r.Err,
 		DurationMS: float64(r.Duration.Microseconds()) / 1000,
-		Detail:     r,
+		Detail:     detail,
 	}
 }
 

@@ -45,7 +45,7 @@ func TestJSONOfAnInterruptedRunMarksTheRestNotRun(t *testing.T) {
 		t.Errorf("firefox not_run = %v, want %d", got, total)
 	}
 	nr := at(t, doc, "runs", 0, "results", 1).(map[string]any)
-	if nr["verdict"] != "not-run" || nr["cause"] != nil || !strings.Contains(nr["explanation"].(string), "interrupt signal received") {
+	if nr["verdict"] != "not-run" || nr["cause"] != nil || nr["detail"] != nil || !strings.Contains(nr["explanation"].(string), "interrupt signal received") {
 		t.Errorf("a scenario not run: %v", nr)
 	}
 	// The findings are those of the finished results alone.

@@ -54,6 +54,7 @@ type checkFlags struct {
 	plan, all                                             bool
 	timeout                                               time.Duration
 	concurrency                                           *int
+	maxTime                                               *time.Duration
 	cookies, headers                                      multiFlag
 	out                                                   outputs
 }
@@ -73,6 +74,7 @@ func cmdCheck(e env, args []string) int {
 	fset.StringVar(&f.chrome, "chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
 	fset.StringVar(&f.browsers, "browsers", "chromium", "comma-separated browser `ENGINES` to check the API in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	f.concurrency = concurrencyFlag(fset)
+	f.maxTime = maxTimeFlag(fset)
 	openapiFile := openapiFlag(fset)
 	f.out.register(fset)
 	if code, done := e.parse(fset, args); done {
@@ -97,6 +99,12 @@ func cmdCheck(e env, args []string) int {
 	if err := checkConcurrency(*f.concurrency); err != nil {
 		return usageErr("%v", err)
 	}
+	if err := checkMaxTime(fset, *f.maxTime); err != nil {
+		return usageErr("%v", err)
+	}
+	var cancel context.CancelFunc
+	e.ctx, cancel = withMaxTime(e.ctx, *f.maxTime)
+	defer cancel()
 
 	engines, err := corsproof.ParseEngines(f.browsers, "--browsers")
 	if err != nil {
@@ -169,7 +177,9 @@ func cmdCheck(e env, args []string) int {
 		return exitOK
 	}
 
-	if err := harness.ProbeTarget(e.ctx, target, f.timeout, caCerts); err != nil {
+	// A probe cut short by the run's end is no verdict on the target: the
+	// engines below then write every scenario not run.
+	if err := harness.ProbeTarget(e.ctx, target, f.timeout, caCerts); err != nil && e.ctx.Err() == nil {
 		fmt.Fprintf(e.stderr, "corsproof check: %v.%s\n", err, targetHint(err, f.caFile != ""))
 		return exitInfra
 	}
@@ -193,12 +203,12 @@ func cmdCheck(e env, args []string) int {
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
 	meta := report.Meta{Command: "check", Target: target.Base().String()}
 	banner := fmt.Sprintf("corsproof: %d scenarios against %s from %d origin pages in %%s", len(list), target.Base(), len(sites))
-	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine) (corsproof.Run, int) {
+	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
 		cfg.Engine, cfg.ExecPath = name, ""
 		if name == corsproof.Chromium {
 			cfg.ExecPath = chrome
 		}
-		return inEngine(e, "check", cfg, banner, list, harness.RunOptions{Concurrency: *f.concurrency})
+		return inEngine(e, "check", cfg, banner, list, harness.RunOptions{Concurrency: *f.concurrency}, closeLater)
 	})
 	for _, r := range runs {
 		if r.Err == "" && exitCode(r.Results) == exitInfra {

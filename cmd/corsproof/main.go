@@ -55,11 +55,16 @@ func main() {
 const shutdownGrace = 1500 * time.Millisecond
 
 // cutShort waits for the signal, gives the command shutdownGrace, then
-// runs the cleanups still registered (browsers first) and exits 3.
+// runs the cleanups still registered (browsers first), then removes the
+// report files still being written, and exits 3. A command interrupted
+// mid-run writes its reports before it closes its browser, so they are
+// on disk by then unless the machine is very slow; the browsers' close
+// gives a late write its last chance.
 func cutShort(ctx context.Context) {
 	<-ctx.Done()
 	time.Sleep(shutdownGrace)
 	interrupts.run()
+	halfWritten.run()
 	fmt.Fprintln(os.Stderr, "corsproof: interrupted")
 	os.Exit(exitInfra)
 }
@@ -67,6 +72,10 @@ func cutShort(ctx context.Context) {
 // interrupts are what must not outlive the process when a signal cuts a
 // command short: the browsers and listeners a command started.
 var interrupts cleanups
+
+// halfWritten are the temporary files of report writes in progress (see
+// writeReport): removed after interrupts, just before a cut-short exit.
+var halfWritten cleanups
 
 type cleanups struct {
 	mu   sync.Mutex

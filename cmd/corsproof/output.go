@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/corsproof/corsproof"
@@ -32,6 +34,48 @@ func (o *outputs) write(runs []corsproof.Run, m report.Meta) error {
 		{o.junit, func(w io.Writer) error { return report.JUnit(w, runs, m) }},
 		{o.html, func(w io.Writer) error { return report.HTML(w, runs, m) }},
 	})
+}
+
+// files are the report files asked for, as the flags name them.
+func (o *outputs) files() []string {
+	var out []string
+	for _, f := range []string{o.json, o.junit, o.html} {
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// maxTimeFlag registers --max-time: a bound on the whole run (its
+// --timeout, where a command has one, bounds each request instead).
+func maxTimeFlag(fs *flag.FlagSet) *time.Duration {
+	return fs.Duration("max-time", 0, "end the run after `DURATION` (e.g. 10m): the reports then hold the scenarios that finished "+
+		"and mark the rest not run, and the exit code is 3 (default: no bound)")
+}
+
+// checkMaxTime validates --max-time: when given, it must be positive.
+func checkMaxTime(fs *flag.FlagSet, d time.Duration) error {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "max-time" })
+	if given && d <= 0 {
+		return fmt.Errorf("--max-time %s: want a positive duration, e.g. 10m", d)
+	}
+	return nil
+}
+
+// maxTimeError is the cause of a run's context past --max-time.
+type maxTimeError struct{ d time.Duration }
+
+func (e *maxTimeError) Error() string { return fmt.Sprintf("--max-time %s reached", e.d) }
+
+// withMaxTime bounds ctx by --max-time d (0: no bound); the context's
+// cause then names the flag.
+func withMaxTime(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, d, &maxTimeError{d})
 }
 
 // concurrencyFlag registers --concurrency: scenarios in flight at once.
@@ -63,17 +107,64 @@ func writeReports(files []reportFile) error {
 		if rf.path == "" {
 			continue
 		}
-		f, err := os.Create(rf.path)
-		if err != nil {
-			return fmt.Errorf("report: %w", err)
+		if err := writeReport(rf); err != nil {
+			return err
 		}
-		err = rf.write(f)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return fmt.Errorf("report %s: %w", rf.path, err)
-		}
+	}
+	return nil
+}
+
+// writeReport writes one report whole or not at all: into a temporary file
+// beside it, renamed over it once complete, so that a reader (or a run cut
+// short by a signal while writing) never sees half a report. A path that
+// is no regular file (/dev/stdout, a pipe) is written in place.
+func writeReport(rf reportFile) error {
+	fi, err := os.Stat(rf.path)
+	if err == nil && !fi.Mode().IsRegular() {
+		return writeInPlace(rf)
+	}
+	mode := os.FileMode(0o644)
+	if err == nil {
+		mode = fi.Mode().Perm()
+	}
+	dir, base := filepath.Split(rf.path)
+	if dir == "" {
+		dir = "." // not os.TempDir: the rename must stay on the report's file system
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	// Should cutShort end the process mid-write, the half file goes too.
+	defer halfWritten.add(func() { os.Remove(tmp.Name()) })()
+	err = rf.write(tmp)
+	if err == nil {
+		err = tmp.Chmod(mode)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), rf.path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("report %s: %w", rf.path, err)
+	}
+	return nil
+}
+
+func writeInPlace(rf reportFile) error {
+	f, err := os.OpenFile(rf.path, os.O_WRONLY|os.O_TRUNC, 0)
+	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	err = rf.write(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("report %s: %w", rf.path, err)
 	}
 	return nil
 }

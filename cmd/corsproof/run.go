@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -56,6 +57,7 @@ func cmdRun(e env, args []string) int {
 	chrome := fs.String("chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
 	browsers := fs.String("browsers", "chromium", "comma-separated browser `ENGINES` to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	concurrency := concurrencyFlag(fs)
+	maxTime := maxTimeFlag(fs)
 	var out outputs
 	out.register(fs)
 	if code, done := e.parse(fs, args); done {
@@ -66,6 +68,10 @@ func cmdRun(e env, args []string) int {
 		return exitUsage
 	}
 	if err := checkConcurrency(*concurrency); err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
+	}
+	if err := checkMaxTime(fs, *maxTime); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
@@ -97,6 +103,9 @@ func cmdRun(e env, args []string) int {
 		return exitUsage
 	}
 	chromePath := firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
+	var cancel context.CancelFunc
+	e.ctx, cancel = withMaxTime(e.ctx, *maxTime)
+	defer cancel()
 	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed, Concurrency: *concurrency}
 	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all)
 }
@@ -111,12 +120,12 @@ func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrom
 	if fault != "" {
 		banner += " serving fault " + fault
 	}
-	runs, code := inEngines(e, "run", engines, out, meta, all, func(name corsproof.Engine) (corsproof.Run, int) {
+	runs, code := inEngines(e, "run", engines, out, meta, all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
 		cfg := harness.Config{Engine: name, Policies: scenarios.Policies(), Fault: f}
 		if name == corsproof.Chromium {
 			cfg.ExecPath = chrome
 		}
-		return inEngine(e, "run", cfg, banner, list, o)
+		return inEngine(e, "run", cfg, banner, list, o, closeLater)
 	})
 	if fault != "" && runs != nil {
 		report.Catches(e.stdout, runs)
@@ -141,6 +150,10 @@ func exitCode(results []corsproof.Result) int {
 }
 
 func infraFailure(e env, cmd string, err error) int {
+	if startInterrupted(e.ctx, err) {
+		fmt.Fprintf(e.stderr, "corsproof %s: interrupted\n", cmd)
+		return exitInfra
+	}
 	var nf *browser.NotFoundError
 	if errors.As(err, &nf) {
 		fmt.Fprintf(e.stderr, "corsproof %s: %v\n", cmd, err)
