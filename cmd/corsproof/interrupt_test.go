@@ -328,3 +328,41 @@ func TestMaxTimeMustBePositive(t *testing.T) {
 		}
 	}
 }
+
+// A report is written whole or not at all: a write that fails keeps the
+// previous file and leaves no temporary one, and a path that is no
+// regular file (/dev/null, /dev/stdout) is written in place, never
+// replaced by a rename.
+func TestReportsAreWrittenWholeOrNotAtAll(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "r.json")
+	if err := os.WriteFile(path, []byte("old"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	failing := func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return io.ErrUnexpectedEOF
+	}
+	if err := writeReports([]reportFile{{path, failing}}); err == nil {
+		t.Error("a failed write reported no error")
+	}
+	if got, _ := os.ReadFile(path); string(got) != "old" {
+		t.Errorf("after a failed write the report holds %q, want the previous one", got)
+	}
+	ok := func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }
+	if err := writeReports([]reportFile{{path, ok}}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o640 {
+		t.Errorf("the rewritten report has mode %v, want the previous file's 0640", fi.Mode().Perm())
+	}
+	if files, _ := os.ReadDir(dir); len(files) != 1 {
+		t.Errorf("the directory holds %d files, want the report alone", len(files))
+	}
+	if err := writeReports([]reportFile{{os.DevNull, ok}}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s is no longer a device: %v %v", os.DevNull, fi.Mode(), err)
+	}
+}
