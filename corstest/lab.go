@@ -66,9 +66,11 @@ type Lab struct {
 	sites   []corsproof.Site
 	current atomic.Pointer[http.Handler]
 	journal journal
-	// turn is held by the test whose handler is served.
-	turn chan struct{}
-	runs atomic.Int64
+	// turn is held by the test whose handler is served, holder.
+	turn   chan struct{}
+	mu     sync.Mutex
+	holder TB
+	runs   atomic.Int64
 }
 
 // StartLab starts the browser and the origin pages.
@@ -127,20 +129,42 @@ func (l *Lab) serveHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve makes h the lab's API until t ends, and returns it. Tests of one
-// process take turns: a second Serve waits for the first test to end.
+// process take turns: a second test's Serve waits for the first test to
+// end (up to serveWait, then fails its test); a test that serves again
+// replaces its own handler.
 func (l *Lab) Serve(t TB, h http.Handler) *API {
 	t.Helper()
 	if l.cfg.Target != "" {
 		t.Fatalf("corstest: this lab points at %s; it serves no handler", l.cfg.Target)
 		return nil
 	}
-	l.turn <- struct{}{}
-	t.Cleanup(func() {
-		l.current.Store(nil)
-		<-l.turn
-	})
+	l.mu.Lock()
+	mine := l.holder != nil && l.holder == t
+	l.mu.Unlock()
+	if !mine {
+		select {
+		case l.turn <- struct{}{}:
+		case <-time.After(serveWait):
+			t.Fatalf("corstest: another test has served its handler on this lab for %v; a lab serves one test at a time "+
+				"(run tests in parallel across processes, e.g. ginkgo -p, each with its own lab)", serveWait)
+			return nil
+		}
+		l.mu.Lock()
+		l.holder = t
+		l.mu.Unlock()
+		t.Cleanup(func() {
+			l.current.Store(nil)
+			l.mu.Lock()
+			l.holder = nil
+			l.mu.Unlock()
+			<-l.turn
+		})
+	}
 	return l.serve(h)
 }
+
+// serveWait is how long Serve waits for another test's turn to end.
+const serveWait = 2 * time.Minute
 
 // serve makes h the API.
 func (l *Lab) serve(h http.Handler) *API {

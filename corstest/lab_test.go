@@ -266,3 +266,18 @@ func TestALabPointsAtARunningAPI(t *testing.T) {
 		t.Errorf("ReachServer on a live target: %q", msg)
 	}
 }
+
+// A test that serves again replaces its own handler (it does not wait for
+// its own turn to end).
+func TestServingAgainInATestReplacesItsHandler(t *testing.T) {
+	l := sharedLab(t)
+	g := gomega.NewWithT(t)
+	api := l.Serve(t, strict())
+	g.Expect(api.From("evil").GET("/api/todos")).To(corstest.BeBlocked())
+	open := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		fmt.Fprintln(w, "[]")
+	})
+	api = l.Serve(t, open)
+	g.Expect(api.From("evil").GET("/api/todos")).To(corstest.BeAllowed())
+}
