@@ -171,9 +171,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		defer tr.(*http.Transport).CloseIdleConnections()
 	}
 	p := &prober{
-		client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
+		Client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		max: cfg.MaxRequests,
+		Max: cfg.MaxRequests, UserAgent: "corsproof-audit",
 	}
 	var auditors []*auditor
 	for _, s := range sites {
@@ -199,7 +199,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if findings == nil {
 		findings = []Finding{}
 	}
-	rep := &Report{Target: u.String(), Trusted: trusted, Policy: cfg.Policy != nil, Requests: p.sent, Findings: findings}
+	rep := &Report{Target: u.String(), Trusted: trusted, Policy: cfg.Policy != nil, Requests: p.Sent(), Findings: findings}
 	if endpoints {
 		for _, s := range sites {
 			rep.Endpoints = append(rep.Endpoints, s.path)

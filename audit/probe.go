@@ -64,21 +64,36 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // ErrBudget: the probes would exceed Config.MaxRequests.
-var ErrBudget = errors.New("audit: request budget exhausted")
+var ErrBudget = errors.New("request budget exhausted")
 
-// prober sends the requests of one audit, to whichever URL each names, and
-// counts them against one budget.
-type prober struct {
-	client *http.Client
-	max    int
-	sent   int
+// Prober sends CORS probes, to whichever URL each names, against one
+// budget of requests: audit's and infer's requests alike.
+type Prober struct {
+	// Client sends them (it should not follow redirects).
+	Client *http.Client
+	// Max is the budget; UserAgent the User-Agent sent.
+	Max       int
+	UserAgent string
+	sent      int
 }
+
+// Sent is how many requests p has sent.
+func (p *Prober) Sent() int { return p.sent }
+
+type prober = Prober
 
 // send sends one request to target; extra are further request headers
 // (ACRM, ACRH).
 func (p *prober) send(ctx context.Context, method, target, origin string, extra spec.Headers) (Exchange, error) {
-	if p.sent >= p.max {
-		return Exchange{}, fmt.Errorf("%w (%d requests)", ErrBudget, p.max)
+	return p.Send(ctx, method, target, origin, extra)
+}
+
+// Send sends one request to target from origin ("" for none, sent verbatim
+// otherwise); extra are further request headers (ACRM, ACRH). The answer
+// keeps its CORS headers and Vary.
+func (p *Prober) Send(ctx context.Context, method, target, origin string, extra spec.Headers) (Exchange, error) {
+	if p.sent >= p.Max {
+		return Exchange{}, fmt.Errorf("%w (%d requests)", ErrBudget, p.Max)
 	}
 	p.sent++
 	req, err := http.NewRequestWithContext(ctx, method, target, nil)
@@ -93,8 +108,8 @@ func (p *prober) send(ctx context.Context, method, target, origin string, extra 
 		req.Header.Add(h.Name, h.Value)
 		x.RequestHeaders = append(x.RequestHeaders, h)
 	}
-	req.Header.Set("User-Agent", "corsproof-audit")
-	resp, err := p.client.Do(req)
+	req.Header.Set("User-Agent", p.UserAgent)
+	resp, err := p.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return Exchange{}, ctx.Err()

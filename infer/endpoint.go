@@ -55,7 +55,7 @@ func probeValue(name string) string {
 // meant reports whether an answer to origin o names o (possibly broken:
 // twice, with a trailing slash, in another case) or is *.
 func meant(x Exchange, o string) bool {
-	for _, v := range x.Headers.Values(spec.HeaderAllowOrigin) {
+	for _, v := range x.ResponseHeaders.Values(spec.HeaderAllowOrigin) {
 		for _, part := range strings.Split(v, ",") {
 			part = strings.TrimSpace(part)
 			if part == "*" || strings.EqualFold(strings.TrimSuffix(part, "/"), o) {
@@ -98,7 +98,7 @@ func (r *run) endpoint(ctx context.Context, ep Endpoint) (*site, error) {
 		switch {
 		case meant(x, t):
 			accepted = append(accepted, t)
-		case x.Status >= 400 && len(x.Headers.Values(spec.HeaderAllowOrigin)) == 0:
+		case x.Status >= 400 && len(x.ResponseHeaders.Values(spec.HeaderAllowOrigin)) == 0:
 			px, err := r.p.preflight(ctx, u, t, spec.Headers{{Name: spec.HeaderRequestMethod, Value: "GET"}})
 			if err != nil {
 				return nil, err
@@ -259,14 +259,14 @@ func (r *run) endpoint(ctx context.Context, ep Endpoint) (*site, error) {
 	}
 	if !s.exposeUnknown {
 		x := gets[probe]
-		s.expose = spec.ParseList(x.Headers, spec.HeaderExposeHeaders).Items
+		s.expose = spec.ParseList(x.ResponseHeaders, spec.HeaderExposeHeaders).Items
 		r.checkExposed(ep, x, s)
 	}
 	return s, nil
 }
 
 func acao(x Exchange) string {
-	v, _ := x.Headers.Get(spec.HeaderAllowOrigin)
+	v, _ := x.ResponseHeaders.Get(spec.HeaderAllowOrigin)
 	return v
 }
 
@@ -282,8 +282,8 @@ func allStar(gets map[string]Exchange, origins []string) bool {
 // shape: Access-Control-Allow-Origin and -Credentials values browsers
 // refuse, on an answer meant for the trusted origin t; sets s.creds.
 func (r *run) shape(path string, x Exchange, t string, s *site) {
-	vs := x.Headers.Values(spec.HeaderAllowOrigin)
-	acac, hasACAC := x.Headers.Get(spec.HeaderAllowCredentials)
+	vs := x.ResponseHeaders.Values(spec.HeaderAllowOrigin)
+	acac, hasACAC := x.ResponseHeaders.Get(spec.HeaderAllowCredentials)
 	switch {
 	case len(vs) > 1 || len(vs) == 1 && strings.Contains(vs[0], ","):
 		r.find(path, Finding{Cause: corsproof.CauseAllowOriginInvalid, Bug: "duplicate-acao",
@@ -367,7 +367,7 @@ func (r *run) checkVary(path string, gets map[string]Exchange, order []string) {
 	}
 	for _, o := range order {
 		x := gets[o]
-		vary := spec.ParseList(x.Headers, spec.HeaderVary)
+		vary := spec.ParseList(x.ResponseHeaders, spec.HeaderVary)
 		if !vary.ContainsFold(spec.HeaderOrigin) && !vary.Contains("*") {
 			r.find(path, Finding{Cause: corsproof.CauseVaryMissing, Bug: "missing-vary", key: "vary",
 				Text:  "Access-Control-Allow-Origin depends on the Origin, but the answer has no Vary: Origin, so a shared cache serves one origin's answer to another",
@@ -379,7 +379,7 @@ func (r *run) checkVary(path string, gets map[string]Exchange, order []string) {
 
 // checkExposed: a response header the API declares must be exposed.
 func (r *run) checkExposed(ep Endpoint, x Exchange, s *site) {
-	list := spec.ParseList(x.Headers, spec.HeaderExposeHeaders)
+	list := spec.ParseList(x.ResponseHeaders, spec.HeaderExposeHeaders)
 	if list.Contains("*") && !s.creds {
 		return
 	}
@@ -424,7 +424,7 @@ func (r *run) preflights(ctx context.Context, u string, ep Endpoint, o string, s
 				// did, so the decision is the preflight's.
 				resp := spec.Response{Status: 200}
 				if pre != nil {
-					for _, h := range pre.Headers {
+					for _, h := range pre.ResponseHeaders {
 						if strings.EqualFold(h.Name, spec.HeaderAllowOrigin) || strings.EqualFold(h.Name, spec.HeaderAllowCredentials) {
 							resp.Headers = append(resp.Headers, h)
 						}
@@ -527,12 +527,12 @@ func (r *run) preflights(ctx context.Context, u string, ep Endpoint, o string, s
 	// first passing preflight.
 	if len(passed) > 0 {
 		x := passed[0]
-		for _, m := range spec.ParseList(x.Headers, spec.HeaderAllowMethods).Items {
+		for _, m := range spec.ParseList(x.ResponseHeaders, spec.HeaderAllowMethods).Items {
 			if spec.IsCORSSafelistedMethod(m) && !slices.Contains(s.methods, m) {
 				s.methods = append(s.methods, m)
 			}
 		}
-		if v, ok := x.Headers.Get(spec.HeaderMaxAge); ok {
+		if v, ok := x.ResponseHeaders.Get(spec.HeaderMaxAge); ok {
 			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 0 {
 				s.maxAge = &n
 			} else {
@@ -556,8 +556,8 @@ func methodRank(m string) int {
 // refused explains why a preflight for a declared method or header
 // failed: not answered by a CORS layer, or a list that lacks it.
 func (r *run) refused(path string, x Exchange, what, name string) {
-	acam, hasACAM := x.Headers.Get(spec.HeaderAllowMethods)
-	_, hasACAH := x.Headers.Get(spec.HeaderAllowHeaders)
+	acam, hasACAM := x.ResponseHeaders.Get(spec.HeaderAllowMethods)
+	_, hasACAH := x.ResponseHeaders.Get(spec.HeaderAllowHeaders)
 	switch {
 	case x.Status < 200 || x.Status > 299:
 		bug := ""
@@ -576,7 +576,7 @@ func (r *run) refused(path string, x Exchange, what, name string) {
 		r.find(path, Finding{Cause: corsproof.CausePreflightUnanswered, Bug: "preflight-passthrough", key: "passthrough",
 			Text:  fmt.Sprintf("answers preflights %d without Access-Control-Allow-Methods or -Headers: the API handler answered, not a CORS layer (the API declares %s %s)", x.Status, what, name),
 			Proof: x})
-	case what == "method" && hasACAM && spec.ParseList(x.Headers, spec.HeaderAllowMethods).ContainsFold(name):
+	case what == "method" && hasACAM && spec.ParseList(x.ResponseHeaders, spec.HeaderAllowMethods).ContainsFold(name):
 		r.find(path, Finding{Cause: corsproof.CauseMethodMissing, Bug: "acam-case-mismatch", key: "case",
 			Text:  fmt.Sprintf("lists methods as %q: browsers compare them byte for byte, so %s is refused; a policy lists methods as pages send them", acam, name),
 			Proof: x})

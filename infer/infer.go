@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/audit"
 	"github.com/corsproof/corsproof/policy"
 )
 
@@ -135,9 +136,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		tr = t
 	}
 	r := &run{
-		p: &prober{client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
+		p: &prober{Prober: audit.Prober{Client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-			max: cfg.MaxRequests, cache: map[string][]Exchange{}},
+			Max: cfg.MaxRequests, UserAgent: "corsproof-infer"}, cache: map[string][]Exchange{}},
 		base: base, trusted: trusted, synthetic: synthetic, userOrigins: len(cfg.Origins) > 0,
 		findings: map[string]int{},
 	}
@@ -171,7 +172,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 			if err != nil {
 				return nil, err
 			}
-			for _, v := range x.Headers.Values("Access-Control-Allow-Origin") {
+			for _, v := range x.ResponseHeaders.Values("Access-Control-Allow-Origin") {
 				if v != t && v != "*" && v != "null" && strings.TrimSuffix(v, "/") != t && isOrigin(v) && !slices.Contains(r.trusted, v) {
 					r.trusted = append(r.trusted, v)
 					r.note(fmt.Sprintf("the server names %s in Access-Control-Allow-Origin by itself (%s): probed as a trusted origin", v, x))
@@ -197,7 +198,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Target: base.String(), Policy: pol, Findings: r.out, Notes: r.notes, Requests: r.p.sent}
+	res := &Result{Target: base.String(), Policy: pol, Findings: r.out, Notes: r.notes, Requests: r.p.Sent()}
 	for _, t := range r.trusted {
 		if !r.synthetic[t] {
 			res.Origins = append(res.Origins, t)
@@ -266,7 +267,7 @@ func (r *run) checkUnstable() {
 }
 
 func answerOf(x Exchange) string {
-	if v, ok := x.Headers.Get("Access-Control-Allow-Origin"); ok {
+	if v, ok := x.ResponseHeaders.Get("Access-Control-Allow-Origin"); ok {
 		return "Access-Control-Allow-Origin: " + v
 	}
 	return "no Access-Control-Allow-Origin"
