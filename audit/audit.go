@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -160,21 +159,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if cfg.MaxRequests <= 0 {
 		cfg.MaxRequests = 600 * len(sites)
 	}
-	tr := cfg.Transport
-	if tr == nil {
-		tr = &http.Transport{
-			Proxy:               nil,
-			DialContext:         (&net.Dialer{Timeout: cfg.Timeout}).DialContext,
-			TLSHandshakeTimeout: cfg.Timeout,
-			MaxIdleConnsPerHost: 2,
-		}
-		defer tr.(*http.Transport).CloseIdleConnections()
-	}
-	p := &prober{
-		Client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		Max: cfg.MaxRequests, UserAgent: "corsproof-audit",
-	}
+	p, done := NewProber(cfg.Transport, cfg.Timeout, cfg.MaxRequests, "corsproof-audit")
+	defer done()
 	var auditors []*auditor
 	for _, s := range sites {
 		a := &auditor{

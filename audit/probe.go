@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/corsproof/corsproof/spec"
 )
@@ -75,6 +77,23 @@ type Prober struct {
 	Max       int
 	UserAgent string
 	sent      int
+}
+
+// NewProber is a Prober over tr (nil: a transport of its own that dials
+// directly, never through a proxy) whose client never follows a redirect:
+// a redirect is an answer to judge. done closes its own idle connections.
+func NewProber(tr http.RoundTripper, timeout time.Duration, max int, userAgent string) (p *Prober, done func()) {
+	done = func() {}
+	if tr == nil {
+		t := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: timeout}).DialContext,
+			TLSHandshakeTimeout: timeout, MaxIdleConnsPerHost: 2}
+		tr, done = t, t.CloseIdleConnections
+	}
+	return &Prober{
+		Client: &http.Client{Transport: tr, Timeout: timeout,
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		Max: max, UserAgent: userAgent,
+	}, done
 }
 
 // Sent is how many requests p has sent.

@@ -3,7 +3,6 @@ package infer
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -128,17 +127,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.MaxRequests <= 0 {
 		cfg.MaxRequests = 400 * len(eps)
 	}
-	tr := cfg.Transport
-	if tr == nil {
-		t := &http.Transport{Proxy: nil, DialContext: (&net.Dialer{Timeout: cfg.Timeout}).DialContext,
-			TLSHandshakeTimeout: cfg.Timeout, MaxIdleConnsPerHost: 2}
-		defer t.CloseIdleConnections()
-		tr = t
-	}
+	ap, done := audit.NewProber(cfg.Transport, cfg.Timeout, cfg.MaxRequests, "corsproof-infer")
+	defer done()
 	r := &run{
-		p: &prober{Prober: audit.Prober{Client: &http.Client{Transport: tr, Timeout: cfg.Timeout,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-			Max: cfg.MaxRequests, UserAgent: "corsproof-infer"}, cache: map[string][]Exchange{}},
+		p:    &prober{Prober: ap, cache: map[string][]Exchange{}},
 		base: base, trusted: trusted, synthetic: synthetic, userOrigins: len(cfg.Origins) > 0,
 		findings: map[string]int{},
 	}

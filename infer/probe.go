@@ -51,7 +51,7 @@ var ErrBudget = audit.ErrBudget
 // prober sends requests against one budget and remembers every answer, so
 // the same probe is sent once (a GET twice: a changing answer shows).
 type prober struct {
-	audit.Prober
+	*audit.Prober
 	cache map[string][]Exchange
 	// unstable are the GETs whose two answers differed.
 	unstable [][2]Exchange
