@@ -44,7 +44,7 @@ func TestGenerateCoversTheDimensions(t *testing.T) {
 func TestHandlerWritesTheCaseHeadersExactly(t *testing.T) {
 	c := Generate(1, 1)[0]
 	c.Preflight = spec.Response{Status: 204, Headers: spec.Headers{h("Access-Control-Allow-Origin", "a"), h("Access-Control-Allow-Origin", "b")}}
-	srv := httptest.NewServer(Handler("r", []Case{c}))
+	srv := httptest.NewServer(Handler("r", []Case{c}, nil))
 	defer srv.Close()
 	req, _ := http.NewRequest(http.MethodOptions, srv.URL+c.Path("r"), nil)
 	resp, err := http.DefaultClient.Do(req)

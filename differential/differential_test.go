@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -90,7 +91,7 @@ func caseCount(t *testing.T, engine corsproof.Engine) int {
 // startEngine starts the topology serving cases and one browser of the
 // engine. Without that browser the test skips (with the install hint),
 // except under CI=true where it fails.
-func startEngine(t *testing.T, engine corsproof.Engine, run string, cases []Case) (*harness.Topology, browser.Engine) {
+func startEngine(t *testing.T, engine corsproof.Engine, run string, cases []Case, preflights *Preflights) (*harness.Topology, browser.Engine) {
 	t.Helper()
 	topo, err := harness.StartTopology(harness.TopologyConfig{
 		Sites: []corsproof.Site{
@@ -98,7 +99,7 @@ func startEngine(t *testing.T, engine corsproof.Engine, run string, cases []Case
 			{Name: "evil", Class: corsproof.ClassCrossSite, Origin: OtherOrigin},
 		},
 		APIOrigins: []string{APIOrigin},
-		API:        Handler(run, cases),
+		API:        Handler(run, cases, preflights),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +141,9 @@ func differential(t *testing.T, engine corsproof.Engine) {
 	profile := engine.Profile()
 	cases := Generate(seed, n)
 	run := harness.NewRunID()
-	topo, eng := startEngine(t, engine, run, cases)
+	preflights := &Preflights{}
+	topo, eng := startEngine(t, engine, run, cases, preflights)
+	var refetched atomic.Int32
 
 	start := time.Now()
 	type outcome struct {
@@ -174,6 +177,19 @@ func differential(t *testing.T, engine corsproof.Engine) {
 				ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 				obs, err := eng.Fetch(ctx, f)
 				cancel()
+				if err == nil && engine == corsproof.Chromium && obs.Preflight == nil && preflights.Count(c.Path(run)) > 0 {
+					// Chromium sent a preflight it never reported (seen
+					// rarely, with fetches side by side): the observation
+					// is incomplete, so the case runs once more, on a URL
+					// of its own; the harness does the same.
+					refetched.Add(1)
+					t.Logf("case %d: Chromium reported no preflight for %s, which the server answered; fetching it again", c.Index, url)
+					url += "?again"
+					f.URL = url
+					ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+					obs, err = eng.Fetch(ctx, f)
+					cancel()
+				}
 				outcomes[i] = outcome{url, obs, err}
 			}
 		}()
@@ -221,6 +237,9 @@ func differential(t *testing.T, engine corsproof.Engine) {
 	t.Logf("%d cases in %s (%.0f fetches/s, %d at a time) in %s; seed %d", n, elapsed.Round(time.Millisecond),
 		float64(n)/elapsed.Seconds(), workers, eng.Version(), seed)
 	t.Logf("known deviations seen: %s", countList(known))
+	if n := refetched.Load(); n > 0 {
+		t.Logf("%d case(s) fetched again: Chromium did not report a preflight the server answered", n)
+	}
 	if len(unobservable) > 0 {
 		t.Logf("not observable in %s, compared on no side: %s", engine, strings.Join(unobservable, ", "))
 	}
