@@ -56,6 +56,15 @@ type Opener interface {
 	Open(ctx context.Context, pageURLs []string) error
 }
 
+// Sequential is an Engine that runs one fetch at a time (WebKit: WebDriver
+// classic runs commands in turn). A caller that bounds each fetch takes its
+// Turn first and starts the fetch's deadline after it, so that the time a
+// fetch waits for the others is not charged to it.
+type Sequential interface {
+	// Turn waits until no other turn is held, or ctx ends.
+	Turn(ctx context.Context) (release func(), err error)
+}
+
 // openAll runs open for every page at once and joins the errors.
 func openAll(ctx context.Context, pages []string, open func(context.Context, string) error) error {
 	errs := make([]error, len(pages))

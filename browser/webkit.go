@@ -76,6 +76,7 @@ type WebKit struct {
 	output       *tailBuf // the driver's (and MiniBrowser's) last output lines
 
 	observe func() func(*Observation)
+	turn    chan struct{} // Turn's token: one caller's fetch at a time
 
 	mu      sync.Mutex        // one command sequence at a time
 	windows map[string]string // page URL -> window handle
@@ -152,7 +153,7 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 	if err != nil {
 		return nil, fmt.Errorf("browser: webkit: creating the temp dir: %w", err)
 	}
-	w := &WebKit{logf: logf, tmpDir: dir, windows: map[string]string{}, observe: o.Observe}
+	w := &WebKit{logf: logf, tmpDir: dir, windows: map[string]string{}, observe: o.Observe, turn: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			w.stopHard()
@@ -693,3 +694,15 @@ func (lw lineWriter) Write(p []byte) (int, error) {
 }
 
 var _ io.Writer = lineWriter(nil)
+
+// Turn implements Sequential.
+func (w *WebKit) Turn(ctx context.Context) (func(), error) {
+	select {
+	case w.turn <- struct{}{}:
+		return func() { <-w.turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+var _ Sequential = (*WebKit)(nil)

@@ -183,6 +183,17 @@ func (e *proxied) Close() error {
 	return errors.Join(e.Engine.Close(), e.proxy.Close())
 }
 
+// Turn implements browser.Sequential for an engine that is.
+func (e *proxied) Turn(ctx context.Context) (func(), error) { return turn(ctx, e.Engine) }
+
+// turn takes e's turn when e runs one fetch at a time; else it is free.
+func turn(ctx context.Context, e browser.Engine) (func(), error) {
+	if s, ok := e.(browser.Sequential); ok {
+		return s.Turn(ctx)
+	}
+	return func() {}, nil
+}
+
 // Unwrap is the engine behind the proxy (*browser.Firefox or
 // *browser.WebKit), for what only that engine has (its process ids).
 func (e *proxied) Unwrap() browser.Engine { return e.Engine }

@@ -147,6 +147,15 @@ func (r *recovering) call(ctx context.Context, url string, op func(browser.Engin
 	}
 }
 
+// Turn implements browser.Sequential for the current browser, when it is.
+func (r *recovering) Turn(ctx context.Context) (func(), error) {
+	e, err := r.engine(ctx)
+	if err != nil {
+		return func() {}, nil // the fetch reports it
+	}
+	return turn(ctx, e)
+}
+
 func (r *recovering) Fetch(ctx context.Context, f browser.Fetch) (browser.Observation, error) {
 	var obs browser.Observation
 	err := r.call(ctx, f.URL, func(e browser.Engine) error {

@@ -50,6 +50,15 @@ func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.F
 }
 
 func (r *Runner) fetchOnce(ctx context.Context, f browser.Fetch) (browser.Observation, error) {
+	// An engine that runs one fetch at a time (WebKit): the fetch's
+	// deadline starts when its turn comes, not while it waits for others.
+	if s, ok := r.Engine.(browser.Sequential); ok {
+		release, err := s.Turn(ctx)
+		if err != nil {
+			return browser.Observation{}, err
+		}
+		defer release()
+	}
 	fctx, cancel := context.WithTimeout(ctx, r.fetchTimeout())
 	defer cancel()
 	obs, err := r.Engine.Fetch(fctx, f)
