@@ -43,7 +43,14 @@ func cmdRepro(e env, args []string) int {
 	fault := fs.String("fault", "", "serve the deliberate misconfiguration `NAME` instead of the policy (see 'corsproof faults')")
 	out := fs.String("out", "", "write the reproduction to `DIR` (default ./repro-ID, and the README goes to stdout)")
 	chrome := fs.String("chrome", "", "the Chromium `BINARY` (default: $CORSPROOF_CHROME, then PATH)")
-	serve := fs.Bool("run", false, "then build and run the reproduction's server.go on loopback and print the Chromium command line to open it, until Ctrl-C (needs the go command)")
+	serve := fs.Bool("run", false, "then build and run the reproduction's server.go on loopback and print the Chromium command line to open it, until Ctrl-C (needs the go command); with --browsers, open it in each engine and print each one's outcome")
+	var o reproOpts
+	fs.StringVar(&o.from, "from", "", "reproduce a result of the JSON `REPORT` of 'run', 'check' or corstest (with --id) instead of a catalog scenario")
+	fs.StringVar(&o.id, "id", "", "with --from: the result's scenario `ID`")
+	fs.StringVar(&o.har, "har", "", "reproduce an entry of the HAR `FILE` a browser's devtools exported (with --entry or --url)")
+	fs.IntVar(&o.entry, "entry", -1, "with --har: the entry's index `N` (from 0, as 'corsproof explain --har' numbers them)")
+	fs.StringVar(&o.url, "url", "", "with --har: the first cross-origin entry whose URL contains `SUBSTR`")
+	browsers := fs.String("browsers", "", "with --run: the `ENGINES` to open the reproduction in, comma-separated (chromium,firefox,webkit)")
 	// The ID may come before or after the flags.
 	var id string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -60,6 +67,42 @@ func cmdRepro(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof repro: unexpected argument %q (one scenario ID at a time)\n", rest[0])
 		return exitUsage
 	}
+	o.out, o.run, o.chrome = *out, *serve, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
+	if *browsers != "" {
+		if !o.run {
+			fmt.Fprintln(e.stderr, "corsproof repro: --browsers goes with --run (open the reproduction in those engines)")
+			return exitUsage
+		}
+		engines, err := corsproof.ParseEngines(*browsers, "--browsers")
+		if err != nil {
+			fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
+			return exitUsage
+		}
+		o.browsers = engines
+	}
+	switch {
+	case o.from != "" && o.har != "":
+		fmt.Fprintln(e.stderr, "corsproof repro: --from and --har are two sources; give one")
+		return exitUsage
+	case o.from != "":
+		if id != "" && o.id == "" {
+			o.id = id
+		}
+		if *fault != "" {
+			fmt.Fprintln(e.stderr, "corsproof repro: --fault is for catalog scenarios; a report's result replays what its server sent")
+			return exitUsage
+		}
+		return cmdReproFrom(e, o)
+	case o.har != "":
+		if id != "" || *fault != "" || o.id != "" {
+			fmt.Fprintln(e.stderr, "corsproof repro: --har takes --entry N or --url SUBSTR, not a scenario ID or --fault")
+			return exitUsage
+		}
+		return cmdReproHAR(e, o)
+	case o.id != "" || o.entry >= 0 || o.url != "":
+		fmt.Fprintln(e.stderr, "corsproof repro: --id goes with --from REPORT, --entry and --url with --har FILE")
+		return exitUsage
+	}
 	if id == "" {
 		fmt.Fprintln(e.stderr, "corsproof repro: which scenario? Give its ID, e.g. 'corsproof repro custom-header-allowed'; 'corsproof run --all' lists them")
 		return exitUsage
@@ -74,25 +117,46 @@ func cmdRepro(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
 		return exitUsage
 	}
-	dir := *out
+	dir := o.out
 	if dir == "" {
 		dir = "repro-" + corsproof.SafeName(s.ID)
 	}
 
-	files, verdict, code := reproduce(e, s, f, *fault, firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME")))
+	files, verdict, code := reproduce(e, s, f, *fault, o.chrome)
 	if code != exitOK {
 		return code
 	}
+	return finishRepro(e, o, dir, files, s.ID+": "+verdict)
+}
+
+// reproOpts are repro's flags, for its three sources: a catalog scenario,
+// a report's result (--from) and a HAR entry (--har).
+type reproOpts struct {
+	from, id string
+	har, url string
+	entry    int // -1: not given
+	out      string
+	run      bool
+	browsers []corsproof.Engine
+	chrome   string
+}
+
+// finishRepro writes the reproduction's files to dir, prints what it
+// wrote (the README too, when no --out was given) and, with --run, runs it.
+func finishRepro(e env, o reproOpts, dir string, files map[string][]byte, what string) int {
 	if err := writeFiles(dir, files); err != nil {
 		fmt.Fprintf(e.stderr, "corsproof repro: %v\n", err)
 		return exitInfra
 	}
-	if *out == "" {
+	if o.out == "" {
 		e.stdout.Write(files[repro.FileReadme])
 		fmt.Fprintln(e.stdout)
 	}
-	fmt.Fprintf(e.stdout, "%s: %s; reproduction in %s (cd there and 'go run server.go')\n", s.ID, verdict, dir)
-	if *serve {
+	fmt.Fprintf(e.stdout, "%s; reproduction in %s (cd there and 'go run server.go')\n", what, dir)
+	if o.run {
+		if len(o.browsers) > 0 {
+			return runReproIn(e, dir, o.browsers)
+		}
 		return serveRepro(e, dir)
 	}
 	return exitOK
