@@ -25,6 +25,8 @@ type site struct {
 	// status answered before the CORS layer), so exposure is not known here.
 	exposeUnknown bool
 	maxAge        *int
+	// preflighted: a preflight passed, so maxAge nil means none was sent.
+	preflighted bool
 }
 
 // commonMethods are probed on every endpoint beyond the declared ones, so
@@ -526,6 +528,7 @@ func (r *run) preflights(ctx context.Context, u string, ep Endpoint, o string, s
 	// Safelisted methods the preflight lists, and the max-age, from the
 	// first passing preflight.
 	if len(passed) > 0 {
+		s.preflighted = true
 		x := passed[0]
 		for _, m := range spec.ParseList(x.ResponseHeaders, spec.HeaderAllowMethods).Items {
 			if spec.IsCORSSafelistedMethod(m) && !slices.Contains(s.methods, m) {

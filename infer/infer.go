@@ -181,6 +181,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sites = append(sites, s)
 	}
 	r.checkUnstable()
+	r.noteNoMaxAge(sites, cfg.Intended != nil)
 	if cfg.Intended != nil {
 		for _, s := range sites {
 			r.compare(s, cfg.Intended)
@@ -200,6 +201,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Endpoints = append(res.Endpoints, e.Path)
 	}
 	return res, nil
+}
+
+// noteNoMaxAge says when no passing preflight carried Access-Control-Max-Age.
+// That is a policy (the browsers' default), so it is no finding; but a lost
+// max-age setting looks exactly like it, and only the intended policy
+// (compared) can tell the max-age-differs cause from a choice.
+func (r *run) noteNoMaxAge(sites []*site, compared bool) {
+	any := false
+	for _, s := range sites {
+		if s.maxAge != nil {
+			return
+		}
+		any = any || s.preflighted
+	}
+	if !any || compared {
+		return
+	}
+	r.note("no preflight answer carries Access-Control-Max-Age, so browsers keep each preflight for 5 seconds only " +
+		"and send one before nearly every request that needs it; if your configuration sets a max-age, it is lost " +
+		"(the " + string(corsproof.CauseMaxAgeDiffers) + " cause: give --policy with the intended policy to check it)")
 }
 
 // run is one inference's state.

@@ -77,6 +77,27 @@ var faultCause = map[string]corsproof.CauseKind{
 // not the intended one: infer names them given the intended policy.
 var byPolicy = map[string]bool{"max-age-ignored": true}
 
+// A server that sends no max-age implements a policy (the browsers'
+// default); without the intended policy infer cannot tell a lost setting
+// from that choice, so it says so in a note naming the cause, and exits 0.
+func TestALostMaxAgeIsANoteWithoutTheIntendedPolicy(t *testing.T) {
+	f, _ := mockapi.FaultByName("max-age-ignored")
+	r := infer(t, Config{Target: startMock(t, f), Origins: []string{"https://app.example.test"}, Endpoints: mockEndpoints(t)})
+	out := yamlOf(t, r)
+	if r.Failed() {
+		t.Errorf("a server without max-age is a finding (%v) without an intended policy:\n%s", r.Causes(), out)
+	}
+	head, _, _ := strings.Cut(out, "\norigins:")
+	if !strings.Contains(strings.Join(strings.Fields(strings.ReplaceAll(head, "#", "")), " "), "the "+string(corsproof.CauseMaxAgeDiffers)+" cause") {
+		t.Errorf("the notes do not name %s:\n%s", corsproof.CauseMaxAgeDiffers, head)
+	}
+	// The conforming mock sends its max-age: no such note.
+	r = infer(t, Config{Target: startMock(t, mockapi.Fault{}), Origins: []string{"https://app.example.test"}, Endpoints: mockEndpoints(t)})
+	if out := yamlOf(t, r); strings.Contains(out, string(corsproof.CauseMaxAgeDiffers)) {
+		t.Errorf("the conforming mock's inferred policy names %s:\n%s", corsproof.CauseMaxAgeDiffers, out)
+	}
+}
+
 func TestTheConformingMockDepartsInNothingFromItsPolicy(t *testing.T) {
 	r := infer(t, Config{Target: startMock(t, mockapi.Fault{}), Origins: []string{"https://app.example.test"},
 		Endpoints: mockEndpoints(t), Intended: policy.Default()})
