@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/corsproof/corsproof/internal/textdist"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -329,7 +330,7 @@ func suggest(name string, fields *structFields) string {
 		if abs(len(sq)-len(fsq)) > maxDist {
 			continue // at least that many edits apart
 		}
-		d := editDistance(sq, fsq)
+		d := textdist.Levenshtein(sq, fsq)
 		if d < bestDist || (d == bestDist && f < best) {
 			best, bestDist = f, d
 		}
@@ -390,25 +391,4 @@ func squash(s string) string {
 		}
 	}
 	return b.String()
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

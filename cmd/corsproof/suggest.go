@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/url"
 	"strings"
+
+	"github.com/corsproof/corsproof/internal/textdist"
 )
 
 // nearest is the candidate closest to got by edit distance, if one is
@@ -17,7 +19,7 @@ func nearest(got string, candidates []string) (string, bool) {
 		if c == got {
 			continue
 		}
-		if d := levenshtein(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
+		if d := textdist.Levenshtein(strings.ToLower(got), strings.ToLower(c)); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
@@ -30,28 +32,6 @@ func didYouMean(got string, candidates []string) string {
 		return fmt.Sprintf(" (did you mean %q?)", c)
 	}
 	return ""
-}
-
-// levenshtein is the edit distance between a and b, in runes.
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // targetSchemeError is the usage error for a --target written without a
