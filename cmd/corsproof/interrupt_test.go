@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"encoding/xml"
 	"io"
 	"os"
 	"os/exec"
@@ -160,20 +159,9 @@ func (c *reportChild) checkReports(t *testing.T) []engineCount {
 	if err != nil {
 		t.Fatalf("no JUnit report: %v", err)
 	}
-	var junit struct {
-		Suites []struct {
-			Tests   int `xml:"tests,attr"`
-			Skipped int `xml:"skipped,attr"`
-			Cases   []struct {
-				Name    string `xml:"name,attr"`
-				Skipped *struct {
-					Message string `xml:"message,attr"`
-				} `xml:"skipped"`
-			} `xml:"testcase"`
-		} `xml:"testsuite"`
-	}
-	if err := xml.Unmarshal(xmlData, &junit); err != nil {
-		t.Fatalf("the JUnit report is not well-formed: %v", err)
+	junit, err := parseJUnit(xmlData)
+	if err != nil {
+		t.Fatal(err)
 	}
 	if len(junit.Suites) != len(counts) {
 		t.Fatalf("JUnit: %d suites, JSON: %d runs", len(junit.Suites), len(counts))

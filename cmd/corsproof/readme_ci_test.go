@@ -1,9 +1,6 @@
 package main
 
 import (
-	"encoding/xml"
-	"errors"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -146,7 +143,8 @@ exec "` + realGo + `" "$@"
 			if err != nil {
 				t.Fatalf("the %s job's report %s: %v", name, report, err)
 			}
-			cases, failures, err := junitCounts(raw)
+			doc, err := parseJUnit(raw)
+			cases, failures := doc.counts()
 			if err != nil {
 				t.Fatalf("the %s job's report is not XML: %v", name, err)
 			}
@@ -162,28 +160,6 @@ methods: [GET]
 endpoints:
   - {path: /api/items, methods: [GET]}
 `
-
-// junitCounts counts a JUnit report's test cases and failures.
-func junitCounts(raw []byte) (cases, failures int, err error) {
-	d := xml.NewDecoder(strings.NewReader(string(raw)))
-	for {
-		tok, err := d.Token()
-		if err != nil {
-			if errors.Is(err, io.EOF) {
-				return cases, failures, nil
-			}
-			return 0, 0, err
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			switch se.Name.Local {
-			case "testcase":
-				cases++
-			case "failure", "error":
-				failures++
-			}
-		}
-	}
-}
 
 // modCache is the module cache of the real go, so the job's own GOPATH
 // downloads nothing.
