@@ -410,14 +410,17 @@ func (r *Result) failure() error {
 }
 
 // Line is the one-line account of the fetch: what the browser did, and why.
-func (r *Result) Line() string {
+func (r *Result) Line() string { return r.Request + ": " + r.outcome() }
+
+// outcome is what happened, the part of Line after the request.
+func (r *Result) outcome() string {
 	if err := r.failure(); err != nil {
-		return r.Request + ": " + err.Error()
+		return err.Error()
 	}
 	if r.judged {
-		return r.Request + ": " + r.Explanation
+		return r.Explanation
 	}
-	s := r.Request + ": " + outcomeText(r.Browser)
+	s := outcomeText(r.Browser)
 	if r.Observation != nil && r.Observation.CorsError != "" {
 		s += " (" + r.Observation.CorsError + ")"
 	}

@@ -117,7 +117,7 @@ func (m *matcher) NegatedFailureMessage(any) string {
 
 func (m *matcher) message(want string) string {
 	r := m.last
-	s := fmt.Sprintf("expected %s %s, but %s", r.Request, want, r.Line()[len(r.Request)+2:])
+	s := fmt.Sprintf("expected %s %s, but %s", r.Request, want, r.outcome())
 	if m.why != "" {
 		s += " (" + m.why + ")"
 	}
