@@ -21,8 +21,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -156,7 +154,7 @@ func Run(ctx context.Context, h http.Handler, p *policy.Policy, o Options) ([]co
 func startLab(ctx context.Context, p *policy.Policy, o Options, engine corsproof.Engine) (*Lab, error) {
 	apiOrigin := o.APIOrigin
 	if apiOrigin == "" {
-		apiOrigin = sameSiteAPIOrigin(p)
+		apiOrigin = scenarios.SameSiteAPIOrigin(p)
 	}
 	return StartLab(ctx, LabConfig{Origins: p.Origins, APIOrigin: apiOrigin, Engine: engine, FetchTimeout: o.FetchTimeout, policy: p})
 }
@@ -172,20 +170,4 @@ func (a *API) scenarios(p *policy.Policy, o Options) []corsproof.Scenario {
 // default concurrency.
 func (a *API) check(p *policy.Policy, o Options) ([]corsproof.Result, error) {
 	return a.lab.runner(p).RunAll(context.Background(), a.scenarios(p, o), harness.RunOptions{}), nil
-}
-
-// sameSiteAPIOrigin puts the API next to the first exact allowed origin.
-func sameSiteAPIOrigin(p *policy.Policy) string {
-	for _, o := range p.Origins {
-		u, err := url.Parse(o)
-		if err != nil || u.Scheme != "https" || strings.Contains(u.Host, "*") {
-			continue
-		}
-		host := u.Hostname()
-		if i := strings.IndexByte(host, '.'); i > 0 && strings.Count(host, ".") >= 2 {
-			return "https://corsproof-api" + host[i:]
-		}
-		return "https://corsproof-api." + host
-	}
-	return "https://api.corsproof.test"
 }

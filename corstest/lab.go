@@ -87,7 +87,7 @@ func StartLab(ctx context.Context, cfg LabConfig) (*Lab, error) {
 	if base == "" {
 		base = cfg.APIOrigin
 		if base == "" {
-			base = sameSiteAPIOrigin(p)
+			base = scenarios.SameSiteAPIOrigin(p)
 		}
 	}
 	live, err := harness.NewLiveTarget(base, p)

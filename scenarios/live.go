@@ -28,6 +28,25 @@ const (
 // must be refused by a server that keeps its policy.
 const ProbeHeader = "X-Corsproof-Probe"
 
+// SameSiteAPIOrigin is where a mock or a lab serves the API for a policy: on
+// the same site as the policy's first exact https origin, so that site's
+// cookies are first-party to it ("https://app.example.com" gives
+// "https://corsproof-api.example.com"), else "https://api.corsproof.test".
+func SameSiteAPIOrigin(p *policy.Policy) string {
+	for _, o := range p.Origins {
+		u, err := url.Parse(o)
+		if err != nil || u.Scheme != "https" || strings.Contains(u.Host, "*") || net.ParseIP(u.Hostname()) != nil {
+			continue
+		}
+		host := u.Hostname()
+		if i := strings.IndexByte(host, '.'); i > 0 && strings.Count(host, ".") >= 2 {
+			return "https://corsproof-api" + host[i:]
+		}
+		return "https://corsproof-api." + host
+	}
+	return "https://api.corsproof.test"
+}
+
 // LiveSites derives the origin pages of a live check from a policy: one page
 // under each origin the policy allows (a concrete subdomain for a pattern
 // "https://*.example.com", a neutral page for "*"), and the attackers the

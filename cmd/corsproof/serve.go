@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -180,7 +179,7 @@ func planServe(p *policy.Policy, own bool, served []policy.Endpoint) servePlan {
 			endpoints: mockEndpoints, sites: corsproof.MockSites(),
 		}
 	}
-	plan := servePlan{apiOrigin: sameSiteAPIOrigin(p), endpoints: served, policyAPI: len(served) > 0, fromPolicy: true}
+	plan := servePlan{apiOrigin: scenarios.SameSiteAPIOrigin(p), endpoints: served, policyAPI: len(served) > 0, fromPolicy: true}
 	if plan.policyAPI {
 		plan.apiURL = plan.apiOrigin + examplePath(served[0].Path)
 	} else { // a policy without endpoints: the mock's own API
@@ -198,25 +197,6 @@ var mockEndpoints = []policy.Endpoint{
 	{Path: "/api/items/{id}", Methods: []string{"GET", "PUT", "PATCH", "DELETE"}},
 	{Path: "/api/me", Methods: []string{"GET", "HEAD"}},
 	{Path: "/api/login", Methods: []string{"POST"}},
-}
-
-// sameSiteAPIOrigin is an API host on the same site as the policy's first
-// exact https origin ("https://app.example.com" gives
-// "https://corsproof-api.example.com", as corstest does), else
-// "https://api.corsproof.test".
-func sameSiteAPIOrigin(p *policy.Policy) string {
-	for _, o := range p.Origins {
-		u, err := url.Parse(o)
-		if err != nil || u.Scheme != "https" || strings.Contains(u.Host, "*") || net.ParseIP(u.Hostname()) != nil {
-			continue
-		}
-		host := u.Hostname()
-		if i := strings.IndexByte(host, '.'); i > 0 && strings.Count(host, ".") >= 2 {
-			return "https://corsproof-api" + host[i:]
-		}
-		return "https://corsproof-api." + host
-	}
-	return "https://api.corsproof.test"
 }
 
 func serveAddrs(topo *harness.Topology, plan servePlan, tmp string) (ServeAddrs, error) {
