@@ -23,6 +23,10 @@ type Meta struct {
 	Fault   string    `json:"fault,omitempty"`
 	Seed    uint64    `json:"seed,omitempty"`
 	Started time.Time `json:"started"`
+	// Shard is the part of the scenario list the run ran ("2/4", see
+	// corsproof.Shard); "" for the whole list. corsproof merge combines
+	// the shards' reports.
+	Shard string `json:"shard,omitempty"`
 }
 
 // Document is the JSON report (schema: report/schema.json), one shape for
