@@ -216,18 +216,19 @@ func plan(p *policy.Policy, eps []policy.Endpoint, u *url.URL) (sites []site, en
 	if len(eps) == 0 {
 		return []site{{url: u.String(), path: u.Path, rules: rules(u.Path)}}, false
 	}
-	listed := slices.ContainsFunc(eps, func(e policy.Endpoint) bool { return e.Path == u.Path })
+	listed := slices.ContainsFunc(eps, func(e policy.Endpoint) bool { return e.Path == u.Path || e.Concrete() == u.Path })
 	if u.Path != "" && u.Path != "/" && !listed {
 		sites = append(sites, site{url: u.String(), path: u.Path, rules: rules(u.Path)})
 	}
 	for _, e := range eps {
 		v := *u
-		v.Path, v.RawPath, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = e.Path, "", "", false, "", ""
+		path := e.Concrete() // "/api/items/{id}" is probed as "/api/items/1"
+		v.Path, v.RawPath, v.RawQuery, v.ForceQuery, v.Fragment, v.RawFragment = path, "", "", false, "", ""
 		methods := e.Methods
 		if len(methods) == 0 {
 			methods = nil // none declared: the rules' methods, as for the target alone
 		}
-		sites = append(sites, site{url: v.String(), path: e.Path, rules: rules(e.Path), methods: methods})
+		sites = append(sites, site{url: v.String(), path: path, rules: rules(e.Path), methods: methods})
 	}
 	return sites, true
 }

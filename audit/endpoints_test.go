@@ -295,3 +295,23 @@ func TestWithoutEndpointsTheReportNamesNoEndpoint(t *testing.T) {
 		t.Errorf("the text report speaks of endpoints:\n%s", dump(r))
 	}
 }
+
+// An endpoint written as a route template is probed at a concrete path,
+// never at the literal "{id}" a router would not route.
+func TestATemplatedEndpointIsProbedAtAConcretePath(t *testing.T) {
+	pol := endpointPolicy("endpoints: [{path: \"/api/items/{id}\", methods: [GET, PUT]}]\n")
+	base, log := frameworkServer(t, pol, nil)
+	r := audit(t, Config{Target: base, Policy: pol})
+	if !slices.Equal(r.Endpoints, []string{"/api/items/1"}) {
+		t.Errorf("report endpoints = %q, want [/api/items/1]", r.Endpoints)
+	}
+	sent := log()
+	if len(sent) == 0 {
+		t.Fatal("nothing was probed")
+	}
+	for _, s := range sent {
+		if s.path != "/api/items/1" {
+			t.Errorf("request to %s, want /api/items/1", s.path)
+		}
+	}
+}

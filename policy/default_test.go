@@ -39,3 +39,17 @@ func TestDefault(t *testing.T) {
 		t.Error("two Default() calls share their lists")
 	}
 }
+
+func TestConcreteFillsEveryTemplateSegment(t *testing.T) {
+	for in, want := range map[string]string{
+		"/api/items":               "/api/items",
+		"/api/items/{id}":          "/api/items/1",
+		"/u/{user}/items/{item}/x": "/u/1/items/1/x",
+		"/api/{}":                  "/api/{}", // no name: not a template
+		"/api/items{id}":           "/api/items{id}",
+	} {
+		if got := (Endpoint{Path: in}).Concrete(); got != want {
+			t.Errorf("Concrete(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

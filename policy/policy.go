@@ -98,3 +98,25 @@ func (rt Route) over(r Rules) Rules {
 	}
 	return r
 }
+
+// PathParamValue is what Concrete puts in a "{name}" segment of an
+// endpoint's path: a value most routers route ("/api/items/{id}" gives
+// "/api/items/1"), the placeholder package openapi uses when a document
+// gives no example either.
+const PathParamValue = "1"
+
+// Concrete is the endpoint's path as a request sends it: each "{name}"
+// segment (a route template, as mockapi and OpenAPI write them) filled in
+// with PathParamValue. A path without templates is returned as it is.
+func (e Endpoint) Concrete() string {
+	if !strings.Contains(e.Path, "{") {
+		return e.Path
+	}
+	segs := strings.Split(e.Path, "/")
+	for i, s := range segs {
+		if len(s) > 2 && s[0] == '{' && s[len(s)-1] == '}' {
+			segs[i] = PathParamValue
+		}
+	}
+	return strings.Join(segs, "/")
+}

@@ -240,20 +240,21 @@ func GenerateScenarios(p *policy.Policy, o GenerateOptions) []corsproof.Scenario
 			methods = SafeMethods
 		}
 		rules := p.For(ep.Path)
+		path := ep.Concrete() // "/api/items/{id}" is fetched as "/api/items/1"
 		for _, m := range methods {
 			if len(o.Methods) > 0 && !slices.Contains(o.Methods, m) {
 				continue
 			}
 			for _, site := range o.Sites {
-				g.add(ep.Path, m, site, spec.CredentialsMode(""), nil, "")
-				g.add(ep.Path, m, site, spec.CredentialsInclude, nil, "cred")
+				g.add(path, m, site, spec.CredentialsMode(""), nil, "")
+				g.add(path, m, site, spec.CredentialsInclude, nil, "cred")
 			}
 			for _, site := range o.Sites {
 				if site.Class != corsproof.ClassAllowed && site.Name != "evil" {
 					continue
 				}
 				for _, h := range headerProbes(rules) {
-					g.add(ep.Path, m, site, spec.CredentialsMode(""), spec.Headers{h}, "h-"+corsproof.Slug(h.Name))
+					g.add(path, m, site, spec.CredentialsMode(""), spec.Headers{h}, "h-"+corsproof.Slug(h.Name))
 				}
 			}
 		}
