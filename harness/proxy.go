@@ -2,7 +2,9 @@ package harness
 
 import (
 	"context"
+	"crypto/subtle"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +33,10 @@ type Proxy struct {
 	ln    net.Listener
 	srv   *http.Server
 	rp    *httputil.ReverseProxy
+
+	// auth is the Proxy-Authorization value every request must carry
+	// ("" on loopback: no credential asked for); see ProxyConfig.
+	auth string
 
 	mu      sync.Mutex
 	direct  map[string]*tls.Config // Direct hosts; the config verifies their tunnels (nil: not checked)
@@ -87,16 +93,50 @@ func (p *Proxy) Since(mark int) []ProxyEvent {
 // unmapped. logf (may be nil) hears about
 // refused requests.
 func StartProxy(rules map[string]string, logf func(string, ...any)) (*Proxy, error) {
+	return StartProxyWith(ProxyConfig{Rules: rules, Logf: logf})
+}
+
+// ProxyConfig configures StartProxyWith.
+type ProxyConfig struct {
+	// Rules map "host:port" to the listener that serves it, as
+	// Topology.HostRules.
+	Rules map[string]string
+	// Listen is the address the proxy listens on ("" or a loopback
+	// address: 127.0.0.1:0). Any other address makes the proxy reachable
+	// from other hosts, so it must have a credential (User, Password).
+	Listen string
+	// User and Password are the proxy credential every request must carry
+	// (Proxy-Authorization: Basic); a request without it gets 407 and
+	// learns nothing about the run. Required off loopback.
+	User, Password string
+	Logf           func(string, ...any)
+}
+
+// StartProxyWith starts a proxy as cfg says. Off loopback it is no open
+// relay: it answers only requests carrying cfg's credential, and of those
+// only for the run's names and the Direct hosts (403 for any other).
+func StartProxyWith(cfg ProxyConfig) (*Proxy, error) {
+	logf := cfg.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	listen := cfg.Listen
+	if listen == "" {
+		listen = "127.0.0.1:0"
+	}
+	if !isLoopback(listen) && (cfg.User == "" || cfg.Password == "") {
+		return nil, fmt.Errorf("proxy: listening on %s, off loopback, needs a credential", listen)
+	}
 	p := &Proxy{rules: map[string]string{}, logf: logf, direct: map[string]*tls.Config{}, tunnels: map[net.Conn]struct{}{}}
-	for k, v := range rules {
+	if cfg.User != "" {
+		p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))
+	}
+	for k, v := range cfg.Rules {
 		p.rules[strings.ToLower(k)] = v
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", listen)
 	if err != nil {
-		return nil, &InfraError{Op: "listen on 127.0.0.1 for the proxy", Err: err}
+		return nil, &InfraError{Op: "listen on " + listen + " for the proxy", Err: err}
 	}
 	p.ln = ln
 	dialer := &net.Dialer{Timeout: 10 * time.Second}
@@ -128,7 +168,8 @@ func StartProxy(rules map[string]string, logf func(string, ...any)) (*Proxy, err
 	return p, nil
 }
 
-// URL is the proxy's address for browsers: "http://127.0.0.1:port".
+// URL is the proxy's address for browsers: "http://127.0.0.1:port" (or
+// the ProxyConfig.Listen address), without the credential.
 func (p *Proxy) URL() string { return "http://" + p.ln.Addr().String() }
 
 // Refused lists the "host:port" the proxy refused, in order.
@@ -204,8 +245,37 @@ func (p *Proxy) refuse(w http.ResponseWriter, what string) {
 	http.Error(w, "corsproof proxy: "+what+" is not part of this run's topology", http.StatusForbidden)
 }
 
+// isLoopback reports whether addr ("host:port") is on a loopback address.
+func isLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authorized checks the run's credential in constant time; a proxy
+// without one lets every request in (it is on loopback).
+func (p *Proxy) authorized(r *http.Request) bool {
+	if p.auth == "" {
+		return true
+	}
+	got := r.Header.Get("Proxy-Authorization")
+	return subtle.ConstantTimeCompare([]byte(got), []byte(p.auth)) == 1
+}
+
 // ServeHTTP implements the proxy.
 func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !p.authorized(r) {
+		// Before any look-up: a request without the run's secret learns
+		// nothing, not even which names the run has.
+		p.logf("proxy: %s %s from %s without the run's credential: 407", r.Method, r.Host, r.RemoteAddr)
+		w.Header().Set("Proxy-Authenticate", `Basic realm="corsproof run"`)
+		http.Error(w, "corsproof proxy: this run's proxy credential is required", http.StatusProxyAuthRequired)
+		return
+	}
+	r.Header.Del("Proxy-Authorization") // never forwarded
 	if r.Method == http.MethodConnect {
 		p.connect(w, r)
 		return
