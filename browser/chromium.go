@@ -94,6 +94,9 @@ type Chromium struct {
 
 	profileDir string
 	pid        int
+	// remote is set for a browser corsproof attached to (ConnectChromium)
+	// instead of starting it: no process, no profile, one browser context.
+	remote *remoteChromium
 
 	// mu serialises SetCookie calls; fetches run concurrently, each on
 	// its own unique URL, and each tab hands its events to every fetch in
@@ -588,6 +591,8 @@ func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 		// Its own window, as chromedp's default: a hidden tab gets no
 		// animation frames.
 		NewWindow: ptr(true),
+		// The run's browser context of a remote browser ("" otherwise).
+		BrowserContextID: c.contextID(),
 	})
 	cstop()
 	if err != nil {
@@ -600,6 +605,9 @@ func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 		chromedp.WithListener(func(ev any) {
 			if _, ok := ev.(*inspector.EventTargetCrashed); ok {
 				c.tabCrashed(t)
+				return
+			}
+			if c.fetchEvent(t, ev) { // the run's proxy's credential (remote)
 				return
 			}
 			t.recs.each(func(r *recorder) { r.add(ev) })
@@ -647,6 +655,11 @@ func (c *Chromium) openTab(ctx context.Context, t *tab, pageURL string) error {
 	case <-ctx.Done():
 		return fmt.Errorf("browser: opening a tab for %s: no answer before the deadline (its renderer may have crashed): %w", pageURL, ctx.Err())
 	}
+	authStop, err := c.proxyAuth(t)
+	if err != nil {
+		return err
+	}
+	defer authStop()
 	nctx, stop := bind(t.ctx, ctx)
 	defer stop()
 	nav := make(chan error, 1)
@@ -751,7 +764,7 @@ func (c *Chromium) SetCookie(ctx context.Context, url string, ck Cookie) error {
 	// works before any page is open.
 	cctx, stop := bind(c.browserCtx, ctx)
 	defer stop()
-	if _, err := chromedp.CallBrowser(cctx, storage.SetCookies, storage.SetCookiesParams{Cookies: []*network.CookieParam{p}}); err != nil {
+	if _, err := chromedp.CallBrowser(cctx, storage.SetCookies, storage.SetCookiesParams{Cookies: []*network.CookieParam{p}, BrowserContextID: c.contextID()}); err != nil {
 		return fmt.Errorf("browser: setting cookie %s for %s: %w", ck.Name, url, err)
 	}
 	return nil

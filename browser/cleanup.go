@@ -31,6 +31,9 @@ func (c *Chromium) Close() error {
 }
 
 func (c *Chromium) close() error {
+	if c.remote != nil {
+		return c.closeRemote() // not ours: the browser runs on
+	}
 	c.closed.Store(true)
 	// Read the link before Chromium exits: a clean exit removes the link,
 	// but not always the directory it points into.

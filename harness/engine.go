@@ -39,7 +39,10 @@ type EngineConfig struct {
 	// against the system's roots and Trust before it opens it (see
 	// Proxy.Direct).
 	Trust []*x509.Certificate
-	Logf  func(string, ...any)
+	// Remote, when set, attaches to a browser corsproof does not start
+	// (see RemoteConfig) instead of launching one.
+	Remote *RemoteConfig
+	Logf   func(string, ...any)
 }
 
 // Launch starts an engine for cfg.Topology: Chromium with the topology's
@@ -62,6 +65,9 @@ func Launch(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
 
 // launchEngine starts one browser for cfg.
 func launchEngine(ctx context.Context, cfg EngineConfig) (browser.Engine, error) {
+	if cfg.Remote != nil {
+		return launchRemote(ctx, cfg) // remote.go
+	}
 	switch cfg.Engine {
 	case corsproof.Chromium, "":
 		c, err := launchChromium(ctx, cfg)

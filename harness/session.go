@@ -43,6 +43,10 @@ type Config struct {
 	Fault    mockapi.Fault
 	Faults   []mockapi.Fault
 
+	// Remote, when set, attaches to a browser corsproof does not start
+	// (see RemoteConfig).
+	Remote *RemoteConfig
+
 	// FetchTimeout bounds each fetch (default 15 s).
 	FetchTimeout time.Duration
 	// Logf receives browser diagnostics; RequestLog each request the mock
@@ -73,7 +77,10 @@ type Session struct {
 func Start(ctx context.Context, cfg Config) (*Session, error) {
 	s := &Session{Live: cfg.Live, runID: NewRunID(), fetchTimeout: cfg.FetchTimeout}
 	topo := TopologyConfig{Sites: cfg.Sites}
-	launch := EngineConfig{Engine: cfg.Engine, ExecPath: cfg.ExecPath, Logf: cfg.Logf}
+	launch := EngineConfig{Engine: cfg.Engine, ExecPath: cfg.ExecPath, Remote: cfg.Remote, Logf: cfg.Logf}
+	if cfg.Remote != nil {
+		topo.CA = cfg.Remote.CA
+	}
 	switch {
 	case cfg.Live != nil:
 		s.target = cfg.Live

@@ -39,13 +39,18 @@ type TopologyConfig struct {
 	// PageHTML is the document every origin page serves (the sandboxed
 	// one with its CSP sandbox still). Empty: a blank page, all a run needs.
 	PageHTML string
+	// CA signs the run's certificates; nil makes a fresh one for the run
+	// (a remote browser needs one it trusts: RemoteConfig.CA).
+	CA *CA
 }
 
 // StartTopology starts the listeners. Close stops them.
 func StartTopology(cfg TopologyConfig) (t *Topology, err error) {
-	ca, err := NewCA()
-	if err != nil {
-		return nil, err
+	ca := cfg.CA
+	if ca == nil {
+		if ca, err = NewCA(); err != nil {
+			return nil, err
+		}
 	}
 	t = &Topology{CA: ca, sites: map[string]corsproof.Site{}, hostRules: map[string]string{}}
 	defer func() {

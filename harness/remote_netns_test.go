@@ -1,0 +1,378 @@
+//go:build linux
+
+package harness
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/scenarios"
+)
+
+// The remote test: a browser on one test host, corsproof on another, a
+// veth between them and nothing else. Both hosts are network namespaces
+// the test makes (addresses from 198.18.0.0/15, the benchmarking range;
+// no route anywhere else, so nothing but the two hosts and their loopback
+// can be reached). The browser is started as a user would start it on
+// their farm, trusting the CA made for remote runs; corsproof attaches to
+// it with RemoteConfig (what --remote and --listen set) and runs the
+// catalog through its proxy on the veth. Its results must be those of the
+// same catalog run in a browser corsproof launches itself on loopback.
+
+const (
+	remoteEnvRole   = "CORSPROOF_REMOTE_ROLE" // "forward" or "run": what a child does
+	remoteEnvArg    = "CORSPROOF_REMOTE_ARG"  // the forward "LISTEN=TARGET", or the run's browser URL
+	remoteEnvListen = "CORSPROOF_REMOTE_LISTEN"
+	remoteEnvCA     = "CORSPROOF_REMOTE_CA"
+	remoteEnvEngine = "CORSPROOF_REMOTE_ENGINE"
+	remoteEnvOut    = "CORSPROOF_REMOTE_OUT"
+
+	remoteBrowserAddr = "198.18.2.2" // the browser's host
+	remoteRunAddr     = "198.18.2.1" // corsproof's host
+)
+
+func TestRemoteBrowsersOffLoopback(t *testing.T) {
+	if os.Getenv(remoteEnvRole) != "" {
+		t.Skip("in a child")
+	}
+	ip := offboxPrereqs(t)
+	list := scenarios.Catalog()
+	for _, eng := range []corsproof.Engine{corsproof.Chromium} {
+		t.Run(string(eng), func(t *testing.T) {
+			testenv.Found(t, string(eng), browser.Finder(eng))
+			browserNS, runNS := remoteHosts(t, ip)
+			ca, err := NewRemoteCA(time.Hour)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			caFile := filepath.Join(dir, "remote-ca.pem")
+			pemData, err := ca.MarshalPEM()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			url := startRemoteBrowser(t, ip, browserNS, eng, ca)
+
+			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+			defer cancel()
+			local := remoteSummaries(t, runLocal(ctx, t, eng, list))
+
+			out := filepath.Join(dir, "remote.json")
+			start := time.Now()
+			cmd := exec.Command(ip, "netns", "exec", runNS, os.Args[0],
+				"-test.run=^TestRemoteChild$", "-test.v", "-test.count=1", "-test.timeout=8m")
+			cmd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg, remoteEnvListen, remoteEnvCA, remoteEnvEngine, remoteEnvOut),
+				remoteEnvRole+"=run", remoteEnvArg+"="+url, remoteEnvListen+"="+remoteRunAddr,
+				remoteEnvCA+"="+caFile, remoteEnvEngine+"="+string(eng), remoteEnvOut+"="+out)
+			outText, err := cmd.CombinedOutput()
+			t.Logf("corsproof in namespace %s against the %s at %s (%v):\n%s", runNS, eng, url, time.Since(start).Round(time.Millisecond), indent(outText))
+			if err != nil {
+				t.Fatalf("the remote run failed: %v (its output is above)", err)
+			}
+			data, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var remote []string
+			if err := json.Unmarshal(data, &remote); err != nil {
+				t.Fatal(err)
+			}
+			compareSummaries(t, local, remote)
+		})
+	}
+}
+
+// runLocal runs list in eng launched by corsproof, on loopback.
+func runLocal(ctx context.Context, t *testing.T, eng corsproof.Engine, list []corsproof.Scenario) []corsproof.Result {
+	t.Helper()
+	s, err := Start(ctx, Config{Engine: eng, Policies: scenarios.Policies(), FetchTimeout: 15 * time.Second, Logf: offboxLogf(t)})
+	testenv.Started(t, string(eng), err)
+	defer func() {
+		if err := s.Close(); err != nil {
+			t.Errorf("closing the local %s: %v", eng, err)
+		}
+	}()
+	return s.Runner().RunAll(ctx, list, RunOptions{})
+}
+
+// remoteSummaries is each result as the comparison sees it: its id,
+// verdict, whether the deviation is known, and its cause.
+func remoteSummaries(t *testing.T, results []corsproof.Result) []string {
+	t.Helper()
+	out := make([]string, len(results))
+	for i, r := range results {
+		cause := "-"
+		if r.Cause != nil {
+			b, err := json.Marshal(r.Cause)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cause = string(b)
+		}
+		out[i] = fmt.Sprintf("%s %s known=%v cause=%s", r.Scenario.ID, r.Verdict, r.Known, cause)
+		if r.Err != "" {
+			out[i] += " error=" + r.Err
+		}
+	}
+	return out
+}
+
+func compareSummaries(t *testing.T, local, remote []string) {
+	t.Helper()
+	if len(local) != len(remote) {
+		t.Errorf("local run: %d results, remote run: %d", len(local), len(remote))
+	}
+	same := 0
+	for i := range min(len(local), len(remote)) {
+		if local[i] != remote[i] {
+			t.Errorf("result %d differs:\n  local:  %s\n  remote: %s", i, local[i], remote[i])
+			continue
+		}
+		same++
+	}
+	t.Logf("%d of %d results the same in the local and the remote run", same, len(local))
+}
+
+// TestRemoteChild is the corsproof side of TestRemoteBrowsersOffLoopback,
+// run inside its namespace; or, as role "forward", a TCP forwarder in the
+// browser's namespace. On its own it skips.
+func TestRemoteChild(t *testing.T) {
+	switch os.Getenv(remoteEnvRole) {
+	case "forward":
+		remoteForward(t, os.Getenv(remoteEnvArg))
+	case "run":
+		remoteRun(t)
+	default:
+		t.Skip("runs only inside TestRemoteBrowsersOffLoopback's namespaces")
+	}
+}
+
+func remoteRun(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
+	defer cancel()
+	data, err := os.ReadFile(os.Getenv(remoteEnvCA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := ParseCA(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := corsproof.Engine(os.Getenv(remoteEnvEngine))
+	rc := &RemoteConfig{URL: os.Getenv(remoteEnvArg), Listen: os.Getenv(remoteEnvListen), CA: ca}
+	if err := rc.Check(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(ctx, Config{Engine: eng, Policies: scenarios.Policies(), Remote: rc, FetchTimeout: 15 * time.Second, Logf: offboxLogf(t)})
+	if err != nil {
+		t.Fatalf("attaching to the remote %s: %v", eng, err)
+	}
+	t.Logf("attached to %s %s", s.Engine.Name(), s.Engine.Version())
+	results := s.Runner().RunAll(ctx, scenarios.Catalog(), RunOptions{})
+	if err := s.Close(); err != nil {
+		t.Errorf("closing the remote %s: %v", eng, err)
+	}
+	out, err := json.Marshal(remoteSummaries(t, results))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(os.Getenv(remoteEnvOut), out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// remoteForward forwards "LISTEN=TARGET" until its stdin closes: a
+// browser's DevTools on the namespace's loopback made reachable on its
+// veth, as a farm's gateway would (new headless Chromium ignores
+// --remote-debugging-address and listens on 127.0.0.1 only).
+func remoteForward(t *testing.T, arg string) {
+	listen, target, ok := strings.Cut(arg, "=")
+	if !ok {
+		t.Fatalf("forward %q: want LISTEN=TARGET", arg)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	fmt.Println("forwarding", listen, "to", target)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				go io.Copy(up, c)
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	io.Copy(io.Discard, os.Stdin) // until the parent closes it
+}
+
+// remoteHosts makes the two test hosts, the browser's and corsproof's,
+// joined by a veth and by nothing else; t.Cleanup removes them.
+func remoteHosts(t *testing.T, ip string) (browserNS, runNS string) {
+	t.Helper()
+	id := offboxRand()
+	browserNS, runNS = "cprb-"+id, "cprr-"+id
+	bIf, rIf := "cprb"+id, "cprr"+id
+	run := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(ip, args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+	}
+	t.Cleanup(func() {
+		for _, n := range []string{browserNS, runNS} {
+			if out, err := exec.Command(ip, "netns", "del", n).CombinedOutput(); err != nil && !strings.Contains(string(out), "No such file") {
+				t.Errorf("ip netns del %s: %v: %s", n, err, out)
+			}
+		}
+	})
+	run("netns", "add", browserNS)
+	run("netns", "add", runNS)
+	run("link", "add", bIf, "netns", browserNS, "type", "veth", "peer", "name", rIf, "netns", runNS)
+	for _, h := range []struct{ ns, iface, addr string }{{browserNS, bIf, remoteBrowserAddr}, {runNS, rIf, remoteRunAddr}} {
+		run("netns", "exec", h.ns, "sysctl", "-q", "-w", "net.ipv6.conf."+h.iface+".disable_ipv6=1")
+		run("-n", h.ns, "link", "set", "lo", "up")
+		run("-n", h.ns, "addr", "add", h.addr+"/30", "dev", h.iface)
+		run("-n", h.ns, "link", "set", h.iface, "up")
+	}
+	return browserNS, runNS
+}
+
+// startRemoteBrowser starts eng in namespace ns as a user would on a
+// farm, trusting ca, and returns the address corsproof attaches to.
+// t.Cleanup stops it.
+func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *CA) string {
+	t.Helper()
+	switch eng {
+	case corsproof.Chromium:
+		return startRemoteChromium(t, ip, ns, ca)
+	}
+	t.Fatalf("no remote %s yet", eng)
+	return ""
+}
+
+func startRemoteChromium(t *testing.T, ip, ns string, ca *CA) string {
+	t.Helper()
+	exe := testenv.Found(t, "chromium", browser.FindChromium)
+	certutil := testenv.Found(t, "certutil", browser.FindCertutil)
+	// The CA goes where Chromium on Linux reads trust anchors, the NSS
+	// database under $HOME/.pki/nssdb, of a HOME of its own.
+	home := t.TempDir()
+	db := filepath.Join(home, ".pki", "nssdb")
+	caPEM := filepath.Join(home, "ca.pem")
+	if err := os.MkdirAll(db, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caPEM, ca.CertificatePEM(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-d", "sql:" + db, "-N", "--empty-password"},
+		{"-d", "sql:" + db, "-A", "-t", "C,,", "-n", "corsproof remote CA", "-i", caPEM},
+	} {
+		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	const port = "9222"
+	cmd := exec.Command(ip, "netns", "exec", ns, exe, "--headless", "--no-sandbox",
+		"--user-data-dir="+filepath.Join(home, "profile"),
+		"--remote-debugging-address="+remoteBrowserAddr, "--remote-debugging-port="+port,
+		"--no-first-run", "--disable-background-networking", "about:blank")
+	cmd.Env = append(withoutEnv(os.Environ(), "HOME"), "HOME="+home)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stopGroup(t, cmd) })
+	listening := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if a, ok := strings.CutPrefix(sc.Text(), "DevTools listening on "); ok {
+				listening <- a
+			}
+		}
+	}()
+	select {
+	case a := <-listening:
+		t.Logf("chromium in %s: DevTools on %s", ns, a)
+	case <-time.After(30 * time.Second):
+		t.Fatal("chromium printed no DevTools address in 30 s")
+	}
+	// Reachable on the veth through a forwarder in the browser's host.
+	fwd := exec.Command(ip, "netns", "exec", ns, os.Args[0], "-test.run=^TestRemoteChild$", "-test.count=1", "-test.timeout=10m")
+	fwd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg),
+		remoteEnvRole+"=forward", remoteEnvArg+"="+remoteBrowserAddr+":"+port+"=127.0.0.1:"+port)
+	in, err := fwd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fout, err := fwd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fwd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		in.Close()
+		if err := fwd.Wait(); err != nil {
+			t.Errorf("the forwarder: %v", err)
+		}
+	})
+	line, err := bufio.NewReader(fout).ReadString('\n')
+	if !strings.HasPrefix(line, "forwarding") {
+		t.Fatalf("the forwarder did not start: %q %v", line, err)
+	}
+	go io.Copy(io.Discard, fout)
+	return "http://" + remoteBrowserAddr + ":" + port
+}
+
+// stopGroup ends the process group of cmd, which the test started:
+// SIGTERM, then SIGKILL after 10 s.
+func stopGroup(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	pgid := cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-done
+	}
+}
