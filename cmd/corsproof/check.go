@@ -29,7 +29,7 @@ func init() {
 		name:    "check",
 		summary: "check a live API against its policy file in real browsers",
 		usage: []string{
-			"check --policy FILE --target URL [--browsers chromium,firefox,webkit] [flags]",
+			"check --policy FILE --target URL [--browsers chromium,firefox,webkit] [--shard I/N] [flags]",
 			"check --policy FILE --target URL --plan",
 		},
 		about: "Checks a live API against the CORS policy it claims. The origins the policy allows are served " +
@@ -76,6 +76,7 @@ func cmdCheck(e env, args []string) int {
 	f.concurrency = concurrencyFlag(fset)
 	f.maxTime = maxTimeFlag(fset)
 	openapiFile := openapiFlag(fset)
+	shard := shardFlag(fset)
 	f.out.register(fset)
 	if code, done := e.parse(fset, args); done {
 		return code
@@ -100,6 +101,9 @@ func cmdCheck(e env, args []string) int {
 		return usageErr("%v", err)
 	}
 	if err := checkMaxTime(fset, *f.maxTime); err != nil {
+		return usageErr("%v", err)
+	}
+	if _, _, err := applyShard(*shard, nil, true); err != nil {
 		return usageErr("%v", err)
 	}
 	var cancel context.CancelFunc
@@ -169,6 +173,13 @@ func cmdCheck(e env, args []string) int {
 	if len(list) == 0 {
 		return usageErr("no scenario to run: no endpoint of the policy serves the methods %q", f.methods)
 	}
+	whole := len(list)
+	// A live server may answer by the requests before: one origin's
+	// scenarios stay in one shard.
+	list, shardName, err := applyShard(*shard, list, true)
+	if err != nil {
+		return usageErr("%v", err)
+	}
 	if f.plan {
 		if !printPlan(e.ctx, e.stdout, target, list, sites) {
 			fmt.Fprintln(e.stderr, "corsproof check: interrupted")
@@ -201,8 +212,8 @@ func cmdCheck(e env, args []string) int {
 	}
 	cfg := harness.Config{Live: target, Sites: sites, CAs: caCerts, FetchTimeout: f.timeout}
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
-	meta := report.Meta{Command: "check", Target: target.Base().String()}
-	banner := fmt.Sprintf("corsproof: %d scenarios against %s from %d origin pages in %%s", len(list), target.Base(), len(sites))
+	meta := report.Meta{Command: "check", Target: target.Base().String(), Shard: shardName}
+	banner := fmt.Sprintf("corsproof: %d scenarios%s against %s from %d origin pages in %%s", len(list), shardNote(shardName, whole), target.Base(), len(sites))
 	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
 		cfg.Engine, cfg.ExecPath = name, ""
 		if name == corsproof.Chromium {

@@ -22,7 +22,7 @@ func init() {
 	register(command{
 		name:    "run",
 		summary: "run the conformance catalog on the embedded mock API in real browsers",
-		usage:   []string{"run [--browsers chromium,firefox,webkit] [--fault NAME] [--label L,...] [flags]"},
+		usage:   []string{"run [--browsers chromium,firefox,webkit] [--fault NAME] [--label L,...] [--shard I/N] [flags]"},
 		about: "Runs the built-in conformance catalog (origins, methods, headers, credentials, exposure, " +
 			"statuses, preflight caching, redirects, side effects) on the embedded mock API, in one browser per engine, " +
 			"and prints the findings and the scenarios that did not pass. With --fault the mock serves one of its " +
@@ -33,6 +33,7 @@ func init() {
 			"corsproof run",
 			"corsproof run --fault reflect-origin --all --html report.html",
 			"corsproof run --browsers chromium,firefox,webkit --label credentials --json report.json",
+			"corsproof run --shard 2/4 --json shard-2.json",
 		},
 		run: cmdRun,
 	})
@@ -58,6 +59,7 @@ func cmdRun(e env, args []string) int {
 	browsers := fs.String("browsers", "chromium", "comma-separated browser `ENGINES` to run the catalog in, one after the other; several give one table with a column per engine: "+corsproof.EngineNames())
 	concurrency := concurrencyFlag(fs)
 	maxTime := maxTimeFlag(fs)
+	shard := shardFlag(fs)
 	var out outputs
 	out.register(fs)
 	if code, done := e.parse(fs, args); done {
@@ -90,6 +92,12 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof run: no scenario carries the labels %q\n", *labelFilter)
 		return exitUsage
 	}
+	whole := len(list)
+	list, shardName, err := applyShard(*shard, list, f.Stateful)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
+	}
 	if *shuffle && *seed == 0 {
 		*seed = uint64(time.Now().UnixNano())
 	}
@@ -107,16 +115,18 @@ func cmdRun(e env, args []string) int {
 	e.ctx, cancel = withMaxTime(e.ctx, *maxTime)
 	defer cancel()
 	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed, Concurrency: *concurrency}
-	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all)
+	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all, shardName, whole)
 }
 
 // runCatalog runs the catalog in each engine in turn and prints one table
 // with a column per engine. An engine that cannot start is reported, by
 // name and with how to install it, and the others still run; the exit code
 // is then 3.
-func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool) int {
-	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed}
-	banner := fmt.Sprintf("corsproof: %d scenarios in %%s against the embedded mock", len(list))
+//
+// shard is the --shard part list is ("" for all of whole).
+func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool, shard string, whole int) int {
+	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed, Shard: shard}
+	banner := fmt.Sprintf("corsproof: %d scenarios%s in %%s against the embedded mock", len(list), shardNote(shard, whole))
 	if fault != "" {
 		banner += " serving fault " + fault
 	}
