@@ -151,10 +151,15 @@ func (t *Topology) PageURL(name string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no site %q", name)
 	}
+	return PageURLOf(s), nil
+}
+
+// PageURLOf is the URL a topology serves site s's origin page at.
+func PageURLOf(s corsproof.Site) string {
 	if s.Sandboxed {
-		return s.Served() + sandboxedPath, nil
+		return s.Served() + sandboxedPath
 	}
-	return s.Served() + "/", nil
+	return s.Served() + "/"
 }
 
 // APIAddr is the API listener's loopback address ("" without an API).

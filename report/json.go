@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/policy"
 )
 
 // Schema is the JSON Schema (draft 2020-12) of the JSON report.
@@ -27,6 +28,11 @@ type Meta struct {
 	// corsproof.Shard); "" for the whole list. corsproof merge combines
 	// the shards' reports.
 	Shard string `json:"shard,omitempty"`
+	// Policies (by name) and Sites are what the run served: the report
+	// keeps those its results name (Document.Policies, Document.Sites), so
+	// that a result can be reproduced from the report alone.
+	Policies map[string]*policy.Policy `json:"-"`
+	Sites    []JSONSite                `json:"-"`
 }
 
 // Document is the JSON report (schema: report/schema.json), one shape for
@@ -39,6 +45,35 @@ type Document struct {
 	Findings []corsproof.Finding `json:"findings"`
 	Runs     []JSONRun           `json:"runs"`
 	Rows     []JSONRow           `json:"rows"`
+	// Policies are the policies the results name (JSONResult.PolicyName),
+	// by name, and Sites the origin pages they ran from (JSONResult.Site):
+	// with each result's Detail, what 'corsproof repro --from' needs to
+	// rebuild the fetch and replay its exchanges.
+	Policies map[string]*policy.Policy `json:"policies,omitempty"`
+	Sites    []JSONSite                `json:"sites,omitempty"`
+}
+
+// JSONSite is an origin page of the run: its site, and the URL the page
+// was loaded from.
+type JSONSite struct {
+	Name   string              `json:"name"`
+	Origin string              `json:"origin"`
+	Class  corsproof.SiteClass `json:"class"`
+	// Host is the origin the page is really served from, when it is not
+	// Origin (a sandboxed page's URL origin).
+	Host      string `json:"host,omitempty"`
+	Sandboxed bool   `json:"sandboxed,omitempty"`
+	PageURL   string `json:"page_url"`
+}
+
+// Site is s as a corsproof.Site.
+func (s JSONSite) Site() corsproof.Site {
+	return corsproof.Site{Name: s.Name, Origin: s.Origin, Class: s.Class, Host: s.Host, Sandboxed: s.Sandboxed}
+}
+
+// NewJSONSite is site s whose page is at pageURL.
+func NewJSONSite(s corsproof.Site, pageURL string) JSONSite {
+	return JSONSite{Name: s.Name, Origin: s.Origin, Class: s.Class, Host: s.Host, Sandboxed: s.Sandboxed, PageURL: pageURL}
 }
 
 // JSONRun is one engine's run: its results, or the error that kept the
@@ -120,7 +155,34 @@ func NewDocument(runs []corsproof.Run, m Meta) Document {
 		}
 		d.Rows = append(d.Rows, jr)
 	}
+	d.Policies, d.Sites = usedContext(runs, m)
 	return d
+}
+
+// usedContext is m's policies and sites that the results of runs name.
+func usedContext(runs []corsproof.Run, m Meta) (map[string]*policy.Policy, []JSONSite) {
+	pols, sites := map[string]bool{}, map[string]bool{}
+	for _, run := range runs {
+		for _, r := range run.Results {
+			pols[r.Scenario.Policy], sites[r.Scenario.Site] = true, true
+		}
+	}
+	var outP map[string]*policy.Policy
+	for name, p := range m.Policies {
+		if pols[name] && p != nil {
+			if outP == nil {
+				outP = map[string]*policy.Policy{}
+			}
+			outP[name] = p
+		}
+	}
+	var outS []JSONSite
+	for _, s := range m.Sites {
+		if sites[s.Name] {
+			outS = append(outS, s)
+		}
+	}
+	return outP, outS
 }
 
 func newJSONResult(r *corsproof.Result) JSONResult {

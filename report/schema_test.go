@@ -174,7 +174,7 @@ func TestSchemaNamesEveryFieldOfTheTypes(t *testing.T) {
 	}
 	for def, v := range map[string]any{
 		"finding": corsproof.Finding{}, "cause": corsproof.Cause{}, "result": JSONResult{},
-		"engine_run": JSONRun{}, "row": JSONRow{}, "cell": JSONCell{}, "summary": Summary{},
+		"engine_run": JSONRun{}, "row": JSONRow{}, "cell": JSONCell{}, "summary": Summary{}, "site": JSONSite{},
 	} {
 		d, ok := root.Defs[def]
 		if !ok {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -23,6 +25,9 @@ type Process struct {
 	// certificate's SPKI pin (for --ignore-certificate-errors-spki-list).
 	HostRules map[string]string
 	Pin       string
+	// CA is the certificate of the CA that signed the server's
+	// certificate, for browsers that take a trust anchor (Firefox).
+	CA *x509.Certificate
 	// Banner is what the server printed before it was ready: the page, the
 	// listeners, and the Chromium command line.
 	Banner string
@@ -38,10 +43,10 @@ type Process struct {
 const startTimeout = 2 * time.Minute
 
 // Start builds dir's server.go into a temporary directory and runs it with
-// its listeners on pageAddr and apiAddr (loopback; ":0" ports are fine).
-// It returns once the server printed READY. Close stops it and removes the
-// binary.
-func Start(ctx context.Context, dir, pageAddr, apiAddr string) (p *Process, err error) {
+// its listeners on pageAddr and apiAddr (loopback; ":0" ports are fine),
+// and the server's further flags (e.g. "-ca", FILE). It returns once the
+// server printed READY. Close stops it and removes the binary.
+func Start(ctx context.Context, dir, pageAddr, apiAddr string, flags ...string) (p *Process, err error) {
 	if _, err := os.Stat(filepath.Join(dir, FileServer)); err != nil {
 		return nil, fmt.Errorf("repro: %s has no %s: %w", dir, FileServer, err)
 	}
@@ -65,7 +70,7 @@ func Start(ctx context.Context, dir, pageAddr, apiAddr string) (p *Process, err 
 		return nil, fmt.Errorf("repro: building %s: %v\n%s", filepath.Join(dir, FileServer), err, out)
 	}
 
-	p.cmd = exec.Command(bin, "-page", pageAddr, "-api", apiAddr)
+	p.cmd = exec.Command(bin, append([]string{"-page", pageAddr, "-api", apiAddr}, flags...)...)
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
@@ -91,6 +96,10 @@ func Start(ctx context.Context, dir, pageAddr, apiAddr string) (p *Process, err 
 				}
 			case strings.HasPrefix(line, "SPKI_PIN="):
 				p.Pin = strings.TrimPrefix(line, "SPKI_PIN=")
+			case strings.HasPrefix(line, "CA_CERT="):
+				if der, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(line, "CA_CERT=")); err == nil {
+					p.CA, _ = x509.ParseCertificate(der)
+				}
 			case line == "READY":
 				p.Banner = banner.String()
 				ready <- nil

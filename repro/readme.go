@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/corsproof/corsproof"
@@ -79,9 +80,9 @@ func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) strin
 	w("- `exchanges.txt`, `exchanges.json`: the %d exchange(s) as seen on the wire by the browser (request line and headers, status and response headers).\n", len(ex))
 	w("- `server.go` (+ `go.mod`): a standard-library server that serves `page.html` at `%s` and replays the recorded responses, header lines byte for byte, in order, duplicates included.\n\n", in.PageURL)
 	w("## Run it\n\n")
-	w("    go run server.go        # in this directory (or: go run .); flags: -page 127.0.0.1:8443 -api 127.0.0.1:9443\n\n")
+	w("    go run server.go        # in this directory (or: go run .); flags: -page 127.0.0.1:8443 -api 127.0.0.1:9443 -http 127.0.0.1:0\n\n")
 	w("Origins are what CORS is about, so the page keeps its real origin `%s` and the API its real name(s). ", in.Site.Origin)
-	w("The server listens on two loopback ports with a self-signed certificate it generates at start, and prints the exact Chromium command line for this start, of this form:\n\n")
+	w("The server listens on loopback ports with a certificate (and a CA) it generates at start, and prints the exact Chromium command line for this start, of this form:\n\n")
 	w("    chromium --user-data-dir=\"$(mktemp -d)\" \\\n")
 	w("      --host-resolver-rules=\"%s\" \\\n", hostRulesExample(in.PageURL, ex))
 	w("      --ignore-certificate-errors-spki-list=<pin printed by the server>")
@@ -95,6 +96,10 @@ func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) strin
 	w("(`/etc/hosts`; on macOS first `sudo ifconfig lo0 alias 127.0.0.2`), run the server on the default ports ")
 	w("(`sudo go run . -page 127.0.0.1:%s -api 127.0.0.2:443`), open `%s`, and accept the certificate exception ", defaultPort(in.PageURL), in.PageURL)
 	w("for each name (open an API URL from `exchanges.txt` once in a tab to accept it too). Names: %s.\n\n", strings.Join(hostNames(in.PageURL, ex), ", "))
+	if plain := plainAPIHosts(in.PageURL, ex); len(plain) > 0 {
+		w("The API at %s is plain http beside an https page (browsers treat loopback as secure): the server answers it on a third listener, `-http`; ", strings.Join(plain, ", "))
+		w("without host rules, run it on that very address (`-http %s`).\n\n", plain[0])
+	}
 
 	var limits []string
 	if s.Session {
@@ -133,6 +138,21 @@ func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) strin
 		w(".\n")
 	}
 	return b.String()
+}
+
+// plainAPIHosts are the "host:port" of plain-http requests beside an
+// https page, which the replay serves on its -http listener.
+func plainAPIHosts(pageURL string, ex []Recorded) []string {
+	if !strings.HasPrefix(pageURL, "https:") {
+		return nil
+	}
+	var out []string
+	for _, x := range ex {
+		if u, err := url.Parse(x.URL); err == nil && u.Scheme == "http" && !slices.Contains(out, hostPort(u)) {
+			out = append(out, hostPort(u))
+		}
+	}
+	return out
 }
 
 func orUnknown(s, alt string) string {

@@ -212,7 +212,8 @@ func cmdCheck(e env, args []string) int {
 	}
 	cfg := harness.Config{Live: target, Sites: sites, CAs: caCerts, FetchTimeout: f.timeout}
 	chrome := firstNonEmpty(f.chrome, e.getenv(browser.EnvChrome))
-	meta := report.Meta{Command: "check", Target: target.Base().String(), Shard: shardName}
+	meta := report.Meta{Command: "check", Target: target.Base().String(), Shard: shardName,
+		Policies: map[string]*policy.Policy{"live": pol}, Sites: reportSites(sites)}
 	banner := fmt.Sprintf("corsproof: %d scenarios%s against %s from %d origin pages in %%s", len(list), shardNote(shardName, whole), target.Base(), len(sites))
 	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
 		cfg.Engine, cfg.ExecPath = name, ""

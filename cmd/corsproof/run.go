@@ -125,7 +125,7 @@ func cmdRun(e env, args []string) int {
 //
 // shard is the --shard part list is ("" for all of whole).
 func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool, shard string, whole int) int {
-	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed, Shard: shard}
+	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed, Shard: shard, Policies: scenarios.Policies(), Sites: reportSites(corsproof.MockSites())}
 	banner := fmt.Sprintf("corsproof: %d scenarios%s in %%s against the embedded mock", len(list), shardNote(shard, whole))
 	if fault != "" {
 		banner += " serving fault " + fault
