@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/policy"
 )
 
 // written is runs as a JSON report and read back.
@@ -302,4 +303,44 @@ func reflectValue(x any) reflect.Value {
 		return v.Elem()
 	}
 	return v
+}
+
+// The policies and sites of the shards' reports (what repro --from needs)
+// are the merged report's: their union, each once.
+func TestMergeKeepsEveryShardsPoliciesAndSites(t *testing.T) {
+	pol := func(origin string) *policy.Policy {
+		p, err := policy.Parse("p.yaml", []byte("origins: ["+origin+"]\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	app := corsproof.Site{Name: "app", Origin: "https://app.example.test", Class: corsproof.ClassAllowed}
+	evil := corsproof.Site{Name: "evil", Origin: "https://evil.test", Class: corsproof.ClassCrossSite}
+	res := func(id, policyName, site string) corsproof.Result {
+		return corsproof.Result{Scenario: corsproof.Scenario{ID: id, Policy: policyName, Site: site}, Verdict: corsproof.VerdictPass}
+	}
+	m := Meta{Command: "run", Target: "embedded mock",
+		Policies: map[string]*policy.Policy{"default": pol("https://app.example.test"), "public": pol(`"*"`)},
+		Sites:    []JSONSite{NewJSONSite(app, "https://app.example.test/page"), NewJSONSite(evil, "https://evil.test/page")}}
+	whole := []corsproof.Run{{Engine: corsproof.Chromium, Results: []corsproof.Result{
+		res("a", "default", "app"), res("b", "public", "evil"), res("c", "default", "evil")}}}
+	var in []Input
+	for i, part := range [][]corsproof.Result{whole[0].Results[:1], whole[0].Results[1:]} {
+		sm := m
+		sm.Shard = corsproof.Shard{I: i + 1, N: 2}.String()
+		d := written(t, []corsproof.Run{{Engine: corsproof.Chromium, Results: part}}, sm)
+		in = append(in, Input{Name: sm.Shard, Doc: d})
+	}
+	if len(in[0].Doc.Policies) != 1 || len(in[0].Doc.Sites) != 1 {
+		t.Fatalf("shard 1 carries policies %v, sites %v: want only its own", in[0].Doc.Policies, in[0].Doc.Sites)
+	}
+	merged, err := Merge(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := merged.Document(), written(t, whole, m)
+	if g, w := docJSON(t, Document{Policies: got.Policies, Sites: got.Sites}), docJSON(t, Document{Policies: want.Policies, Sites: want.Sites}); g != w {
+		t.Errorf("merged policies and sites:\n%s\nwant the whole run's\n%s", g, w)
+	}
 }

@@ -171,7 +171,7 @@ func runJSON(t *testing.T, dir, name string, args ...string) (string, int) {
 // comparable is what a merged report must share with the whole run's:
 // per result its id, verdict, severity and cause; the findings (their
 // causes, verdicts, counts and scenarios, in any order); the summaries;
-// and the rows.
+// the rows; and the policies and sites the report carries.
 func comparable(t *testing.T, d report.Document) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -198,6 +198,13 @@ func comparable(t *testing.T, d report.Document) map[string]string {
 	for _, r := range d.Rows {
 		out["row "+r.ID] += js(r.Engines) + r.Explanation + ";"
 	}
+	out["policies"] = js(d.Policies)
+	var sites []string
+	for _, s := range d.Sites {
+		sites = append(sites, js(s))
+	}
+	slices.Sort(sites)
+	out["sites"] = strings.Join(sites, "\n")
 	return out
 }
 
