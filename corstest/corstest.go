@@ -49,6 +49,11 @@ type Options struct {
 	// chromium). Check names each subtest after its engine when there is
 	// more than one.
 	Engines []corsproof.Engine
+	// JSONReport, when set, is a file Check and Run write the JSON report
+	// of their results to (the schema of 'corsproof run --json', command
+	// "corstest"), with the policy and the origin pages: 'corsproof repro
+	// --from FILE --id ID' then turns any result into a reproduction.
+	JSONReport string
 }
 
 // Check runs the policy's scenarios against h, one subtest per scenario
@@ -75,6 +80,7 @@ func Check(t TB, h http.Handler, p *policy.Policy, o ...Options) []corsproof.Res
 		engines = []corsproof.Engine{corsproof.Chromium}
 	}
 	var all []corsproof.Result
+	var runs []reportRun
 	for _, engine := range engines {
 		lab, err := startLab(context.Background(), p, opts, engine)
 		if tt, ok := t.(testing.TB); ok {
@@ -85,6 +91,7 @@ func Check(t TB, h http.Handler, p *policy.Policy, o ...Options) []corsproof.Res
 		}
 		api := lab.serve(h)
 		list := api.scenarios(p, opts)
+		start := len(all)
 		run := func(s corsproof.Scenario) corsproof.Result {
 			return lab.runner(p).Run(context.Background(), s, 0)
 		}
@@ -103,8 +110,15 @@ func Check(t TB, h http.Handler, p *policy.Policy, o ...Options) []corsproof.Res
 				}
 			}
 		}
+		runs = append(runs, runOf(lab, all[start:]))
+		target := lab.live.Base().String()
 		if err := lab.Close(); err != nil {
 			t.Errorf("corstest: closing %s: %v", engine, err)
+		}
+		if opts.JSONReport != "" && len(runs) == len(engines) {
+			if err := writeReport(opts.JSONReport, target, p, runs); err != nil {
+				t.Errorf("%v", err)
+			}
 		}
 	}
 	return all
@@ -147,7 +161,11 @@ func Run(ctx context.Context, h http.Handler, p *policy.Policy, o Options) ([]co
 		return nil, err
 	}
 	defer lab.Close()
-	return lab.serve(h).check(p, o)
+	results, err := lab.serve(h).check(p, o)
+	if err == nil && o.JSONReport != "" {
+		err = writeReport(o.JSONReport, lab.live.Base().String(), p, []reportRun{runOf(lab, results)})
+	}
+	return results, err
 }
 
 // startLab starts a lab with the policy's origins.

@@ -79,7 +79,7 @@ func readReport(path string) (report.Document, error) {
 		Run  *struct{ Command string } `json:"run"`
 		Runs []json.RawMessage         `json:"runs"`
 	}
-	notReport := fmt.Errorf("--from %s is not a corsproof JSON report (write one with 'corsproof run --json FILE' or 'corsproof check ... --json FILE')", path)
+	notReport := fmt.Errorf("--from %s is not a corsproof JSON report (write one with 'corsproof run --json FILE', 'corsproof check ... --json FILE' or corstest's Options.JSONReport)", path)
 	if err := json.Unmarshal(data, &probe); err != nil {
 		return doc, fmt.Errorf("%w: %v", notReport, err)
 	}

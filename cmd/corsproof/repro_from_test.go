@@ -13,7 +13,10 @@ import (
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/corstest"
+	"github.com/corsproof/corsproof/internal/schematest"
 	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/policy"
 	"github.com/corsproof/corsproof/report"
 	"github.com/corsproof/corsproof/repro"
 	"github.com/corsproof/corsproof/scenarios"
@@ -341,4 +344,49 @@ func TestReproFromWritesTheBundleOfAReportsResult(t *testing.T) {
 	if ex.PageURL != corsproof.MockAppOrigin+"/" || ex.Origin != corsproof.MockAppOrigin || len(ex.Exchanges) != 1 || ex.Exchanges[0].Status != 405 {
 		t.Errorf("exchanges.json: %+v", ex)
 	}
+}
+
+// corstest's Options.JSONReport writes a report repro --from reads: a
+// failing result of corstest.Run against a handler that reflects any
+// origin with credentials is reproduced in Chromium without the handler.
+func TestReproFromACorstestReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("launches Chromium and builds a Go program")
+	}
+	testenv.Found(t, "chromium", browser.FindChromium)
+	p, err := policy.Parse("policy.yaml", []byte(checkPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := filepath.Join(t.TempDir(), "corstest.json")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	results, err := corstest.Run(ctx, checkAPI{reflectAny: true}, p, corstest.Options{JSONReport: rep})
+	testenv.Started(t, "chromium", err)
+	var failing *corsproof.Result
+	for i, r := range results {
+		if r.Verdict == corsproof.VerdictServerMismatch {
+			failing = &results[i]
+			break
+		}
+	}
+	if failing == nil {
+		t.Fatalf("corstest found no mismatch in a handler that reflects any origin: %d results", len(results))
+	}
+	doc := readJSONReport[map[string]any](t, rep)
+	if errs, err := schematest.Validate(report.Schema, doc); err != nil || len(errs) > 0 {
+		t.Fatalf("corstest's report is not valid under the schema: %v %v", errs, err)
+	}
+	if doc["run"].(map[string]any)["command"] != "corstest" {
+		t.Errorf("run.command = %v, want corstest", doc["run"])
+	}
+	dir := filepath.Join(t.TempDir(), "bundle")
+	code, stdout, stderr := cli(t, "repro", "--from", rep, "--id", failing.Scenario.ID, "--out", dir)
+	if code != exitOK {
+		t.Fatalf("repro --from exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, failing.Scenario.ID+" (chromium, corstest ") {
+		t.Errorf("repro --from does not say what it reproduced:\n%s", stdout)
+	}
+	sameOutcome(t, replayInChromium(t, dir), failing.Browser)
 }
