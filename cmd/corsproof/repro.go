@@ -19,7 +19,8 @@ func init() {
 	register(command{
 		name:    "repro",
 		summary: "write a self-contained reproduction of one catalog scenario (page, wire exchanges, replay server)",
-		usage:   []string{"repro ID [--fault NAME] [--out DIR] [--run] [--chrome BINARY]"},
+		usage: []string{"repro ID [--fault NAME] [--out DIR] [--run] [--chrome BINARY]",
+			"repro --from REPORT.json --id ID [--out DIR] [--run [--browsers chromium,firefox,webkit]]"},
 		about: "Runs one catalog scenario in real Chromium against the embedded mock and writes what a person needs " +
 			"to see it again without corsproof: policy.yaml, page.html (the exact fetch()), exchanges.txt/.json (the " +
 			"server's responses as seen on the wire), fetch.json, a one-file server.go that replays them byte for byte, " +
@@ -30,6 +31,7 @@ func init() {
 			"corsproof repro custom-header-allowed",
 			"corsproof repro custom-header-allowed --fault reflect-origin --out /tmp/repro",
 			"corsproof repro custom-header-allowed --run",
+			"corsproof repro --from report.json --id get-api-todos-evil --run --browsers chromium,firefox,webkit",
 		},
 		run: cmdRepro,
 	})
