@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -100,17 +101,27 @@ func TestReproFromACheckFailureReproducesTheSameOutcomeWithTheServerStopped(t *t
 	testenv.Found(t, "chromium", browser.FindChromium)
 	pol := checkWriteFile(t, "policy.yaml", checkPolicy)
 	for _, tt := range []struct {
-		desc string
-		api  checkAPI
-		id   string
+		desc  string
+		api   checkAPI
+		https bool
+		id    string
 	}{
 		{desc: "no preflight handler: blocked", api: checkAPI{noPreflight: true}, id: "get-api-items-app-h-x-request-id"},
 		{desc: "any origin reflected with credentials: allowed", api: checkAPI{reflectAny: true}, id: "get-api-items-evil-cred"},
+		{desc: "https at an IP, no preflight handler: blocked", api: checkAPI{noPreflight: true}, https: true, id: "get-api-items-app-h-x-request-id"},
 	} {
 		t.Run(tt.desc, func(t *testing.T) {
-			srv := httptest.NewServer(tt.api)
+			args := []string{"check", "--policy", pol}
+			var srv *httptest.Server
+			if tt.https {
+				srv = httptest.NewTLSServer(tt.api)
+				ca := checkWriteFile(t, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})))
+				args = append(args, "--ca", ca)
+			} else {
+				srv = httptest.NewServer(tt.api)
+			}
 			rep := filepath.Join(t.TempDir(), "report.json")
-			code, stdout, stderr := checkCLI(t, nil, "check", "--policy", pol, "--target", srv.URL, "--json", rep)
+			code, stdout, stderr := checkCLI(t, nil, append(args, "--target", srv.URL, "--json", rep)...)
 			srv.Close() // the colleague has no server
 			if code != exitMismatch {
 				t.Fatalf("check exit %d, want 1\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
