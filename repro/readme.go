@@ -24,16 +24,22 @@ func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) strin
 	w("# corsproof repro: %s\n\n", s.ID)
 	w("%s.\n\n", strings.TrimSuffix(s.Title, "."))
 	w("A page on the origin `%s` runs one `fetch()` against an API: `%s`.\n", in.Site.Origin, s.Request.String())
-	w("The API claims the policy in `policy.yaml` (policy `%s`)", s.Policy)
-	if in.Fault != "" {
-		w(", but it served the deliberate misconfiguration `%s`: %s", in.Fault, in.FaultSummary)
+	if in.Policy == nil {
+		w("The policy the API means to implement is not known (`policy.yaml` says so): what follows is what the server sent and what the browser did.\n\n")
+		w("## Outcome\n\n")
+	} else {
+		w("The API claims the policy in `policy.yaml` (policy `%s`)", s.Policy)
+		if in.Fault != "" {
+			w(", but it served the deliberate misconfiguration `%s`: %s", in.Fault, in.FaultSummary)
+		}
+		w(".\n\n")
+		w("## Verdict: %s\n\n", res.VerdictLabel())
 	}
-	w(".\n\n")
-
-	w("## Verdict: %s\n\n", res.VerdictLabel())
 	w("%s\n\n", res.Explanation)
 	w("| | outcome |\n|---|---|\n")
-	w("| expected (the policy, through the Fetch model) | %s |\n", res.Policy)
+	if in.Policy != nil {
+		w("| expected (the policy, through the Fetch model) | %s |\n", res.Policy)
+	}
 	w("| model (the headers really sent, through the Fetch model) | %s |\n", res.Wire)
 	w("| observed (%s) | %s |\n\n", orUnknown(in.Browser, "the browser"), res.Browser)
 	if o := res.Observation; o != nil {
@@ -75,7 +81,11 @@ func readme(in Input, f corsproof.Fetch, ex []Recorded, askNotes []string) strin
 	}
 
 	w("## What is here\n\n")
-	w("- `policy.yaml`: the policy the API claims.\n")
+	if in.Policy == nil {
+		w("- `policy.yaml`: empty but for a comment: the policy is not known.\n")
+	} else {
+		w("- `policy.yaml`: the policy the API claims.\n")
+	}
 	w("- `page.html`: the origin page; its script is exactly the `fetch()` corsproof ran (also in `fetch.json`), and it prints the outcome (and reports it to the server, whose log shows it; `#norun` after the URL loads the page without running it).\n")
 	w("- `exchanges.txt`, `exchanges.json`: the %d exchange(s) as seen on the wire by the browser (request line and headers, status and response headers).\n", len(ex))
 	w("- `server.go` (+ `go.mod`): a standard-library server that serves `page.html` at `%s` and replays the recorded responses, header lines byte for byte, in order, duplicates included.\n\n", in.PageURL)

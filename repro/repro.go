@@ -35,7 +35,9 @@ import (
 type Input struct {
 	// Result is the scenario's result; its Observation must be set.
 	Result corsproof.Result
-	// Policy is the policy the API claimed for the scenario.
+	// Policy is the policy the API claimed for the scenario; nil when it
+	// is not known (a fetch from a browser's HAR export): policy.yaml
+	// then says so, and the README has no expected outcome.
 	Policy *policy.Policy
 	// Site is the origin page's site; PageURL the page's URL in the run
 	// (e.g. "https://app.example.test/").
@@ -143,8 +145,8 @@ func Build(in Input) (map[string][]byte, error) {
 	if res.Observation == nil {
 		return nil, fmt.Errorf("repro: scenario %s has no browser observation (verdict %s: %s)", res.Scenario.ID, res.Verdict, res.Explanation)
 	}
-	if in.Policy == nil || in.PageURL == "" || res.URL == "" {
-		return nil, errors.New("repro: Build needs the policy, the page URL and the result's URL")
+	if in.PageURL == "" || res.URL == "" {
+		return nil, errors.New("repro: Build needs the page URL and the result's URL")
 	}
 	f := res.Scenario.Request.Fetch(in.PageURL, res.URL)
 	files := map[string][]byte{}
@@ -196,6 +198,11 @@ func Build(in Input) (map[string][]byte, error) {
 
 func policyYAML(in Input) ([]byte, error) {
 	var b bytes.Buffer
+	if in.Policy == nil {
+		fmt.Fprintf(&b, "# The policy the API means to implement is not known for %s: nothing recorded it.\n", in.Result.Scenario.ID)
+		b.WriteString("# exchanges.txt holds what the server really sent.\n")
+		return b.Bytes(), nil
+	}
 	fmt.Fprintf(&b, "# The policy the API claims for scenario %s (policy %q).\n", in.Result.Scenario.ID, in.Result.Scenario.Policy)
 	if in.Fault != "" {
 		fmt.Fprintf(&b, "# The mock did NOT serve it faithfully: it served fault %q (%s).\n", in.Fault, in.FaultSummary)

@@ -23,6 +23,7 @@ func init() {
 		usage: []string{
 			"explain --origin ORIGIN --url URL [flags]",
 			"explain --file FILE [--id ID] [--profile P]",
+			"explain --har FILE [--entry N | --url SUBSTR] [--credentials include] [--profile P]",
 		},
 		about: "Runs one fetch() through the Fetch model (package spec), without a browser, and prints every step: " +
 			"whether a preflight is needed and why, the Access-Control-Request-* values, and each check with ✓ or ✗. " +
@@ -36,6 +37,7 @@ func init() {
 				"--header 'X-Foo: 1' --preflight-header 'Access-Control-Allow-Origin: https://app.example.test'",
 			"corsproof explain --origin null --url https://api.example.test/items --response-header 'Access-Control-Allow-Origin: *'",
 			"corsproof explain --file report.json --id custom-header-allowed --profile firefox",
+			"corsproof explain --har network.har --url /api/items",
 		},
 		details: explainFileFormat,
 		run:     cmdExplain,
@@ -58,6 +60,18 @@ the capture format
 "preflight" may be left out), or one entry of the "results" array of a
 'corsproof run --json' report (the model replays what the browser saw on the
 wire), or a whole report with --id naming the scenario.
+
+--har FILE reads the network log a browser's devtools exported (HAR 1.2:
+Chrome, Edge, Firefox, Safari) and explains each cross-origin fetch() or
+XHR in it, numbered by its index in log.entries (--entry N picks one,
+--url SUBSTR those whose URL contains SUBSTR), with its preflight when the
+export holds one (it says so when it does not), under the profile of the
+browser that recorded it (--profile overrides), and names the cause as
+'corsproof check' would. A blocked entry (status 0, net::ERR_FAILED) is
+explained from the headers the HAR has. A HAR does not record fetch()'s
+credentials mode: a request that carried a Cookie is taken as
+credentials: "include", any other as without; --credentials include says
+otherwise.
 `
 
 func cmdExplain(e env, args []string) int {
@@ -74,6 +88,8 @@ func cmdExplain(e env, args []string) int {
 		profileName = fs.String("profile", "chromium", "the model's `PROFILE`: standard (the Fetch standard), chromium, firefox or webkit")
 		file        = fs.String("file", "", "read a captured exchange from this JSON `FILE` (see below)")
 		id          = fs.String("id", "", "with --file holding a whole report: the scenario `ID` to explain")
+		harFile     = fs.String("har", "", "explain the cross-origin fetches of the HAR `FILE` a browser's devtools exported (see below)")
+		entry       = fs.Int("entry", -1, "with --har: only the entry with index `N` in log.entries (from 0)")
 		headers     multiFlag
 		pfHeaders   multiFlag
 		respHeaders multiFlag
@@ -98,6 +114,24 @@ func cmdExplain(e env, args []string) int {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
+	if *harFile != "" {
+		if n := harFlagsConflict(set); n != "" {
+			return usageErr("--%s cannot be combined with --har: the HAR holds the whole exchange (--url SUBSTR picks entries)", n)
+		}
+		if set["entry"] && set["url"] {
+			return usageErr("give --entry N or --url SUBSTR, not both")
+		}
+		if set["entry"] && *entry < 0 {
+			return usageErr("--entry %d: entries are numbered from 0", *entry)
+		}
+		if err := explainHAR(e.stdout, *harFile, harChoice{entry: *entry, url: *target}, *profileName, set["profile"], spec.CredentialsMode(*credentials)); err != nil {
+			return usageErr("%v", err)
+		}
+		return exitOK
+	}
+	if set["entry"] {
+		return usageErr("--entry goes with --har FILE")
+	}
 	var ex exchange
 	if *file != "" {
 		for _, n := range []string{"origin", "url", "method", "header", "credentials", "mode", "redirect",
@@ -166,7 +200,11 @@ type exchange struct {
 	request   spec.Request
 	preflight *spec.Response  // nil: not given
 	responses []spec.Response // the actual response, one per redirect hop
-	source    string          // flags, a capture file, a report entry
+	source    string          // flags, a capture file, a report entry, a HAR
+	// assumedPreflight: preflight is made up (a HAR without the preflight
+	// of a request the browser sent); preflightUnknown: a preflight is
+	// needed and nothing says what it answered.
+	assumedPreflight, preflightUnknown bool
 }
 
 // validate rejects what is a mistake on the command line rather than a
@@ -288,7 +326,10 @@ func printExplanation(w io.Writer, x exchange, srv *explainServer, d, alt spec.D
 					fmt.Fprintf(w, "          preflight sends %s: %s\n", n, v)
 				}
 			}
-			if x.preflight == nil {
+			switch {
+			case x.assumedPreflight:
+				fmt.Fprintln(w, "          the preflight is not in the HAR: taken as one that allows this request")
+			case x.preflight == nil:
 				fmt.Fprintln(w, "          the preflight response was not given: assumed status 200 without headers")
 			}
 		}
