@@ -38,20 +38,7 @@ type ciJob struct {
 // as shell scripts, against a loopback API, with the go install line
 // building this checkout: the snippets cannot rot.
 func TestREADMECIJobsRun(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the CLI and runs a check in Chromium")
-	}
-	testenv.Found(t, "chromium", browser.Finder("chromium"))
-	if _, err := exec.LookPath("chromium"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true and no chromium on PATH: the README's CI snippets install Debian's chromium")
-		}
-		t.Skip("the snippets install Debian's chromium; this machine's Chromium is not on PATH as chromium")
-	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
+	readme, api := readmeCI(t, "builds the CLI and runs a check in Chromium")
 	blocks := regexp.MustCompile("(?s)```yaml\n(.*?)```").FindAllSubmatch(readme, -1)
 	jobs := map[string]ciJob{}
 	for _, b := range blocks {
@@ -71,46 +58,9 @@ func TestREADMECIJobsRun(t *testing.T) {
 		t.Fatalf("found the README's CI jobs %v, want github and gitlab", keys(jobs))
 	}
 
-	repo, _ := filepath.Abs("../..")
-	realGo, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := policy.Parse("cors.yaml", []byte(ciPolicy))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: mockapi.New(p)}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-
 	for name, job := range jobs {
 		t.Run(name, func(t *testing.T) {
-			dir := t.TempDir()
-			work, shims, gopath := filepath.Join(dir, "work"), filepath.Join(dir, "shims"), filepath.Join(dir, "gopath")
-			for _, d := range []string{work, shims, gopath} {
-				if err := os.Mkdir(d, 0o755); err != nil {
-					t.Fatal(err)
-				}
-			}
-			// go install ...@latest builds this checkout instead of
-			// fetching a release; every other go command is the real one.
-			shim := `#!/bin/sh
-if [ "$1" = install ] && [ "$2" = github.com/corsproof/corsproof/cmd/corsproof@latest ]; then
-	mkdir -p "$GOPATH/bin" && cd "` + repo + `" && exec "` + realGo + `" build -o "$GOPATH/bin/corsproof" ./cmd/corsproof
-fi
-exec "` + realGo + `" "$@"
-`
-			if err := os.WriteFile(filepath.Join(shims, "go"), []byte(shim), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(work, "cors.yaml"), []byte(ciPolicy), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			work, run := ciShell(t, api)
 			var lines []string
 			report := ""
 			for _, s := range job.Steps {
@@ -126,16 +76,7 @@ exec "` + realGo + `" "$@"
 			if job.Artifacts.Reports.JUnit != "" {
 				report = job.Artifacts.Reports.JUnit
 			}
-			script := "set -e\n" + strings.Join(lines, "\n") + "\n"
-			cmd := exec.Command("bash", "-c", script)
-			cmd.Dir = work
-			cmd.Env = append(os.Environ(),
-				"PATH="+shims+string(os.PathListSeparator)+os.Getenv("PATH"),
-				"GOPATH="+gopath, "GOMODCACHE="+modCache(t, realGo), "API_URL=http://"+ln.Addr().String())
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("the %s job failed: %v\n--- script:\n%s--- output:\n%s", name, err, script, out)
-			}
+			out := run(name, lines)
 			if report == "" {
 				t.Fatalf("the %s job uploads no JUnit report", name)
 			}
@@ -144,14 +85,95 @@ exec "` + realGo + `" "$@"
 				t.Fatalf("the %s job's report %s: %v", name, report, err)
 			}
 			doc, err := parseJUnit(raw)
-			cases, failures := doc.counts()
 			if err != nil {
 				t.Fatalf("the %s job's report is not XML: %v", name, err)
 			}
-			if cases < 10 || failures != 0 {
+			if cases, failures := doc.counts(); cases < 10 || failures != 0 {
 				t.Errorf("the %s job's report: %d test cases, %d failures\n%s", name, cases, failures, out)
 			}
 		})
+	}
+}
+
+// readmeCI is the README and the URL of a loopback API serving ciPolicy,
+// for a test that runs the README's CI snippets; those install Debian's
+// chromium, so the test needs it on PATH (skipped otherwise, and in -short
+// mode, saying why; failing under CI=true).
+func readmeCI(t *testing.T, why string) (readme []byte, api string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip(why)
+	}
+	testenv.Found(t, "chromium", browser.Finder("chromium"))
+	if _, err := exec.LookPath("chromium"); err != nil {
+		if testenv.InCI() {
+			t.Fatal("CI=true and no chromium on PATH: the README's CI snippets install Debian's chromium")
+		}
+		t.Skip("the snippets install Debian's chromium; this machine's Chromium is not on PATH as chromium")
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := policy.Parse("cors.yaml", []byte(ciPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: mockapi.New(p)}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return readme, "http://" + ln.Addr().String()
+}
+
+// ciShell is a work directory with cors.yaml and a runner of CI steps in
+// it as one bash script (returning its output), where go install
+// ...@latest builds this checkout and API_URL is api.
+func ciShell(t *testing.T, api string) (work string, run func(job string, lines []string) string) {
+	t.Helper()
+	repo, _ := filepath.Abs("../..")
+	realGo, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	work, shims, gopath := filepath.Join(dir, "work"), filepath.Join(dir, "shims"), filepath.Join(dir, "gopath")
+	for _, d := range []string{work, shims, gopath} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// go install ...@latest builds this checkout (once) instead of fetching
+	// a release; every other go command is the real one.
+	shim := `#!/bin/sh
+if [ "$1" = install ] && [ "$2" = github.com/corsproof/corsproof/cmd/corsproof@latest ]; then
+	[ -x "$GOPATH/bin/corsproof" ] && exit 0
+	mkdir -p "$GOPATH/bin" && cd "` + repo + `" && exec "` + realGo + `" build -o "$GOPATH/bin/corsproof" ./cmd/corsproof
+fi
+exec "` + realGo + `" "$@"
+`
+	if err := os.WriteFile(filepath.Join(shims, "go"), []byte(shim), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "cors.yaml"), []byte(ciPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := append(os.Environ(),
+		"PATH="+shims+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"GOPATH="+gopath, "GOMODCACHE="+modCache(t, realGo), "API_URL="+api)
+	return work, func(job string, lines []string) string {
+		t.Helper()
+		script := "set -e\n" + strings.Join(lines, "\n") + "\n"
+		cmd := exec.Command("bash", "-c", script)
+		cmd.Dir, cmd.Env = work, env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("the %s job failed: %v\n--- script:\n%s--- output:\n%s", job, err, script, out)
+		}
+		return string(out)
 	}
 }
 
