@@ -65,6 +65,10 @@ type Firefox struct {
 
 	active inflight[ffRecorder] // the fetches in flight
 
+	// remote is set for a browser corsproof attached to (ConnectFirefox):
+	// no process, no profile, one user context.
+	remote *remoteFirefox
+
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -249,6 +253,10 @@ func (f *Firefox) ProfileDir() string { return f.profileDir }
 // event receives every BiDi event on the reading goroutine.
 // Each fetch in flight keeps what is its own (its URL, its tab).
 func (f *Firefox) event(method string, params json.RawMessage) {
+	if method == "network.authRequired" {
+		f.authRequired(params) // also while an origin page loads
+		return
+	}
 	if f.active.empty() {
 		return
 	}
@@ -295,8 +303,12 @@ func (f *Firefox) tabFor(ctx context.Context, pageURL string) (string, error) {
 	var created struct {
 		Context string `json:"context"`
 	}
-	if err := f.conn.Call(ctx, "browsingContext.create", map[string]any{"type": "tab"}, &created); err != nil {
+	if err := f.conn.Call(ctx, "browsingContext.create", f.createParams(), &created); err != nil {
 		return "", fmt.Errorf("browser: firefox: opening a tab: %w", err)
+	}
+	if err := f.interceptAuth(ctx, created.Context); err != nil {
+		f.conn.Call(ctx, "browsingContext.close", map[string]any{"context": created.Context}, nil)
+		return "", fmt.Errorf("browser: firefox: intercepting the proxy's challenge: %w", err)
 	}
 	var nav struct {
 		URL string `json:"url"`
@@ -520,7 +532,11 @@ func (f *Firefox) SetCookie(ctx context.Context, rawURL string, ck Cookie) error
 	if ck.SameSite != "" {
 		c["sameSite"] = strings.ToLower(ck.SameSite)
 	}
-	if err := f.conn.Call(ctx, "storage.setCookie", map[string]any{"cookie": c}, nil); err != nil {
+	args := map[string]any{"cookie": c}
+	if f.remote != nil { // the run's jar is its user context's
+		args["partition"] = map[string]any{"type": "storageKey", "userContext": f.remote.userContext}
+	}
+	if err := f.conn.Call(ctx, "storage.setCookie", args, nil); err != nil {
 		return fmt.Errorf("browser: setting cookie %s for %s: %w", ck.Name, rawURL, err)
 	}
 	return nil
@@ -535,6 +551,9 @@ func (f *Firefox) Close() error {
 }
 
 func (f *Firefox) close() error {
+	if f.remote != nil {
+		return f.closeRemote() // not ours: the browser runs on
+	}
 	f.closed.Store(true)
 	ctx, cancel := context.WithTimeout(context.Background(), closeTimeout)
 	defer cancel()

@@ -31,7 +31,8 @@ import (
 type RemoteConfig struct {
 	// URL is the browser's address: for chromium its DevTools websocket
 	// ("ws://HOST:PORT/devtools/browser/ID") or HTTP endpoint
-	// ("http://HOST:9222").
+	// ("http://HOST:9222"); for firefox its WebDriver BiDi websocket
+	// ("ws://HOST:PORT/session").
 	URL string
 	// Listen is the IP address (optionally with a port) the run's proxy
 	// listens on; it must be one the remote browser reaches, and not an
@@ -105,8 +106,16 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		if err == nil {
 			eng = c
 		}
+	case corsproof.Firefox:
+		var f *browser.Firefox
+		f, err = browser.ConnectFirefox(ctx, browser.RemoteFirefoxOptions{
+			URL: cfg.Remote.URL, ProxyServer: proxy.URL(), ProxyUser: user, ProxyPassword: password, Logf: cfg.Logf,
+		})
+		if err == nil {
+			eng = f
+		}
 	default:
-		err = fmt.Errorf("a remote %s is not supported yet (only chromium)", cfg.Engine)
+		err = fmt.Errorf("a remote %s is not supported yet (chromium and firefox are)", cfg.Engine)
 	}
 	if err != nil {
 		proxy.Close()

@@ -40,6 +40,10 @@ const (
 	remoteEnvCA     = "CORSPROOF_REMOTE_CA"
 	remoteEnvEngine = "CORSPROOF_REMOTE_ENGINE"
 	remoteEnvOut    = "CORSPROOF_REMOTE_OUT"
+	// remoteEnvTunnel is a "LISTEN=TARGET" the run's side forwards, as
+	// `ssh -L` would: Firefox's remote agent answers only a Host header
+	// of its own loopback address and port.
+	remoteEnvTunnel = "CORSPROOF_REMOTE_TUNNEL"
 
 	remoteBrowserAddr = "198.18.2.2" // the browser's host
 	remoteRunAddr     = "198.18.2.1" // corsproof's host
@@ -51,7 +55,7 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 	}
 	ip := offboxPrereqs(t)
 	list := scenarios.Catalog()
-	for _, eng := range []corsproof.Engine{corsproof.Chromium} {
+	for _, eng := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox} {
 		t.Run(string(eng), func(t *testing.T) {
 			testenv.Found(t, string(eng), browser.Finder(eng))
 			browserNS, runNS := remoteHosts(t, ip)
@@ -69,6 +73,10 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 				t.Fatal(err)
 			}
 			url := startRemoteBrowser(t, ip, browserNS, eng, ca)
+			tunnel := ""
+			if eng == corsproof.Firefox {
+				tunnel = "127.0.0.1:" + remotePort + "=" + remoteBrowserAddr + ":" + remotePort
+			}
 
 			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 			defer cancel()
@@ -78,9 +86,9 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 			start := time.Now()
 			cmd := exec.Command(ip, "netns", "exec", runNS, os.Args[0],
 				"-test.run=^TestRemoteChild$", "-test.v", "-test.count=1", "-test.timeout=8m")
-			cmd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg, remoteEnvListen, remoteEnvCA, remoteEnvEngine, remoteEnvOut),
+			cmd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg, remoteEnvListen, remoteEnvCA, remoteEnvEngine, remoteEnvOut, remoteEnvTunnel),
 				remoteEnvRole+"=run", remoteEnvArg+"="+url, remoteEnvListen+"="+remoteRunAddr,
-				remoteEnvCA+"="+caFile, remoteEnvEngine+"="+string(eng), remoteEnvOut+"="+out)
+				remoteEnvCA+"="+caFile, remoteEnvEngine+"="+string(eng), remoteEnvOut+"="+out, remoteEnvTunnel+"="+tunnel)
 			outText, err := cmd.CombinedOutput()
 			t.Logf("corsproof in namespace %s against the %s at %s (%v):\n%s", runNS, eng, url, time.Since(start).Round(time.Millisecond), indent(outText))
 			if err != nil {
@@ -175,6 +183,13 @@ func remoteRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tunnel := os.Getenv(remoteEnvTunnel); tunnel != "" {
+		ln, err := forwardTCP(tunnel)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+	}
 	eng := corsproof.Engine(os.Getenv(remoteEnvEngine))
 	rc := &RemoteConfig{URL: os.Getenv(remoteEnvArg), Listen: os.Getenv(remoteEnvListen), CA: ca}
 	if err := rc.Check(); err != nil {
@@ -203,16 +218,26 @@ func remoteRun(t *testing.T) {
 // veth, as a farm's gateway would (new headless Chromium ignores
 // --remote-debugging-address and listens on 127.0.0.1 only).
 func remoteForward(t *testing.T, arg string) {
-	listen, target, ok := strings.Cut(arg, "=")
-	if !ok {
-		t.Fatalf("forward %q: want LISTEN=TARGET", arg)
-	}
-	ln, err := net.Listen("tcp", listen)
+	ln, err := forwardTCP(arg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	fmt.Println("forwarding", listen, "to", target)
+	fmt.Println("forwarding", arg)
+	io.Copy(io.Discard, os.Stdin) // until the parent closes it
+}
+
+// forwardTCP forwards connections to "LISTEN=TARGET" until the listener
+// it returns is closed.
+func forwardTCP(arg string) (net.Listener, error) {
+	listen, target, ok := strings.Cut(arg, "=")
+	if !ok {
+		return nil, fmt.Errorf("forward %q: want LISTEN=TARGET", arg)
+	}
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return nil, err
+	}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -231,7 +256,7 @@ func remoteForward(t *testing.T, arg string) {
 			}()
 		}
 	}()
-	io.Copy(io.Discard, os.Stdin) // until the parent closes it
+	return ln, nil
 }
 
 // remoteHosts makes the two test hosts, the browser's and corsproof's,
@@ -274,6 +299,8 @@ func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *C
 	switch eng {
 	case corsproof.Chromium:
 		return startRemoteChromium(t, ip, ns, ca)
+	case corsproof.Firefox:
+		return startRemoteFirefox(t, ip, ns, ca)
 	}
 	t.Fatalf("no remote %s yet", eng)
 	return ""
@@ -282,32 +309,72 @@ func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *C
 func startRemoteChromium(t *testing.T, ip, ns string, ca *CA) string {
 	t.Helper()
 	exe := testenv.Found(t, "chromium", browser.FindChromium)
-	certutil := testenv.Found(t, "certutil", browser.FindCertutil)
 	// The CA goes where Chromium on Linux reads trust anchors, the NSS
 	// database under $HOME/.pki/nssdb, of a HOME of its own.
 	home := t.TempDir()
-	db := filepath.Join(home, ".pki", "nssdb")
-	caPEM := filepath.Join(home, "ca.pem")
-	if err := os.MkdirAll(db, 0o700); err != nil {
+	trustCA(t, filepath.Join(home, ".pki", "nssdb"), ca)
+	cmd := exec.Command(ip, "netns", "exec", ns, exe, "--headless", "--no-sandbox",
+		"--user-data-dir="+filepath.Join(home, "profile"),
+		"--remote-debugging-address="+remoteBrowserAddr, "--remote-debugging-port="+remotePort,
+		"--no-first-run", "--disable-background-networking", "about:blank")
+	cmd.Env = append(withoutEnv(os.Environ(), "HOME"), "HOME="+home)
+	startListening(t, cmd, "DevTools listening on ")
+	// New headless Chromium ignores --remote-debugging-address and
+	// listens on the namespace's 127.0.0.1 only.
+	forward(t, ip, ns)
+	return "http://" + remoteBrowserAddr + ":" + remotePort
+}
+
+func startRemoteFirefox(t *testing.T, ip, ns string, ca *CA) string {
+	t.Helper()
+	exe := testenv.Found(t, "firefox", browser.FindFirefox)
+	// The CA goes into the profile's own certificate database.
+	profile := t.TempDir()
+	trustCA(t, profile, ca)
+	tmp := t.TempDir()
+	cmd := exec.Command(ip, "netns", "exec", ns, exe, "--headless", "--no-remote", "--profile", profile,
+		"--remote-debugging-port="+remotePort)
+	cmd.Env = append(withoutEnv(os.Environ(), "TMPDIR", "DISPLAY"), "TMPDIR="+tmp, "MOZ_CRASHREPORTER_DISABLE=1")
+	startListening(t, cmd, "WebDriver BiDi listening on ")
+	// Firefox's remote agent listens on the namespace's loopback only,
+	// and answers only a Host header naming it (127.0.0.1:PORT or
+	// localhost:PORT; httpd.js's identity, whatever --remote-allow-hosts
+	// says): reached the way its users reach it from another host, a
+	// tunnel whose both ends have its port (ssh -L PORT:127.0.0.1:PORT),
+	// here a forwarder on the veth and one on the run's loopback.
+	forward(t, ip, ns)
+	return "ws://127.0.0.1:" + remotePort + "/session"
+}
+
+// remotePort is the browsers' remote port in their namespace.
+const remotePort = "9222"
+
+// trustCA makes an NSS database in dir that trusts ca (certutil, from
+// libnss3-tools), as a user would on their farm.
+func trustCA(t *testing.T, dir string, ca *CA) {
+	t.Helper()
+	certutil := testenv.Found(t, "certutil", browser.FindCertutil)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
+	caPEM := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(caPEM, ca.CertificatePEM(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"-d", "sql:" + db, "-N", "--empty-password"},
-		{"-d", "sql:" + db, "-A", "-t", "C,,", "-n", "corsproof remote CA", "-i", caPEM},
+		{"-d", "sql:" + dir, "-N", "--empty-password"},
+		{"-d", "sql:" + dir, "-A", "-t", "C,,", "-n", "corsproof remote CA", "-i", caPEM},
 	} {
 		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
 			t.Fatalf("certutil %s: %v: %s", strings.Join(args, " "), err, out)
 		}
 	}
-	const port = "9222"
-	cmd := exec.Command(ip, "netns", "exec", ns, exe, "--headless", "--no-sandbox",
-		"--user-data-dir="+filepath.Join(home, "profile"),
-		"--remote-debugging-address="+remoteBrowserAddr, "--remote-debugging-port="+port,
-		"--no-first-run", "--disable-background-networking", "about:blank")
-	cmd.Env = append(withoutEnv(os.Environ(), "HOME"), "HOME="+home)
+}
+
+// startListening starts cmd in a process group of its own (stopped at
+// cleanup) and waits for the line of stderr that starts with prefix.
+func startListening(t *testing.T, cmd *exec.Cmd, prefix string) {
+	t.Helper()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -321,21 +388,27 @@ func startRemoteChromium(t *testing.T, ip, ns string, ca *CA) string {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if a, ok := strings.CutPrefix(sc.Text(), "DevTools listening on "); ok {
+			if _, a, ok := strings.Cut(sc.Text(), prefix); ok {
 				listening <- a
 			}
 		}
 	}()
 	select {
 	case a := <-listening:
-		t.Logf("chromium in %s: DevTools on %s", ns, a)
+		t.Logf("%s: %s%s", filepath.Base(cmd.Args[4]), prefix, a)
 	case <-time.After(30 * time.Second):
-		t.Fatal("chromium printed no DevTools address in 30 s")
+		t.Fatalf("%s printed no %q in 30 s", cmd.Args[4], prefix)
 	}
-	// Reachable on the veth through a forwarder in the browser's host.
+}
+
+// forward makes the remote port on the namespace's loopback reachable on
+// its veth, with a forwarder in the browser's host (as a farm's gateway
+// would).
+func forward(t *testing.T, ip, ns string) {
+	t.Helper()
 	fwd := exec.Command(ip, "netns", "exec", ns, os.Args[0], "-test.run=^TestRemoteChild$", "-test.count=1", "-test.timeout=10m")
 	fwd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg),
-		remoteEnvRole+"=forward", remoteEnvArg+"="+remoteBrowserAddr+":"+port+"=127.0.0.1:"+port)
+		remoteEnvRole+"=forward", remoteEnvArg+"="+remoteBrowserAddr+":"+remotePort+"=127.0.0.1:"+remotePort)
 	in, err := fwd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -358,7 +431,6 @@ func startRemoteChromium(t *testing.T, ip, ns string, ca *CA) string {
 		t.Fatalf("the forwarder did not start: %q %v", line, err)
 	}
 	go io.Copy(io.Discard, fout)
-	return "http://" + remoteBrowserAddr + ":" + port
 }
 
 // stopGroup ends the process group of cmd, which the test started:
