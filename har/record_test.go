@@ -152,10 +152,13 @@ type expectFile struct {
 }
 
 type expectEntry struct {
-	Case            string   `json:"case"`
-	Entry           int      `json:"entry"`
-	Method          string   `json:"method"`
-	URL             string   `json:"url"`
+	Case   string `json:"case"`
+	Entry  int    `json:"entry"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+	// Credentials is the fetch's credentials mode, which a HAR does not
+	// record.
+	Credentials     string   `json:"credentials,omitempty"`
 	Allowed         bool     `json:"allowed"`
 	Error           string   `json:"error,omitempty"`
 	CorsError       string   `json:"cors_error,omitempty"`
@@ -216,7 +219,7 @@ func TestRecordHAR(t *testing.T) {
 				if o == nil {
 					t.Fatalf("%s: no observation: %s", r.name, r.res.Explanation)
 				}
-				exp.Entries = append(exp.Entries, expectEntry{Case: r.name, Entry: idx[i], Method: orGET(r.fetch.Method), URL: r.res.URL,
+				exp.Entries = append(exp.Entries, expectEntry{Case: r.name, Entry: idx[i], Method: orGET(r.fetch.Method), URL: r.res.URL, Credentials: string(r.fetch.Credentials),
 					Allowed: o.Allowed, Error: o.Error, CorsError: o.CorsError, FailedParameter: o.FailedParameter, Unavailable: o.Unavailable})
 			}
 			ed, _ := json.MarshalIndent(exp, "", "  ")

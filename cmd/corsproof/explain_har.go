@@ -197,6 +197,9 @@ func explainHAREntry(w io.Writer, path string, x har.Fetch, profile, other spec.
 	if ex.assumedPreflight {
 		fmt.Fprintln(w, "  note: the browser sent the actual request, so its preflight (or a cached one) allowed it: the model takes a preflight response that allows exactly this request")
 	}
+	if x.CredentialsKnown && creds == "" {
+		fmt.Fprintln(w, "  credentials: include (the request carried a Cookie)")
+	}
 	if !x.CredentialsKnown && creds == "" {
 		inc := ex
 		inc.request.Credentials = spec.CredentialsInclude

@@ -82,8 +82,14 @@ func harReproInput(f *har.File, x har.Fetch, path string) (repro.Input, error) {
 	}
 	obs.Notes = append(obs.Notes, notes...)
 	obs.Notes = append(obs.Notes, x.Notes...)
-	if x.Failure != "" {
+	switch {
+	case x.Failure != "":
 		obs.Error, obs.NetError = "the browser recorded a failure", x.Failure
+	case !obs.Allowed:
+		obs.Error = "no response recorded in the HAR"
+	}
+	if eng == corsproof.Firefox && x.Failure == "" {
+		obs.Notes = append(obs.Notes, "Firefox's HAR export records no CORS block: \"observed\" is what the HAR shows (whether a response arrived), not whether script could read it")
 	}
 
 	srv := ex.server()
