@@ -25,7 +25,9 @@ type harExpect struct {
 	} `json:"entries"`
 }
 
-func harFixture(engine string) string { return filepath.Join("..", "..", "har", "testdata", engine+".har") }
+func harFixture(engine string) string {
+	return filepath.Join("..", "..", "har", "testdata", engine+".har")
+}
 
 func readHARExpect(t *testing.T, engine string) harExpect {
 	t.Helper()
