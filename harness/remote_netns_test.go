@@ -6,6 +6,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -34,23 +35,17 @@ import (
 // same catalog run in a browser corsproof launches itself on loopback.
 
 const (
-	remoteEnvRole   = "CORSPROOF_REMOTE_ROLE" // "forward" or "run": what a child does
-	remoteEnvArg    = "CORSPROOF_REMOTE_ARG"  // the forward "LISTEN=TARGET", or the run's browser URL
-	remoteEnvListen = "CORSPROOF_REMOTE_LISTEN"
-	remoteEnvCA     = "CORSPROOF_REMOTE_CA"
-	remoteEnvEngine = "CORSPROOF_REMOTE_ENGINE"
-	remoteEnvOut    = "CORSPROOF_REMOTE_OUT"
-	// remoteEnvTunnel is a "LISTEN=TARGET" the run's side forwards, as
-	// `ssh -L` would: Firefox's remote agent answers only a Host header
-	// of its own loopback address and port.
-	remoteEnvTunnel = "CORSPROOF_REMOTE_TUNNEL"
+	// remoteChildFlag, the first argument after the test binary's flags,
+	// makes it a child of TestRemoteBrowsersOffLoopback; the second is its
+	// remoteChild, as JSON.
+	remoteChildFlag = "corsproof-remote-child"
 
 	remoteBrowserAddr = "198.18.2.2" // the browser's host
 	remoteRunAddr     = "198.18.2.1" // corsproof's host
 )
 
 func TestRemoteBrowsersOffLoopback(t *testing.T) {
-	if os.Getenv(remoteEnvRole) != "" {
+	if flag.Arg(0) == remoteChildFlag {
 		t.Skip("in a child")
 	}
 	ip := offboxPrereqs(t)
@@ -84,11 +79,8 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 
 			out := filepath.Join(dir, "remote.json")
 			start := time.Now()
-			cmd := exec.Command(ip, "netns", "exec", runNS, os.Args[0],
-				"-test.run=^TestRemoteChild$", "-test.v", "-test.count=1", "-test.timeout=8m")
-			cmd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg, remoteEnvListen, remoteEnvCA, remoteEnvEngine, remoteEnvOut, remoteEnvTunnel),
-				remoteEnvRole+"=run", remoteEnvArg+"="+url, remoteEnvListen+"="+remoteRunAddr,
-				remoteEnvCA+"="+caFile, remoteEnvEngine+"="+string(eng), remoteEnvOut+"="+out, remoteEnvTunnel+"="+tunnel)
+			cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
+				CA: caFile, Engine: eng, Out: out, Tunnel: tunnel})
 			outText, err := cmd.CombinedOutput()
 			t.Logf("corsproof in namespace %s against the %s at %s (%v):\n%s", runNS, eng, url, time.Since(start).Round(time.Millisecond), indent(outText))
 			if err != nil {
@@ -162,20 +154,56 @@ func compareSummaries(t *testing.T, local, remote []string) {
 // run inside its namespace; or, as role "forward", a TCP forwarder in the
 // browser's namespace. On its own it skips.
 func TestRemoteChild(t *testing.T) {
-	switch os.Getenv(remoteEnvRole) {
+	var c remoteChild
+	if flag.Arg(0) == remoteChildFlag {
+		if err := json.Unmarshal([]byte(flag.Arg(1)), &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	switch c.Role {
 	case "forward":
-		remoteForward(t, os.Getenv(remoteEnvArg))
+		remoteForward(t, c.Arg)
 	case "run":
-		remoteRun(t)
+		remoteRun(t, c)
 	default:
 		t.Skip("runs only inside TestRemoteBrowsersOffLoopback's namespaces")
 	}
 }
 
-func remoteRun(t *testing.T) {
+// remoteChild says what a child of TestRemoteBrowsersOffLoopback does.
+type remoteChild struct {
+	// Role is "forward" (Arg is "LISTEN=TARGET") or "run" (Arg is the
+	// browser's URL).
+	Role, Arg string
+	// For a run: the address its proxy listens on, the CA file, the
+	// engine, the file it writes its results to, and a "LISTEN=TARGET" it
+	// forwards (Firefox's remote agent answers only a Host header of its
+	// own loopback address and port, so it is reached as through
+	// `ssh -L`).
+	Listen, CA string
+	Engine     corsproof.Engine
+	Out        string
+	Tunnel     string
+}
+
+// remoteChildCmd runs this test binary as c in namespace ns.
+func remoteChildCmd(t *testing.T, ip, ns, verbose string, c remoteChild) *exec.Cmd {
+	t.Helper()
+	arg, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"netns", "exec", ns, os.Args[0], "-test.run=^TestRemoteChild$", "-test.count=1", "-test.timeout=10m"}
+	if verbose != "" {
+		args = append(args, verbose)
+	}
+	return exec.Command(ip, append(args, remoteChildFlag, string(arg))...)
+}
+
+func remoteRun(t *testing.T, c remoteChild) {
 	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Minute)
 	defer cancel()
-	data, err := os.ReadFile(os.Getenv(remoteEnvCA))
+	data, err := os.ReadFile(c.CA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,15 +211,15 @@ func remoteRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tunnel := os.Getenv(remoteEnvTunnel); tunnel != "" {
-		ln, err := forwardTCP(tunnel)
+	if c.Tunnel != "" {
+		ln, err := forwardTCP(c.Tunnel)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer ln.Close()
 	}
-	eng := corsproof.Engine(os.Getenv(remoteEnvEngine))
-	rc := &RemoteConfig{URL: os.Getenv(remoteEnvArg), Listen: os.Getenv(remoteEnvListen), CA: ca}
+	eng := c.Engine
+	rc := &RemoteConfig{URL: c.Arg, Listen: c.Listen, CA: ca}
 	if err := rc.Check(); err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +236,7 @@ func remoteRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(os.Getenv(remoteEnvOut), out, 0o644); err != nil {
+	if err := os.WriteFile(c.Out, out, 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -406,9 +434,7 @@ func startListening(t *testing.T, cmd *exec.Cmd, prefix string) {
 // would).
 func forward(t *testing.T, ip, ns string) {
 	t.Helper()
-	fwd := exec.Command(ip, "netns", "exec", ns, os.Args[0], "-test.run=^TestRemoteChild$", "-test.count=1", "-test.timeout=10m")
-	fwd.Env = append(withoutEnv(os.Environ(), remoteEnvRole, remoteEnvArg),
-		remoteEnvRole+"=forward", remoteEnvArg+"="+remoteBrowserAddr+":"+remotePort+"=127.0.0.1:"+remotePort)
+	fwd := remoteChildCmd(t, ip, ns, "", remoteChild{Role: "forward", Arg: remoteBrowserAddr + ":" + remotePort + "=127.0.0.1:" + remotePort})
 	in, err := fwd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)

@@ -60,6 +60,8 @@ func cmdRun(e env, args []string) int {
 	concurrency := concurrencyFlag(fs)
 	maxTime := maxTimeFlag(fs)
 	shard := shardFlag(fs)
+	var remote remoteFlags // remote.go
+	remote.register(fs)
 	var out outputs
 	out.register(fs)
 	if code, done := e.parse(fs, args); done {
@@ -110,12 +112,17 @@ func cmdRun(e env, args []string) int {
 		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
 		return exitUsage
 	}
+	engines, remotes, err := remote.resolve(fs, engines)
+	if err != nil {
+		fmt.Fprintf(e.stderr, "corsproof run: %v\n", err)
+		return exitUsage
+	}
 	chromePath := firstNonEmpty(*chrome, e.getenv("CORSPROOF_CHROME"))
 	var cancel context.CancelFunc
 	e.ctx, cancel = withMaxTime(e.ctx, *maxTime)
 	defer cancel()
 	o := harness.RunOptions{Twice: *twice, Shuffle: *shuffle, Seed: *seed, Concurrency: *concurrency}
-	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all, shardName, whole)
+	return runCatalog(e, engines, f, *fault, chromePath, list, o, out, *all, shardName, whole, remotes)
 }
 
 // runCatalog runs the catalog in each engine in turn and prints one table
@@ -124,14 +131,14 @@ func cmdRun(e env, args []string) int {
 // is then 3.
 //
 // shard is the --shard part list is ("" for all of whole).
-func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool, shard string, whole int) int {
+func runCatalog(e env, engines []corsproof.Engine, f mockapi.Fault, fault, chrome string, list []corsproof.Scenario, o harness.RunOptions, out outputs, all bool, shard string, whole int, remotes map[corsproof.Engine]*harness.RemoteConfig) int {
 	meta := report.Meta{Command: "run", Target: "embedded mock", Fault: fault, Seed: o.Seed, Shard: shard, Policies: scenarios.Policies(), Sites: reportSites(corsproof.MockSites())}
 	banner := fmt.Sprintf("corsproof: %d scenarios%s in %%s against the embedded mock", len(list), shardNote(shard, whole))
 	if fault != "" {
 		banner += " serving fault " + fault
 	}
 	runs, code := inEngines(e, "run", engines, out, meta, all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
-		cfg := harness.Config{Engine: name, Policies: scenarios.Policies(), Fault: f}
+		cfg := harness.Config{Engine: name, Policies: scenarios.Policies(), Fault: f, Remote: remotes[name]}
 		if name == corsproof.Chromium {
 			cfg.ExecPath = chrome
 		}
