@@ -166,3 +166,24 @@ func TestParseRejectsWhatIsNotAHAR(t *testing.T) {
 		t.Errorf("a missing file: %v", err)
 	}
 }
+
+// firefox-native.har is Firefox's own exporter's file (its netmonitor's
+// auto-export; testdata/README.md): the real shape, with the request
+// listed before its preflight and a blocked PUT with status 0.
+func TestFirefoxsOwnExportIsRead(t *testing.T) {
+	f := load(t, "firefox-native")
+	if eng, what := f.Engine(); eng != corsproof.Firefox || !strings.HasPrefix(what, "Firefox 153") {
+		t.Errorf("engine %q %q", eng, what)
+	}
+	xs := f.CrossOrigin()
+	if len(xs) != 3 {
+		t.Fatalf("%d cross-origin fetches, want 3 (the PUT, /wild, /items): %+v", len(xs), xs)
+	}
+	put := xs[0]
+	if put.Index != 1 || put.Preflight != 2 || len(put.Observation.Actual) != 0 || put.Request.Origin != "http://127.0.0.1:18770" {
+		t.Errorf("the PUT: index %d preflight %d actual %v origin %q", put.Index, put.Preflight, put.Observation.Actual, put.Request.Origin)
+	}
+	if xs[1].Preflight != -1 || xs[2].Preflight != -1 {
+		t.Errorf("GETs paired with preflights: %d %d", xs[1].Preflight, xs[2].Preflight)
+	}
+}

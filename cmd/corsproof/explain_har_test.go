@@ -202,3 +202,20 @@ func TestExplainHARBadInputExitsTwo(t *testing.T) {
 		})
 	}
 }
+
+// Firefox's own export (har/testdata/firefox-native.har, its netmonitor's
+// auto-export of a page whose PUT's preflight lacks X-Request-Id in
+// Access-Control-Allow-Headers): read as it is, the PUT explained from its
+// status-0 entry and the preflight listed after it.
+func TestExplainHAROfFirefoxsOwnExport(t *testing.T) {
+	code, out, stderr := cli(t, "explain", "--har", harFixture("firefox-native"), "--entry", "1")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"recorded by Firefox 153", "profile firefox", "preflight: entry 2 (OPTIONS, status 200)",
+		"\nblocked: HeaderDisallowedByPreflightResponse x-request-id\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
