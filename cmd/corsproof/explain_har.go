@@ -218,6 +218,9 @@ func explainHAREntry(w io.Writer, path string, x har.Fetch, profile, other spec.
 	srv := ex.server()
 	d := spec.Decide(ex.request, srv.answer, profile)
 	alt := spec.Decide(ex.request, ex.server().answer, other)
+	if d.Allowed && x.Failure != "" {
+		fmt.Fprintf(w, "  note: the browser recorded a failure (%s) where the model, on the recorded headers, allows the fetch: the HAR lacks what decided (credentials? a network error? try --credentials include)\n", x.Failure)
+	}
 	var b strings.Builder
 	printExplanation(&b, ex, srv, d, alt, profile, other)
 	for _, l := range strings.SplitAfter(strings.TrimSuffix(b.String(), "\n"), "\n") {

@@ -219,3 +219,23 @@ func TestExplainHAROfFirefoxsOwnExport(t *testing.T) {
 		}
 	}
 }
+
+// WebKit's _error says the browser blocked a fetch the model allows on
+// the recorded headers (it carried no cookie, so the HAR cannot say it
+// was credentialed): explain says the two disagree instead of staying
+// silent.
+func TestExplainHARSaysWhenTheBrowsersFailureAndTheModelDisagree(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "safari.har")
+	if err := os.WriteFile(path, []byte(`{"log":{"version":"1.2","creator":{"name":"WebKit Web Inspector","version":"1.0"},"entries":[
+	 {"startedDateTime":"2026-12-03T10:00:00.000Z","request":{"method":"GET","url":"https://api.example.test/me","headers":[{"name":"Origin","value":"https://app.example.test"}]},
+	  "response":{"status":200,"headers":[{"name":"Access-Control-Allow-Origin","value":"*"}],"_error":"Cross-origin redirection denied by Cross-Origin Resource Sharing policy."}}]}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := cli(t, "explain", "--har", path)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "profile webkit") || !strings.Contains(out, "the browser recorded a failure (Cross-origin redirection denied") || !strings.Contains(out, "\nallowed\n") {
+		t.Errorf("output:\n%s", out)
+	}
+}
