@@ -57,6 +57,7 @@ type checkFlags struct {
 	maxTime                                               *time.Duration
 	cookies, headers                                      multiFlag
 	out                                                   outputs
+	remote                                                remoteFlags // remote.go
 }
 
 func cmdCheck(e env, args []string) int {
@@ -77,6 +78,7 @@ func cmdCheck(e env, args []string) int {
 	f.maxTime = maxTimeFlag(fset)
 	openapiFile := openapiFlag(fset)
 	shard := shardFlag(fset)
+	f.remote.register(fset)
 	f.out.register(fset)
 	if code, done := e.parse(fset, args); done {
 		return code
@@ -111,6 +113,10 @@ func cmdCheck(e env, args []string) int {
 	defer cancel()
 
 	engines, err := corsproof.ParseEngines(f.browsers, "--browsers")
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	engines, remotes, err := f.remote.resolve(fset, engines)
 	if err != nil {
 		return usageErr("%v", err)
 	}
@@ -216,7 +222,7 @@ func cmdCheck(e env, args []string) int {
 		Policies: map[string]*policy.Policy{"live": pol}, Sites: reportSites(sites)}
 	banner := fmt.Sprintf("corsproof: %d scenarios%s against %s from %d origin pages in %%s", len(list), shardNote(shardName, whole), target.Base(), len(sites))
 	runs, code := inEngines(e, "check", engines, f.out, meta, f.all, func(name corsproof.Engine, closeLater func(func())) (corsproof.Run, int) {
-		cfg.Engine, cfg.ExecPath = name, ""
+		cfg.Engine, cfg.ExecPath, cfg.Remote = name, "", remotes[name]
 		if name == corsproof.Chromium {
 			cfg.ExecPath = chrome
 		}

@@ -51,9 +51,11 @@ func TestRemoteFlagsUsageErrors(t *testing.T) {
 		{desc: "a remote engine not in --browsers", args: []string{"--browsers", "chromium", "--remote", "firefox=ws://198.18.2.2:9222/session", "--listen", "198.18.2.1", "--remote-ca", caFile}, want: "firefox is not in --browsers"},
 		{desc: "a CA file without its key", args: []string{"--remote", "chromium=http://198.18.2.2:9222", "--listen", "198.18.2.1", "--remote-ca", writeCert(t, caFile)}, want: "PRIVATE KEY"},
 	} {
-		code, _, stderr := cli(t, append([]string{"run"}, tc.args...)...)
-		if code != exitUsage || !strings.Contains(stderr, tc.want) {
-			t.Errorf("%s: exit %d, stderr %q; want exit %d naming %q", tc.desc, code, stderr, exitUsage, tc.want)
+		for _, cmd := range [][]string{{"run"}, {"check", "--policy", "no-such-policy.yaml", "--target", "https://api.example.test"}} {
+			code, _, stderr := cli(t, append(cmd, tc.args...)...)
+			if code != exitUsage || !strings.Contains(stderr, tc.want) {
+				t.Errorf("%s %s: exit %d, stderr %q; want exit %d naming %q", cmd[0], tc.desc, code, stderr, exitUsage, tc.want)
+			}
 		}
 	}
 }
