@@ -67,7 +67,7 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 			if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			url := startRemoteBrowser(t, ip, browserNS, eng, ca)
+			url := startRemoteBrowser(t, ip, browserNS, eng, ca, true)
 			tunnel := ""
 			if eng == corsproof.Firefox {
 				tunnel = "127.0.0.1:" + remotePort + "=" + remoteBrowserAddr + ":" + remotePort
@@ -96,6 +96,57 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 			}
 			compareSummaries(t, local, remote)
 		})
+	}
+}
+
+// TestRemoteBrowserThatDoesNotTrustTheCAFails: a remote Chromium that
+// was not given the run's CA loads no origin page (its certificate checks
+// are on, and nothing corsproof does over CDP turns them off), so every
+// scenario is an error naming the certificate, never a verdict.
+func TestRemoteBrowserThatDoesNotTrustTheCAFails(t *testing.T) {
+	if flag.Arg(0) == remoteChildFlag {
+		t.Skip("in a child")
+	}
+	ip := offboxPrereqs(t)
+	testenv.Found(t, "chromium", browser.FindChromium)
+	browserNS, runNS := remoteHosts(t, ip)
+	ca, err := NewRemoteCA(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "remote-ca.pem")
+	pemData, err := ca.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startRemoteBrowser(t, ip, browserNS, corsproof.Chromium, ca, false)
+	out := filepath.Join(dir, "remote.json")
+	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
+		CA: caFile, Engine: corsproof.Chromium, Out: out, IDs: []string{"get-allowed", "put-preflight-allowed"}})
+	outText, err := cmd.CombinedOutput()
+	t.Logf("corsproof against a Chromium without the CA:\n%s", indent(outText))
+	if err != nil {
+		t.Fatalf("the remote run failed: %v (its output is above)", err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d results, want 2: %q", len(got), got)
+	}
+	for _, r := range got {
+		if !strings.Contains(r, " error ") || !strings.Contains(r, "ERR_CERT_AUTHORITY_INVALID") {
+			t.Errorf("a remote Chromium without the run's CA gave %q: want an error naming ERR_CERT_AUTHORITY_INVALID", r)
+		}
 	}
 }
 
@@ -184,6 +235,8 @@ type remoteChild struct {
 	Engine     corsproof.Engine
 	Out        string
 	Tunnel     string
+	// IDs are the scenarios to run (none: the whole catalog).
+	IDs []string
 }
 
 // remoteChildCmd runs this test binary as c in namespace ns.
@@ -228,7 +281,18 @@ func remoteRun(t *testing.T, c remoteChild) {
 		t.Fatalf("attaching to the remote %s: %v", eng, err)
 	}
 	t.Logf("attached to %s %s", s.Engine.Name(), s.Engine.Version())
-	results := s.Runner().RunAll(ctx, scenarios.Catalog(), RunOptions{})
+	list := scenarios.Catalog()
+	if len(c.IDs) > 0 {
+		list = nil
+		for _, id := range c.IDs {
+			sc, err := scenarios.ByID(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list = append(list, sc)
+		}
+	}
+	results := s.Runner().RunAll(ctx, list, RunOptions{})
 	if err := s.Close(); err != nil {
 		t.Errorf("closing the remote %s: %v", eng, err)
 	}
@@ -322,11 +386,11 @@ func remoteHosts(t *testing.T, ip string) (browserNS, runNS string) {
 // startRemoteBrowser starts eng in namespace ns as a user would on a
 // farm, trusting ca, and returns the address corsproof attaches to.
 // t.Cleanup stops it.
-func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *CA) string {
+func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *CA, trust bool) string {
 	t.Helper()
 	switch eng {
 	case corsproof.Chromium:
-		return startRemoteChromium(t, ip, ns, ca)
+		return startRemoteChromium(t, ip, ns, ca, trust)
 	case corsproof.Firefox:
 		return startRemoteFirefox(t, ip, ns, ca)
 	}
@@ -334,13 +398,15 @@ func startRemoteBrowser(t *testing.T, ip, ns string, eng corsproof.Engine, ca *C
 	return ""
 }
 
-func startRemoteChromium(t *testing.T, ip, ns string, ca *CA) string {
+func startRemoteChromium(t *testing.T, ip, ns string, ca *CA, trust bool) string {
 	t.Helper()
 	exe := testenv.Found(t, "chromium", browser.FindChromium)
 	// The CA goes where Chromium on Linux reads trust anchors, the NSS
 	// database under $HOME/.pki/nssdb, of a HOME of its own.
 	home := t.TempDir()
-	trustCA(t, filepath.Join(home, ".pki", "nssdb"), ca)
+	if trust {
+		trustCA(t, filepath.Join(home, ".pki", "nssdb"), ca)
+	}
 	cmd := exec.Command(ip, "netns", "exec", ns, exe, "--headless", "--no-sandbox",
 		"--user-data-dir="+filepath.Join(home, "profile"),
 		"--remote-debugging-address="+remoteBrowserAddr, "--remote-debugging-port="+remotePort,
