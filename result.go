@@ -162,8 +162,14 @@ func NotRun(s Scenario, origin, why string) Result {
 type Run struct {
 	Engine Engine `json:"engine"`
 	// Version is the browser's product version ("" when it did not start).
-	Version string   `json:"version,omitempty"`
-	Results []Result `json:"results"`
+	Version string `json:"version,omitempty"`
+	// Platform is what the browser runs on, as it says (a remote one), or
+	// this machine's GOOS/GOARCH (a browser corsproof started).
+	Platform string `json:"platform,omitempty"`
+	// ProfileNote is said beside the version: "Safari profile: unmeasured
+	// …" when the run's deviation profile is unmeasured (ProfileFor).
+	ProfileNote string   `json:"profile_note,omitempty"`
+	Results     []Result `json:"results"`
 	// Err says why the engine could not run (it did not start); Results is
 	// then empty.
 	Err string `json:"error,omitempty"`

@@ -146,7 +146,7 @@ func (s *Session) FaultRunner(fault string) (*Runner, bool) {
 }
 
 func (s *Session) runner(t Target, id string) *Runner {
-	return &Runner{Engine: s.Engine, Topology: s.Topology, Target: t, Profile: s.Engine.Name().Profile(), RunID: id, FetchTimeout: s.fetchTimeout,
+	return &Runner{Engine: s.Engine, Topology: s.Topology, Target: t, Profile: s.Profile(), RunID: id, FetchTimeout: s.fetchTimeout,
 		direct: s.direct && t == Target(s.Live)}
 }
 

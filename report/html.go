@@ -242,7 +242,7 @@ func HTML(w io.Writer, runs []corsproof.Run, m Meta) error {
 	type at struct{ row, col int }
 	cells := map[at][]htmlResult{}
 	for ei, run := range runs {
-		e := htmlEngine{Name: string(run.Engine), Version: run.Version, Err: run.Err, Summary: Summarize(run.Results)}
+		e := htmlEngine{Name: string(run.Engine), Version: versionText(run), Err: run.Err, Summary: Summarize(run.Results)}
 		for i := range run.Results {
 			r := &run.Results[i]
 			hr := newHTMLResult(fmt.Sprintf("r%d-s%d", ei, i), *r)

@@ -81,9 +81,13 @@ func NewJSONSite(s corsproof.Site, pageURL string) JSONSite {
 type JSONRun struct {
 	Engine  corsproof.Engine `json:"engine"`
 	Version string           `json:"version"`
-	Error   string           `json:"error,omitempty"`
-	Summary Summary          `json:"summary"`
-	Results []JSONResult     `json:"results"`
+	// Platform is what the browser runs on (corsproof.Run.Platform).
+	Platform string `json:"platform,omitempty"`
+	// ProfileNote says the run's deviation profile is unmeasured (Safari).
+	ProfileNote string       `json:"profile_note,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Summary     Summary      `json:"summary"`
+	Results     []JSONResult `json:"results"`
 }
 
 // JSONResult is one scenario in one engine. Policy, Wire and Browser are the
@@ -137,7 +141,7 @@ func NewDocument(runs []corsproof.Run, m Meta) Document {
 		d.Findings = []corsproof.Finding{}
 	}
 	for _, run := range runs {
-		jr := JSONRun{Engine: run.Engine, Version: run.Version, Error: run.Err,
+		jr := JSONRun{Engine: run.Engine, Version: run.Version, Platform: run.Platform, ProfileNote: run.ProfileNote, Error: run.Err,
 			Summary: Summarize(run.Results), Results: make([]JSONResult, 0, len(run.Results))}
 		for i := range run.Results {
 			jr.Results = append(jr.Results, newJSONResult(&run.Results[i]))

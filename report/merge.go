@@ -90,6 +90,12 @@ func Merge(in []Input) (Merged, error) {
 			if run.Version != "" && !slices.Contains(er.versions, run.Version) {
 				er.versions = append(er.versions, run.Version)
 			}
+			if er.run.Platform == "" {
+				er.run.Platform = run.Platform
+			}
+			if er.run.ProfileNote == "" {
+				er.run.ProfileNote = run.ProfileNote
+			}
 			if run.Err != "" && er.run.Err == "" {
 				er.run.Err = run.Err
 				if len(in) > 1 {

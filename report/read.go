@@ -82,7 +82,7 @@ func RunsOf(d Document) ([]corsproof.Run, error) {
 	runs := make([]corsproof.Run, 0, len(d.Runs))
 	var errs []error
 	for ri, jr := range d.Runs {
-		run := corsproof.Run{Engine: jr.Engine, Version: jr.Version, Err: jr.Error,
+		run := corsproof.Run{Engine: jr.Engine, Version: jr.Version, Platform: jr.Platform, ProfileNote: jr.ProfileNote, Err: jr.Error,
 			Results: make([]corsproof.Result, 0, len(jr.Results))}
 		for i, r := range jr.Results {
 			if r.Detail == nil {

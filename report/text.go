@@ -202,9 +202,7 @@ func Text(w io.Writer, runs []corsproof.Run, o TextOptions) {
 	}
 	for _, run := range runs {
 		name := string(run.Engine)
-		if run.Version != "" {
-			name += " (" + run.Version + ")"
-		}
+		name += versionLine(run)
 		if run.Err != "" {
 			out.wrap("", fmt.Sprintf("%s: did not run: %s", name, oneLine(run.Err)))
 			continue
@@ -604,4 +602,29 @@ func (s Summary) colored() string {
 	return fmt.Sprintf("%d scenarios: %s, %s, %s, %s%s%s", s.Total,
 		part(s.Pass, ansiGreen, "pass"), part(s.ServerMismatch, ansiRed, "server mismatch"),
 		part(s.BrowserDeviation, ansiYellow, "browser deviation"), notTested, part(s.Error, ansiYellow, "error"), s.notRun())
+}
+
+// versionLine is " (VERSION on PLATFORM; NOTE)" for an engine's header, the
+// parts it has ("" when it has none).
+func versionLine(run corsproof.Run) string {
+	if t := versionText(run); t != "" {
+		return " (" + t + ")"
+	}
+	return ""
+}
+
+// versionText is "VERSION on PLATFORM; NOTE", the parts run has.
+func versionText(run corsproof.Run) string {
+	var parts []string
+	v := run.Version
+	if run.Platform != "" && v != "" {
+		v += " on " + run.Platform
+	}
+	if v != "" {
+		parts = append(parts, v)
+	}
+	if run.ProfileNote != "" {
+		parts = append(parts, run.ProfileNote)
+	}
+	return strings.Join(parts, "; ")
 }

@@ -63,6 +63,10 @@ type Profile struct {
 	LoopbackIsMixedContent bool `json:"loopback_is_mixed_content,omitempty"`
 
 	Deviations []Deviation `json:"deviations,omitempty"`
+
+	// Unmeasured: no deviation of this engine has been measured yet, so
+	// the model holds it to the standard, and a report says so (Safari).
+	Unmeasured bool `json:"unmeasured,omitempty"`
 }
 
 // SafelistedHeader is an extra safelisted request-header and its value rule.

@@ -116,6 +116,7 @@ func inEngine(e env, cmd string, cfg harness.Config, banner string, list []corsp
 		closeSession()
 	}()
 	er.Version = session.Engine.Version()
+	er.Platform, er.ProfileNote = harness.Platform(session.Engine), session.ProfileNote()
 	fmt.Fprintf(e.stderr, banner+"\n", er.Version)
 	progress := newProgress(e.stderr)
 	o.Progress = progress.update
