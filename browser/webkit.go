@@ -65,6 +65,10 @@ type WebKit struct {
 	logf    func(format string, args ...any)
 	version string
 	tmpDir  string
+	// remote: a session on a driver corsproof did not start
+	// (ConnectWebKit); platform is what that driver says.
+	remote   bool
+	platform string
 
 	xvfb       *exec.Cmd
 	xvfbExited chan struct{}
@@ -604,13 +608,16 @@ func (w *WebKit) close() error {
 	}
 	w.stopHard()
 	var errs []error
-	if _, err := os.Stat(w.tmpDir); err == nil {
+	if _, err := os.Stat(w.tmpDir); w.tmpDir != "" && err == nil {
 		errs = append(errs, fmt.Errorf("browser: webkit temp dir %s could not be removed", w.tmpDir))
 	}
-	if n := groupAlive(w.DriverPID()); n > 0 {
-		errs = append(errs, fmt.Errorf("browser: %d webkit processes outlived Close", n))
+	// A remote session (ConnectWebKit) started no process here: pid 0.
+	if pid := w.DriverPID(); pid > 0 {
+		if n := groupAlive(pid); n > 0 {
+			errs = append(errs, fmt.Errorf("browser: %d webkit processes outlived Close", n))
+		}
 	}
-	if n := groupAlive(w.XvfbPID()); n > 0 {
+	if pid := w.XvfbPID(); pid > 0 && groupAlive(pid) > 0 {
 		errs = append(errs, fmt.Errorf("browser: webkit's Xvfb outlived Close"))
 	}
 	return errors.Join(errs...)

@@ -110,6 +110,26 @@ func (c *wdClient) newSession(ctx context.Context, caps map[string]any) (map[str
 	return v.Capabilities, nil
 }
 
+// newSessionMatch creates the session with alwaysMatch and firstMatch
+// capabilities (the driver takes the first firstMatch entry it can meet)
+// and returns the session's capabilities.
+func (c *wdClient) newSessionMatch(ctx context.Context, always map[string]any, first []map[string]any) (map[string]any, error) {
+	var v struct {
+		SessionID    string         `json:"sessionId"`
+		Capabilities map[string]any `json:"capabilities"`
+	}
+	if err := c.call(ctx, http.MethodPost, "/session", map[string]any{
+		"capabilities": map[string]any{"alwaysMatch": always, "firstMatch": first},
+	}, &v); err != nil {
+		return nil, err
+	}
+	if v.SessionID == "" {
+		return nil, fmt.Errorf("webdriver: new session returned no session id")
+	}
+	c.session = v.SessionID
+	return v.Capabilities, nil
+}
+
 func (c *wdClient) deleteSession(ctx context.Context) error {
 	if c.session == "" {
 		return nil

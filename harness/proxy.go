@@ -37,6 +37,9 @@ type Proxy struct {
 	// auth is the Proxy-Authorization value every request must carry
 	// ("" on loopback: no credential asked for); see ProxyConfig.
 	auth string
+	// admit are source addresses let in without the credential
+	// (ProxyConfig.AdmitFrom).
+	admit []net.IP
 
 	mu      sync.Mutex
 	direct  map[string]*tls.Config // Direct hosts; the config verifies their tunnels (nil: not checked)
@@ -109,7 +112,15 @@ type ProxyConfig struct {
 	// (Proxy-Authorization: Basic); a request without it gets 407 and
 	// learns nothing about the run. Required off loopback.
 	User, Password string
-	Logf           func(string, ...any)
+	// AdmitFrom are source IP addresses whose requests need no credential:
+	// for a browser that cannot present one (a remote WebKit, whose
+	// WebDriver proxy setting carries no credential). It is weaker than the
+	// credential: every process on such a host, and anything that can send
+	// from its address, may use the proxy for the run's names while the
+	// run lasts; the rest of the world still gets 407. No unspecified or
+	// broadcast address is accepted, so it is never an open relay.
+	AdmitFrom []net.IP
+	Logf      func(string, ...any)
 }
 
 // StartProxyWith starts a proxy as cfg says. Off loopback it is no open
@@ -128,6 +139,12 @@ func StartProxyWith(cfg ProxyConfig) (*Proxy, error) {
 		return nil, fmt.Errorf("proxy: listening on %s, off loopback, needs a credential", listen)
 	}
 	p := &Proxy{rules: map[string]string{}, logf: logf, direct: map[string]*tls.Config{}, tunnels: map[net.Conn]struct{}{}}
+	for _, ip := range cfg.AdmitFrom {
+		if ip == nil || ip.IsUnspecified() || ip.Equal(net.IPv4bcast) || ip.IsMulticast() {
+			return nil, fmt.Errorf("proxy: %v names no one host to admit without the credential", ip)
+		}
+		p.admit = append(p.admit, ip)
+	}
 	if cfg.User != "" {
 		p.auth = "Basic " + base64.StdEncoding.EncodeToString([]byte(cfg.User+":"+cfg.Password))
 	}
@@ -260,6 +277,13 @@ func isLoopback(addr string) bool {
 func (p *Proxy) authorized(r *http.Request) bool {
 	if p.auth == "" {
 		return true
+	}
+	if len(p.admit) > 0 {
+		if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+			if ip := net.ParseIP(host); ip != nil && slices.ContainsFunc(p.admit, ip.Equal) {
+				return true
+			}
+		}
 	}
 	got := r.Header.Get("Proxy-Authorization")
 	return subtle.ConstantTimeCompare([]byte(got), []byte(p.auth)) == 1

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
@@ -86,7 +87,18 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		return nil, err
 	}
 	user, password := "corsproof", hex.EncodeToString(secret)
-	proxy, err := StartProxyWith(ProxyConfig{Rules: cfg.Topology.HostRules(), Listen: listen, User: user, Password: password, Logf: cfg.Logf})
+	pc := ProxyConfig{Rules: cfg.Topology.HostRules(), Listen: listen, User: user, Password: password, Logf: cfg.Logf}
+	if cfg.Engine == corsproof.WebKit {
+		// WebKit cannot present the credential (WebDriver's proxy setting
+		// carries none, and WebKitGTK drops one put in the proxy URL):
+		// its host is admitted by its address instead (see WebKitDriverHost).
+		ip, err := WebKitDriverHost(cfg.Remote.URL)
+		if err != nil {
+			return nil, err
+		}
+		pc.AdmitFrom = []net.IP{ip}
+	}
+	proxy, err := StartProxyWith(pc)
 	if err != nil {
 		return nil, err
 	}
@@ -114,12 +126,47 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		if err == nil {
 			eng = f
 		}
+	case corsproof.WebKit:
+		var w *browser.WebKit
+		w, err = browser.ConnectWebKit(ctx, browser.RemoteWebKitOptions{
+			URL: cfg.Remote.URL, ProxyServer: proxy.URL(), Logf: cfg.Logf,
+			Observe: func() func(*browser.Observation) {
+				mark := proxy.Mark()
+				return func(o *browser.Observation) { addProxyEvents(o, proxy.Since(mark)) }
+			},
+		})
+		if err == nil {
+			eng = w
+		}
 	default:
-		err = fmt.Errorf("a remote %s is not supported yet (chromium and firefox are)", cfg.Engine)
+		err = fmt.Errorf("a remote %s is not supported (chromium, firefox and webkit are)", cfg.Engine)
 	}
 	if err != nil {
 		proxy.Close()
 		return nil, &InfraError{Op: "attach to the remote " + string(cfg.Engine) + " at " + cfg.Remote.URL, Err: err}
 	}
 	return &proxied{Engine: eng, proxy: proxy}, nil
+}
+
+// WebKitDriverHost is the IP address of a remote WebKit's driver URL
+// ("http://198.18.2.2:4444"): the one host whose requests the run's proxy
+// admits without the credential, which WebKit cannot present. It must be
+// an IP address, the one the browser's connections come from (a name
+// could resolve to another, or to many); a driver behind NAT or a gateway
+// is not supported. Admitting a host is weaker than the credential: every
+// process on that host may use the proxy, for the run's names only, while
+// the run lasts.
+func WebKitDriverHost(raw string) (net.IP, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return nil, fmt.Errorf("remote webkit address %q: want the driver's http://IP:PORT (WebKitWebDriver --host=IP --port=PORT, or safaridriver)", raw)
+	}
+	ip := net.ParseIP(u.Hostname())
+	switch {
+	case ip == nil:
+		return nil, fmt.Errorf("remote webkit address %q: name the driver's host by its IP address: the run's proxy admits that address, as WebKit cannot present the proxy's credential", raw)
+	case ip.IsUnspecified() || ip.IsMulticast() || ip.Equal(net.IPv4bcast):
+		return nil, fmt.Errorf("remote webkit address %q names no one host", raw)
+	}
+	return ip, nil
 }

@@ -272,6 +272,15 @@ func remoteRun(t *testing.T, c remoteChild) {
 		defer ln.Close()
 	}
 	eng := c.Engine
+	if eng == corsproof.WebKit {
+		// The driver was started a moment ago and says nothing when ready.
+		wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
+		err := waitForTCP(wctx, strings.TrimPrefix(c.Arg, "http://"))
+		wcancel()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	rc := &RemoteConfig{URL: c.Arg, Listen: c.Listen, CA: ca}
 	if err := rc.Check(); err != nil {
 		t.Fatal(err)

@@ -70,7 +70,7 @@ type remoteFlags struct {
 
 func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.Func("remote", "attach to a running browser instead of launching one, as `ENGINE=URL` (repeatable): "+
-		"chromium=ws://HOST:PORT/devtools/browser/ID or chromium=http://HOST:PORT, firefox=ws://HOST:PORT/session; "+
+		"chromium=ws://HOST:PORT/devtools/browser/ID or chromium=http://HOST:PORT, firefox=ws://HOST:PORT/session, webkit=http://IP:PORT (WebKitWebDriver or safaridriver; its IP is admitted by the proxy); "+
 		"needs --listen and --remote-ca", func(v string) error {
 		r.remotes = append(r.remotes, v)
 		return nil
@@ -110,12 +110,18 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 		case !ok || url == "":
 			errs = append(errs, fmt.Errorf("--remote %q: want ENGINE=URL", v))
 			continue
-		case eng != corsproof.Chromium && eng != corsproof.Firefox:
-			errs = append(errs, fmt.Errorf("--remote %q: a remote %q is not supported (chromium, firefox)", v, name))
+		case eng != corsproof.Chromium && eng != corsproof.Firefox && eng != corsproof.WebKit:
+			errs = append(errs, fmt.Errorf("--remote %q: a remote %q is not supported (chromium, firefox, webkit)", v, name))
 			continue
 		case out[eng] != nil:
 			errs = append(errs, fmt.Errorf("--remote: two addresses for %s", eng))
 			continue
+		}
+		if eng == corsproof.WebKit {
+			if _, err := harness.WebKitDriverHost(url); err != nil {
+				errs = append(errs, fmt.Errorf("--remote %q: %w", v, err))
+				continue
+			}
 		}
 		out[eng] = &harness.RemoteConfig{URL: url, Listen: r.listen, CA: ca}
 		order = append(order, eng)

@@ -1,0 +1,164 @@
+//go:build linux
+
+package harness
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/browser"
+	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/scenarios"
+)
+
+// remoteWebKitPort is WebKitWebDriver's port on the browser's host.
+const remoteWebKitPort = "4444"
+
+// systemCABundle is where GnuTLS (under WebKitGTK's glib-networking)
+// reads the system's trust anchors on Debian.
+const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
+
+// TestRemoteWebKitOffLoopback: WebKitWebDriver on one test host, started
+// as a user would (--host=ITS_ADDRESS), its host trusting the run's CA in
+// the system store WebKitGTK reads (here a bundle bound over the system's
+// in that host's own mount namespace); corsproof on the other host
+// attaches with --remote webkit=http://IP:4444 and runs a slice of the
+// catalog through its proxy on the veth, which admits the driver's host
+// by its address. Certificate checks stay on (no acceptInsecureCerts).
+// The results must be those of the same slice in a WebKit corsproof
+// launches itself.
+func TestRemoteWebKitOffLoopback(t *testing.T) {
+	if flag.Arg(0) == remoteChildFlag {
+		t.Skip("in a child")
+	}
+	ip := offboxPrereqs(t)
+	driver := testenv.Found(t, "webkit", browser.FindWebKit)
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatal("no Xvfb for the remote WebKit (CI=true makes this a failure)")
+		}
+		t.Skip("no Xvfb for the remote WebKit")
+	}
+	if _, err := os.Stat(systemCABundle); err != nil {
+		t.Skipf("no system CA bundle at %s for the remote WebKit's host to trust the run's CA in: %v", systemCABundle, err)
+	}
+	var list []corsproof.Scenario
+	var ids []string
+	for i, s := range scenarios.Catalog() {
+		if i%10 == 0 { // every tenth: the same slice local and remote
+			list = append(list, s)
+			ids = append(ids, s.ID)
+		}
+	}
+	browserNS, runNS := remoteHosts(t, ip)
+	ca, err := NewRemoteCA(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "remote-ca.pem")
+	pemData, err := ca.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	local := remoteSummaries(t, runLocal(ctx, t, corsproof.WebKit, list))
+
+	out := filepath.Join(dir, "remote.json")
+	start := time.Now()
+	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
+		CA: caFile, Engine: corsproof.WebKit, Out: out, IDs: ids})
+	outText, err := cmd.CombinedOutput()
+	t.Logf("corsproof in namespace %s against the WebKit at %s (%v):\n%s", runNS, url, time.Since(start).Round(time.Millisecond), indent(outText))
+	if err != nil {
+		t.Fatalf("the remote run failed: %v (its output is above)", err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var remote []string
+	if err := json.Unmarshal(data, &remote); err != nil {
+		t.Fatal(err)
+	}
+	compareSummaries(t, local, remote)
+	// The same results must be verdicts, not the same error everywhere
+	// (a page that failed to load in both, say).
+	errs := 0
+	for _, r := range remote {
+		if strings.Contains(r, " error ") || strings.Contains(r, "error=") {
+			errs++
+		}
+	}
+	if errs > 0 {
+		t.Errorf("%d of the remote WebKit's %d results are errors", errs, len(remote))
+	}
+}
+
+// startRemoteWebKit starts Xvfb and WebKitWebDriver on its veth address in
+// namespace ns, the system trust store there holding ca besides the
+// system's anchors, and returns the driver's URL. t.Cleanup stops both.
+func startRemoteWebKit(t *testing.T, ip, ns, driver, xvfb string, ca *CA) string {
+	t.Helper()
+	sys, err := os.ReadFile(systemCABundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	home := t.TempDir()
+	bundle := filepath.Join(home, "ca-certificates.crt")
+	if err := os.WriteFile(bundle, append(append(sys, '\n'), ca.CertificatePEM()...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	display := fmt.Sprintf(":%d", 150+os.Getpid()%100)
+	// ip netns exec gives the host a mount namespace of its own (slave to
+	// this one): the bundle bound there is that host's trust store only.
+	script := `set -e
+mount --bind "$1" "$2"
+"$3" "$4" -nolisten tcp -screen 0 1280x1024x24 &
+for i in $(seq 100); do [ -e "/tmp/.X11-unix/X${4#:}" ] && break; sleep 0.1; done
+export DISPLAY="$4"
+echo "remote webkit: starting the driver" >&2
+exec "$5" --host="$6" --port="$7"`
+	cmd := exec.Command(ip, "netns", "exec", ns, "sh", "-c", script, "sh", bundle, systemCABundle, xvfb, display,
+		driver, remoteBrowserAddr, remoteWebKitPort)
+	cmd.Env = append(withoutEnv(os.Environ(), "HOME", "DISPLAY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"),
+		"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
+		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "NO_AT_BRIDGE=1", "GTK_A11Y=none", "WEBKIT_DISABLE_COMPOSITING_MODE=1")
+	startListening(t, cmd, "remote webkit: ")
+	return "http://" + remoteBrowserAddr + ":" + remoteWebKitPort
+}
+
+// waitForTCP waits until addr ("host:port") accepts a connection: a
+// driver started on another host a moment ago.
+func waitForTCP(ctx context.Context, addr string) error {
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s accepts no connection: %w", addr, err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
