@@ -75,7 +75,7 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca)
+	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca, true)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
@@ -112,10 +112,71 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 	}
 }
 
+// TestRemoteWebKitThatDoesNotTrustTheCAFails: a remote WebKit whose host
+// does not trust the run's CA loads no origin page (its session checks
+// certificates), so every scenario is an error, never a verdict.
+func TestRemoteWebKitThatDoesNotTrustTheCAFails(t *testing.T) {
+	if flag.Arg(0) == remoteChildFlag {
+		t.Skip("in a child")
+	}
+	ip := offboxPrereqs(t)
+	driver := testenv.Found(t, "webkit", browser.FindWebKit)
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatal("no Xvfb for the remote WebKit (CI=true makes this a failure)")
+		}
+		t.Skip("no Xvfb for the remote WebKit")
+	}
+	if _, err := os.Stat(systemCABundle); err != nil {
+		t.Skipf("no system CA bundle at %s: %v", systemCABundle, err)
+	}
+	browserNS, runNS := remoteHosts(t, ip)
+	ca, err := NewRemoteCA(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	caFile := filepath.Join(dir, "remote-ca.pem")
+	pemData, err := ca.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca, false)
+	out := filepath.Join(dir, "remote.json")
+	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
+		CA: caFile, Engine: corsproof.WebKit, Out: out, IDs: []string{"get-allowed", "put-preflight-allowed"}})
+	outText, err := cmd.CombinedOutput()
+	t.Logf("corsproof against a WebKit whose host does not trust the CA:\n%s", indent(outText))
+	if err != nil {
+		t.Fatalf("the remote run failed: %v (its output is above)", err)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d results, want 2: %q", len(got), got)
+	}
+	for _, r := range got {
+		t.Logf("remote: %s", r)
+		if !strings.Contains(r, " error ") {
+			t.Errorf("a remote WebKit whose host does not trust the run's CA gave %q: want an error", r)
+		}
+	}
+}
+
 // startRemoteWebKit starts Xvfb and WebKitWebDriver on its veth address in
 // namespace ns, the system trust store there holding ca besides the
-// system's anchors, and returns the driver's URL. t.Cleanup stops both.
-func startRemoteWebKit(t *testing.T, ip, ns, driver, xvfb string, ca *CA) string {
+// system's anchors (trust) or only the system's, and returns the driver's URL. t.Cleanup stops both.
+func startRemoteWebKit(t *testing.T, ip, ns, driver, xvfb string, ca *CA, trust bool) string {
 	t.Helper()
 	sys, err := os.ReadFile(systemCABundle)
 	if err != nil {
@@ -123,7 +184,10 @@ func startRemoteWebKit(t *testing.T, ip, ns, driver, xvfb string, ca *CA) string
 	}
 	home := t.TempDir()
 	bundle := filepath.Join(home, "ca-certificates.crt")
-	if err := os.WriteFile(bundle, append(append(sys, '\n'), ca.CertificatePEM()...), 0o644); err != nil {
+	if trust {
+		sys = append(append(sys, '\n'), ca.CertificatePEM()...)
+	}
+	if err := os.WriteFile(bundle, sys, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	display := fmt.Sprintf(":%d", 150+os.Getpid()%100)
