@@ -21,7 +21,8 @@ func init() {
 		about: "Writes a new CA (its certificate and private key, PEM) to --out for 'run --remote ... --remote-ca FILE', and its " +
 			"certificate alone to --cert: install that certificate as a trust anchor in the remote browsers' profiles " +
 			"(Chromium on Linux: certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n corsproof -i cert.pem; Firefox: the profile's " +
-			"certificate database, same command with -d sql:PROFILE). corsproof never switches a browser's certificate checks off, " +
+			"certificate database, same command with -d sql:PROFILE; WebKitGTK: the host's system store, e.g. update-ca-certificates; Safari: the " +
+			"macOS keychain, trusted for SSL). corsproof never switches a browser's certificate checks off, " +
 			"so a remote browser must trust this CA. Keep FILE private: its key can sign any name for those browsers; " +
 			"install the certificate only in browser profiles kept for testing.",
 		examples: []string{"corsproof ca --out remote-ca.pem --cert remote-ca.crt"},
