@@ -30,21 +30,20 @@ type CA struct {
 	leafs map[string]*tls.Certificate
 }
 
-// NewCA makes a fresh CA and leaf key.
-func NewCA() (*CA, error) {
+// NewCA makes a fresh CA and leaf key, valid for a day: the per-run CA.
+func NewCA() (*CA, error) { return newCA("corsproof per-run CA", 24*time.Hour) }
+
+// newCA makes a CA named name, valid for validFor, with a fresh leaf key.
+func newCA(name string, validFor time.Duration) (*CA, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, fmt.Errorf("ca key: %w", err)
 	}
-	leafKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("leaf key: %w", err)
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "corsproof per-run CA", Organization: []string{"corsproof"}},
+		Subject:               pkix.Name{CommonName: name, Organization: []string{"corsproof"}},
 		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotAfter:              time.Now().Add(validFor),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
@@ -54,11 +53,7 @@ func NewCA() (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ca certificate: %w", err)
 	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return nil, err
-	}
-	return &CA{cert: cert, certDER: der, key: key, leafKey: leafKey, leafs: map[string]*tls.Certificate{}}, nil
+	return caFrom(der, key)
 }
 
 func serial() *big.Int {

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -25,25 +24,7 @@ func NewRemoteCA(validFor time.Duration) (*CA, error) {
 	if validFor <= 0 {
 		return nil, errors.New("ca: the validity must be positive")
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, fmt.Errorf("ca key: %w", err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          serial(),
-		Subject:               pkix.Name{CommonName: "corsproof remote-browser CA", Organization: []string{"corsproof"}},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(validFor),
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-		MaxPathLenZero:        true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, fmt.Errorf("ca certificate: %w", err)
-	}
-	return caFrom(der, key)
+	return newCA("corsproof remote-browser CA", validFor)
 }
 
 // caFrom makes a CA of a certificate and its key, with a fresh leaf key.
