@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/internal/schematest"
 	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/internal/testproc"
 	"github.com/corsproof/corsproof/report"
 )
 
@@ -62,6 +64,21 @@ func (c *reportChild) waitFor(t *testing.T, s string, d time.Duration) {
 	for deadline := time.Now().Add(d); !strings.Contains(c.stderr.String(), s); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("no %q on stderr within %v:\n%s", s, d, c.stderr)
+		}
+	}
+}
+
+// waitForDescendant waits until a process below the command has match in
+// its command line, for at most d (Linux: /proc; elsewhere it returns at
+// once).
+func (c *reportChild) waitForDescendant(t *testing.T, match string, d time.Duration) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		return
+	}
+	for deadline := time.Now().Add(d); len(testproc.Descendants(c.cmd.Process.Pid, match)) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s process below corsproof within %v:\n%s", match, d, c.stderr)
 		}
 	}
 }
@@ -269,9 +286,13 @@ func TestMaxTimeWritesTheReports(t *testing.T) {
 // hold every scenario not run.
 func TestSignalDuringBrowserStartIsAnInterruption(t *testing.T) {
 	testenv.Found(t, "firefox", browser.FindFirefox)
-	for _, after := range []time.Duration{50 * time.Millisecond, 400 * time.Millisecond, 1200 * time.Millisecond} {
+	for _, after := range []time.Duration{0, 300 * time.Millisecond, 900 * time.Millisecond} {
 		t.Run(after.String(), func(t *testing.T) {
 			c := startReporting(t, true, "run", "--browsers", "firefox")
+			// A fixed delay from exec is no start: on a loaded machine the
+			// signal landed before corsproof's own handler (exit -1). The
+			// start is under way once Firefox's process exists.
+			c.waitForDescendant(t, "firefox", time.Minute)
 			time.Sleep(after)
 			if strings.Contains(c.stderr.String(), "scenarios in") {
 				t.Skipf("firefox started within %v: no start left to interrupt", after)
