@@ -302,6 +302,18 @@ func remoteRun(t *testing.T, c remoteChild) {
 		}
 	}
 	results := s.Runner().RunAll(ctx, list, RunOptions{})
+	// Chromium sometimes leaves a preflight unreported (the runner retries
+	// once, then says its evidence is incomplete: an error, not a verdict).
+	// Seen remotely on public-authorization-under-wildcard in about one run
+	// of three, cause not found; such a scenario runs once more on its own,
+	// and only its verdict then is compared.
+	for i, r := range results {
+		if r.Verdict == corsproof.VerdictError && strings.Contains(r.Err, "network events are incomplete") {
+			again := s.Runner().RunAll(ctx, []corsproof.Scenario{r.Scenario}, RunOptions{Concurrency: 1})
+			t.Logf("%s: %s; run again on its own: %s", r.Scenario.ID, r.Err, again[0].Verdict)
+			results[i] = again[0]
+		}
+	}
 	if err := s.Close(); err != nil {
 		t.Errorf("closing the remote %s: %v", eng, err)
 	}
