@@ -77,8 +77,8 @@ func TestChaos(t *testing.T) {
 					name += " sequential"
 				}
 				t.Run(name, func(t *testing.T) {
-					got, inflight := chaosRun(t, engine, list, &c)
-					compareChaos(t, want, got, inflight)
+					got, allowed := chaosRun(t, engine, list, &c)
+					compareChaos(t, want, got, allowed)
 				})
 			}
 		})
@@ -99,8 +99,8 @@ func chaosScenarios(n int) []corsproof.Scenario {
 
 // chaosRun runs list in a new session of engine, killing c's victims in the
 // middle of the run's 20th fetch when c is not nil, and checks that nothing
-// is left behind. It returns the results and how many fetches were in
-// flight when the kill landed.
+// is left behind. It returns the results and how many of them the kill may
+// turn into errors.
 func chaosRun(t *testing.T, engine corsproof.Engine, list []corsproof.Scenario, c *chaosCase) ([]corsproof.Result, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
@@ -150,14 +150,18 @@ func chaosRun(t *testing.T, engine corsproof.Engine, list []corsproof.Scenario, 
 			t.Errorf("the %s was killed but never restarted", c.part)
 		}
 		t.Logf("killed %d %s process(es) with %d fetch(es) in flight until the crash was seen; %d browser restart(s); %d scenarios in %v", killed.Load(), c.part, k.inflightAtKill, restarts, len(results), elapsed.Round(time.Millisecond))
-		return results, k.inflightAtKill
+		// Those in flight until the crash was seen may fail, and one more
+		// per process killed: each dead renderer's tab may start a fetch
+		// before its own crash is reported (CI: 6 renderers killed, 8 in
+		// flight, 10 errors, each naming the crash).
+		return results, k.inflightAtKill + int(killed.Load())
 	}
 	return results, 0
 }
 
-// compareChaos holds a disturbed run to the undisturbed one; inflight
-// fetches were running when the kill landed.
-func compareChaos(t *testing.T, want, got []corsproof.Result, inflight int) {
+// compareChaos holds a disturbed run to the undisturbed one: at most
+// allowed scenarios may become errors, and those must name the crash.
+func compareChaos(t *testing.T, want, got []corsproof.Result, allowed int) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%d results, want %d", len(got), len(want))
@@ -179,10 +183,8 @@ func compareChaos(t *testing.T, want, got []corsproof.Result, inflight int) {
 			t.Errorf("%s: %s (%s), undisturbed %s (%s)", g.Scenario.ID, g.VerdictLabel(), causeKey(g), w.VerdictLabel(), causeKey(w))
 		}
 	}
-	// Those in flight may fail; one more is allowed for the fetch that
-	// started as the crash was being detected.
-	if errored > inflight+1 {
-		t.Errorf("%d scenarios became errors; only the %d in flight may", errored, inflight)
+	if errored > allowed {
+		t.Errorf("%d scenarios became errors; at most %d may (the fetches in flight until the crash was seen, and one per process killed)", errored, allowed)
 	}
 }
 
