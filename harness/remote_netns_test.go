@@ -54,19 +54,7 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 		t.Run(string(eng), func(t *testing.T) {
 			testenv.Found(t, string(eng), browser.Finder(eng))
 			browserNS, runNS := remoteHosts(t, ip)
-			ca, err := NewRemoteCA(time.Hour)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			caFile := filepath.Join(dir, "remote-ca.pem")
-			pemData, err := ca.MarshalPEM()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
-				t.Fatal(err)
-			}
+			ca, caFile := remoteCA(t)
 			url := startRemoteBrowser(t, ip, browserNS, eng, ca, true)
 			tunnel := ""
 			if eng == corsproof.Firefox {
@@ -77,23 +65,7 @@ func TestRemoteBrowsersOffLoopback(t *testing.T) {
 			defer cancel()
 			local := remoteSummaries(t, runLocal(ctx, t, eng, list))
 
-			out := filepath.Join(dir, "remote.json")
-			start := time.Now()
-			cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
-				CA: caFile, Engine: eng, Out: out, Tunnel: tunnel})
-			outText, err := cmd.CombinedOutput()
-			t.Logf("corsproof in namespace %s against the %s at %s (%v):\n%s", runNS, eng, url, time.Since(start).Round(time.Millisecond), indent(outText))
-			if err != nil {
-				t.Fatalf("the remote run failed: %v (its output is above)", err)
-			}
-			data, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var remote []string
-			if err := json.Unmarshal(data, &remote); err != nil {
-				t.Fatal(err)
-			}
+			remote := runRemote(t, ip, runNS, remoteChild{Arg: url, CA: caFile, Engine: eng, Tunnel: tunnel}, fmt.Sprintf("corsproof in namespace %s against the %s at %s", runNS, eng, url))
 			compareSummaries(t, local, remote)
 		})
 	}
@@ -110,36 +82,9 @@ func TestRemoteBrowserThatDoesNotTrustTheCAFails(t *testing.T) {
 	ip := offboxPrereqs(t)
 	testenv.Found(t, "chromium", browser.FindChromium)
 	browserNS, runNS := remoteHosts(t, ip)
-	ca, err := NewRemoteCA(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "remote-ca.pem")
-	pemData, err := ca.MarshalPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca, caFile := remoteCA(t)
 	url := startRemoteBrowser(t, ip, browserNS, corsproof.Chromium, ca, false)
-	out := filepath.Join(dir, "remote.json")
-	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
-		CA: caFile, Engine: corsproof.Chromium, Out: out, IDs: []string{"get-allowed", "put-preflight-allowed"}})
-	outText, err := cmd.CombinedOutput()
-	t.Logf("corsproof against a Chromium without the CA:\n%s", indent(outText))
-	if err != nil {
-		t.Fatalf("the remote run failed: %v (its output is above)", err)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := runRemote(t, ip, runNS, remoteChild{Arg: url, CA: caFile, Engine: corsproof.Chromium, IDs: []string{"get-allowed", "put-preflight-allowed"}}, "corsproof against a Chromium without the CA")
 	if len(got) != 2 {
 		t.Fatalf("%d results, want 2: %q", len(got), got)
 	}
@@ -237,6 +182,48 @@ type remoteChild struct {
 	Tunnel     string
 	// IDs are the scenarios to run (none: the whole catalog).
 	IDs []string
+}
+
+// remoteCA is a CA for remote browsers and the file the corsproof side
+// reads it from (ParseCA).
+func remoteCA(t *testing.T) (*CA, string) {
+	t.Helper()
+	ca, err := NewRemoteCA(time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemData, err := ca.MarshalPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caFile := filepath.Join(t.TempDir(), "remote-ca.pem")
+	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return ca, caFile
+}
+
+// runRemote runs corsproof as c (role run, its proxy on remoteRunAddr) in
+// namespace runNS, logs its output under what, and returns its results'
+// summaries.
+func runRemote(t *testing.T, ip, runNS string, c remoteChild, what string) []string {
+	t.Helper()
+	c.Role, c.Listen, c.Out = "run", remoteRunAddr, filepath.Join(t.TempDir(), "remote.json")
+	start := time.Now()
+	outText, err := remoteChildCmd(t, ip, runNS, "-test.v", c).CombinedOutput()
+	t.Logf("%s (%v):\n%s", what, time.Since(start).Round(time.Millisecond), indent(outText))
+	if err != nil {
+		t.Fatalf("the remote run failed: %v (its output is above)", err)
+	}
+	data, err := os.ReadFile(c.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	return got
 }
 
 // remoteChildCmd runs this test binary as c in namespace ns.

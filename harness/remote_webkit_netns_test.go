@@ -4,7 +4,6 @@ package harness
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
@@ -62,42 +61,14 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 		}
 	}
 	browserNS, runNS := remoteHosts(t, ip)
-	ca, err := NewRemoteCA(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "remote-ca.pem")
-	pemData, err := ca.MarshalPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca, caFile := remoteCA(t)
 	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca, true)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	local := remoteSummaries(t, runLocal(ctx, t, corsproof.WebKit, list))
 
-	out := filepath.Join(dir, "remote.json")
-	start := time.Now()
-	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
-		CA: caFile, Engine: corsproof.WebKit, Out: out, IDs: ids})
-	outText, err := cmd.CombinedOutput()
-	t.Logf("corsproof in namespace %s against the WebKit at %s (%v):\n%s", runNS, url, time.Since(start).Round(time.Millisecond), indent(outText))
-	if err != nil {
-		t.Fatalf("the remote run failed: %v (its output is above)", err)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var remote []string
-	if err := json.Unmarshal(data, &remote); err != nil {
-		t.Fatal(err)
-	}
+	remote := runRemote(t, ip, runNS, remoteChild{Arg: url, CA: caFile, Engine: corsproof.WebKit, IDs: ids}, fmt.Sprintf("corsproof in namespace %s against the WebKit at %s", runNS, url))
 	compareSummaries(t, local, remote)
 	// The same results must be verdicts, not the same error everywhere
 	// (a page that failed to load in both, say).
@@ -132,36 +103,9 @@ func TestRemoteWebKitThatDoesNotTrustTheCAFails(t *testing.T) {
 		t.Skipf("no system CA bundle at %s: %v", systemCABundle, err)
 	}
 	browserNS, runNS := remoteHosts(t, ip)
-	ca, err := NewRemoteCA(time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	caFile := filepath.Join(dir, "remote-ca.pem")
-	pemData, err := ca.MarshalPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(caFile, pemData, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	ca, caFile := remoteCA(t)
 	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca, false)
-	out := filepath.Join(dir, "remote.json")
-	cmd := remoteChildCmd(t, ip, runNS, "-test.v", remoteChild{Role: "run", Arg: url, Listen: remoteRunAddr,
-		CA: caFile, Engine: corsproof.WebKit, Out: out, IDs: []string{"get-allowed", "put-preflight-allowed"}})
-	outText, err := cmd.CombinedOutput()
-	t.Logf("corsproof against a WebKit whose host does not trust the CA:\n%s", indent(outText))
-	if err != nil {
-		t.Fatalf("the remote run failed: %v (its output is above)", err)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	if err := json.Unmarshal(data, &got); err != nil {
-		t.Fatal(err)
-	}
+	got := runRemote(t, ip, runNS, remoteChild{Arg: url, CA: caFile, Engine: corsproof.WebKit, IDs: []string{"get-allowed", "put-preflight-allowed"}}, "corsproof against a WebKit whose host does not trust the CA")
 	if len(got) != 2 {
 		t.Fatalf("%d results, want 2: %q", len(got), got)
 	}
