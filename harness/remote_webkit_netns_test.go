@@ -27,6 +27,27 @@ const remoteWebKitPort = "4444"
 // reads the system's trust anchors on Debian.
 const systemCABundle = "/etc/ssl/certs/ca-certificates.crt"
 
+// remoteWebKitPrereqs are what a remote WebKit test needs beyond the
+// off-box test's (ip): WebKitWebDriver, Xvfb for its browser, and the
+// system CA bundle its host's trust is bound over. Missing, the test
+// skips saying why (Xvfb and the driver fail under CI=true).
+func remoteWebKitPrereqs(t *testing.T) (ip, driver, xvfb string) {
+	t.Helper()
+	ip = offboxPrereqs(t)
+	driver = testenv.Found(t, "webkit", browser.FindWebKit)
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		if testenv.InCI() {
+			t.Fatal("no Xvfb for the remote WebKit (CI=true makes this a failure)")
+		}
+		t.Skip("no Xvfb for the remote WebKit")
+	}
+	if _, err := os.Stat(systemCABundle); err != nil {
+		t.Skipf("no system CA bundle at %s for the remote WebKit's host to trust the run's CA in: %v", systemCABundle, err)
+	}
+	return ip, driver, xvfb
+}
+
 // TestRemoteWebKitOffLoopback: WebKitWebDriver on one test host, started
 // as a user would (--host=ITS_ADDRESS), its host trusting the run's CA in
 // the system store WebKitGTK reads (here a bundle bound over the system's
@@ -40,18 +61,7 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 	if flag.Arg(0) == remoteChildFlag {
 		t.Skip("in a child")
 	}
-	ip := offboxPrereqs(t)
-	driver := testenv.Found(t, "webkit", browser.FindWebKit)
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		if testenv.InCI() {
-			t.Fatal("no Xvfb for the remote WebKit (CI=true makes this a failure)")
-		}
-		t.Skip("no Xvfb for the remote WebKit")
-	}
-	if _, err := os.Stat(systemCABundle); err != nil {
-		t.Skipf("no system CA bundle at %s for the remote WebKit's host to trust the run's CA in: %v", systemCABundle, err)
-	}
+	ip, driver, xvfb := remoteWebKitPrereqs(t)
 	var list []corsproof.Scenario
 	var ids []string
 	for i, s := range scenarios.Catalog() {
@@ -90,18 +100,7 @@ func TestRemoteWebKitThatDoesNotTrustTheCAFails(t *testing.T) {
 	if flag.Arg(0) == remoteChildFlag {
 		t.Skip("in a child")
 	}
-	ip := offboxPrereqs(t)
-	driver := testenv.Found(t, "webkit", browser.FindWebKit)
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		if testenv.InCI() {
-			t.Fatal("no Xvfb for the remote WebKit (CI=true makes this a failure)")
-		}
-		t.Skip("no Xvfb for the remote WebKit")
-	}
-	if _, err := os.Stat(systemCABundle); err != nil {
-		t.Skipf("no system CA bundle at %s: %v", systemCABundle, err)
-	}
+	ip, driver, xvfb := remoteWebKitPrereqs(t)
 	browserNS, runNS := remoteHosts(t, ip)
 	ca, caFile := remoteCA(t)
 	url := startRemoteWebKit(t, ip, browserNS, driver, xvfb, ca, false)
