@@ -32,6 +32,11 @@ type RemoteChromiumOptions struct {
 	// but no credential.
 	ProxyUser, ProxyPassword string
 	Logf                     func(format string, args ...any)
+	// Session, when not nil, is the WebDriver session (on a Selenium Grid,
+	// or a chromedriver on this host) whose browser this is: URL is then
+	// its CDP address (WebDriverSession.CDP) and may be empty, and Close
+	// deletes the session after the run's browser context.
+	Session *WebDriverSession
 }
 
 // remoteChromium is what a Chromium that corsproof did not start has
@@ -42,6 +47,7 @@ type remoteChromium struct {
 	user      string
 	password  string
 	userAgent string
+	session   *WebDriverSession
 }
 
 // ConnectChromium attaches to a running Chromium (a browser farm's, a
@@ -55,6 +61,17 @@ func ConnectChromium(ctx context.Context, o RemoteChromiumOptions) (*Chromium, e
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
+	var alloc []remote.Option
+	if o.Session != nil {
+		addr, exact, err := o.Session.CDP()
+		if err != nil {
+			return nil, err
+		}
+		if exact {
+			alloc = append(alloc, remote.NoModifyURL)
+		}
+		o.URL = addr
+	}
 	if err := checkRemoteURL(o.URL, "ws", "wss", "http", "https"); err != nil {
 		return nil, err
 	}
@@ -63,8 +80,8 @@ func ConnectChromium(ctx context.Context, o RemoteChromiumOptions) (*Chromium, e
 	}
 	c := &Chromium{logf: logf, tabs: map[string]*tab{},
 		byTarget: map[target.ID]*tab{}, crashedTargets: map[target.ID]bool{},
-		remote: &remoteChromium{url: o.URL, user: o.ProxyUser, password: o.ProxyPassword}}
-	actx, acancel := remote.NewAllocator(context.WithoutCancel(ctx), o.URL)
+		remote: &remoteChromium{url: o.URL, user: o.ProxyUser, password: o.ProxyPassword, session: o.Session}}
+	actx, acancel := remote.NewAllocator(context.WithoutCancel(ctx), o.URL, alloc...)
 	bctx, bcancel := chromedp.NewContext(actx,
 		chromedp.WithErrorf(c.browserErrorf),
 		chromedp.WithLogf(func(f string, a ...any) { logf("chromium: "+f, a...) }),
@@ -219,5 +236,8 @@ func (c *Chromium) closeRemote() error {
 	}
 	c.browserStop()
 	c.allocCancel()
+	if s := c.remote.session; s != nil {
+		err = errors.Join(err, s.Close())
+	}
 	return err
 }

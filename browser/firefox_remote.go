@@ -25,6 +25,12 @@ type RemoteFirefoxOptions struct {
 	// (network.authRequired, intercepted per tab).
 	ProxyUser, ProxyPassword string
 	Logf                     func(format string, args ...any)
+	// Session, when not nil, is the WebDriver session (on a Selenium Grid,
+	// a cloud grid or a geckodriver) whose browser this is: URL is then
+	// its BiDi websocket (WebDriverSession.BiDi) and may be empty, the
+	// BiDi session is that session (no session.new), and Close deletes it
+	// after the run's user context.
+	Session *WebDriverSession
 }
 
 // remoteFirefox is what a Firefox that corsproof did not start has instead
@@ -35,6 +41,7 @@ type remoteFirefox struct {
 	user        string
 	password    string
 	platform    string
+	session     *WebDriverSession
 }
 
 // ConnectFirefox opens a BiDi session on a running Firefox and makes a
@@ -47,6 +54,11 @@ func ConnectFirefox(ctx context.Context, o RemoteFirefoxOptions) (ff *Firefox, e
 	logf := o.Logf
 	if logf == nil {
 		logf = func(string, ...any) {}
+	}
+	if o.Session != nil {
+		if o.URL, err = o.Session.BiDi(); err != nil {
+			return nil, err
+		}
 	}
 	if err := checkRemoteURL(o.URL, "ws", "wss"); err != nil {
 		return nil, err
@@ -61,12 +73,12 @@ func ConnectFirefox(ctx context.Context, o RemoteFirefoxOptions) (ff *Firefox, e
 		defer cancel()
 	}
 	ws := o.URL
-	if !strings.HasSuffix(strings.TrimSuffix(ws, "/"), "/session") {
+	if o.Session == nil && !strings.HasSuffix(strings.TrimSuffix(ws, "/"), "/session") {
 		ws = strings.TrimSuffix(ws, "/") + "/session"
 	}
 	exited := make(chan struct{}) // never closed: no process of ours
 	f := &Firefox{logf: logf, tabs: map[string]string{}, exited: exited,
-		remote: &remoteFirefox{url: ws, user: o.ProxyUser, password: o.ProxyPassword}}
+		remote: &remoteFirefox{url: ws, user: o.ProxyUser, password: o.ProxyPassword, session: o.Session}}
 	start := time.Now()
 	if f.conn, err = bidi.Dial(ctx, ws, f.event); err != nil {
 		return nil, err
@@ -84,12 +96,18 @@ func ConnectFirefox(ctx context.Context, o RemoteFirefoxOptions) (ff *Firefox, e
 			PlatformName   string `json:"platformName"`
 		} `json:"capabilities"`
 	}
-	caps := map[string]any{"acceptInsecureCerts": false}
-	if err := f.conn.Call(ctx, "session.new", map[string]any{"capabilities": map[string]any{"alwaysMatch": caps}}, &sess); err != nil {
-		return nil, err
+	if o.Session != nil {
+		// The WebDriver session is the BiDi session too.
+		sess.Capabilities.BrowserName, sess.Capabilities.BrowserVersion, sess.Capabilities.PlatformName =
+			o.Session.BrowserName(), o.Session.BrowserVersion(), o.Session.PlatformName()
+	} else {
+		caps := map[string]any{"acceptInsecureCerts": false}
+		if err := f.conn.Call(ctx, "session.new", map[string]any{"capabilities": map[string]any{"alwaysMatch": caps}}, &sess); err != nil {
+			return nil, err
+		}
 	}
 	if n := sess.Capabilities.BrowserName; n != "" && n != "firefox" {
-		f.conn.Call(ctx, "session.end", map[string]any{}, nil)
+		f.endSession(ctx)
 		return nil, fmt.Errorf("the browser says it is %q, not firefox", n)
 	}
 	f.version = "Firefox/" + sess.Capabilities.BrowserVersion
@@ -101,7 +119,7 @@ func ConnectFirefox(ctx context.Context, o RemoteFirefoxOptions) (ff *Firefox, e
 	if err := f.conn.Call(ctx, "browser.createUserContext", map[string]any{
 		"proxy": map[string]any{"proxyType": "manual", "httpProxy": proxy, "sslProxy": proxy, "noProxy": []string{}},
 	}, &uc); err != nil {
-		f.conn.Call(ctx, "session.end", map[string]any{}, nil)
+		f.endSession(ctx)
 		return nil, fmt.Errorf("making the run's user context behind %s: %w", o.ProxyServer, err)
 	}
 	f.remote.userContext = uc.UserContext
@@ -190,9 +208,23 @@ func (f *Firefox) closeRemote() error {
 			errs = append(errs, fmt.Errorf("browser: removing the run's user context in %s: %w", f.remote.url, err))
 		}
 	}
+	f.endSession(ctx)
+	return errors.Join(errs...)
+}
+
+// endSession ends the run's session: a BiDi session of its own with
+// session.end, a WebDriver session by deleting it (which closes a
+// grid's browser); then the connection.
+func (f *Firefox) endSession(ctx context.Context) {
+	if s := f.remote.session; s != nil {
+		f.conn.Close()
+		if err := s.Close(); err != nil {
+			f.logf("firefox: %v", err)
+		}
+		return
+	}
 	if err := f.conn.Call(ctx, "session.end", map[string]any{}, nil); err != nil && !errors.Is(err, bidi.ErrClosed) {
 		f.logf("firefox: session.end: %v", err)
 	}
 	f.conn.Close()
-	return errors.Join(errs...)
 }

@@ -190,7 +190,7 @@ func LaunchWebKit(ctx context.Context, o WebKitOptions) (wk *WebKit, err error) 
 		},
 		"webkitgtk:browserOptions": map[string]any{"binary": o.BrowserPath, "args": args},
 	}
-	got, err := w.wd.newSession(ctx, caps)
+	got, err := w.wd.newSession(ctx, caps, nil)
 	if err != nil {
 		return nil, fmt.Errorf("creating a WebDriver session with %s: %w; driver output: %s", o.BrowserPath, err, w.output.String())
 	}

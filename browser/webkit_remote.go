@@ -28,6 +28,14 @@ type RemoteWebKitOptions struct {
 	Logf func(format string, args ...any)
 	// Observe is as WebKitOptions.Observe.
 	Observe func() func(*Observation)
+	// Capabilities, when not nil, are the session's (alwaysMatch) on a
+	// WebDriver endpoint that serves many browsers, a Selenium Grid or a
+	// cloud grid, and name the browser: "browserName" "safari" or
+	// WebKitGTK's "MiniBrowser", "browserVersion", "platformName", and
+	// the grid's own. The run's proxy is added as the browser takes it.
+	// Nil offers WebKitGTK's options first and Safari second, for one
+	// driver.
+	Capabilities map[string]any
 }
 
 // ConnectWebKit opens a WebDriver session on a WebKit driver corsproof did
@@ -67,16 +75,33 @@ func ConnectWebKit(ctx context.Context, o RemoteWebKitOptions) (*WebKit, error) 
 	if o.BrowserPath != "" {
 		gtk["binary"] = o.BrowserPath
 	}
-	got, err := w.wd.newSessionMatch(ctx, map[string]any{
+	always := map[string]any{
 		"acceptInsecureCerts": false,
 		"pageLoadStrategy":    "normal",
 		"timeouts": map[string]any{
 			"script": webkitScriptTimeout.Milliseconds(), "pageLoad": 60000, "implicit": 0,
 		},
-	}, []map[string]any{
-		{"webkitgtk:browserOptions": gtk},
-		{"browserName": "safari", "proxy": map[string]any{"proxyType": "manual", "httpProxy": pu.Host, "sslProxy": pu.Host}},
-	})
+	}
+	safari := map[string]any{"browserName": "safari", "proxy": map[string]any{"proxyType": "manual", "httpProxy": pu.Host, "sslProxy": pu.Host}}
+	first := []map[string]any{{"webkitgtk:browserOptions": gtk}, safari}
+	if o.Capabilities != nil {
+		// One browser, the one the capabilities name, with the proxy
+		// the way it takes one.
+		caps, err := webDriverCaps(o.Capabilities)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range caps {
+			always[k] = v
+		}
+		if name, _ := always["browserName"].(string); strings.EqualFold(name, "safari") {
+			always["proxy"] = safari["proxy"]
+		} else {
+			always["webkitgtk:browserOptions"] = mergeGTKOptions(always["webkitgtk:browserOptions"], gtk)
+		}
+		first = nil
+	}
+	got, err := w.wd.newSession(ctx, always, first)
 	if err != nil {
 		return nil, fmt.Errorf("browser: webkit: creating a WebDriver session at %s: %w", o.URL, err)
 	}
@@ -90,6 +115,29 @@ func ConnectWebKit(ctx context.Context, o RemoteWebKitOptions) (*WebKit, error) 
 	w.remote = true
 	logf("webkit: attached to %s (%s) at %s in %v, behind %s", w.version, w.platform, o.URL, time.Since(start).Round(time.Millisecond), o.ProxyServer)
 	return w, nil
+}
+
+// mergeGTKOptions adds corsproof's WebKitGTK browser arguments (the
+// proxy, automation) to those the capabilities gave, if any.
+func mergeGTKOptions(given any, ours map[string]any) map[string]any {
+	out := map[string]any{}
+	if m, ok := given.(map[string]any); ok {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	var args []any
+	if a, ok := out["args"].([]any); ok {
+		args = a
+	}
+	for _, a := range ours["args"].([]string) {
+		args = append(args, a)
+	}
+	out["args"] = args
+	if b, ok := ours["binary"]; ok {
+		out["binary"] = b
+	}
+	return out
 }
 
 // remoteWebKitVersion is the version and platform a session's

@@ -92,35 +92,19 @@ func (c *wdClient) call(ctx context.Context, method, path string, body, out any)
 // s is a path inside the session.
 func (c *wdClient) s(path string) string { return "/session/" + c.session + path }
 
-// newSession creates the session and returns its capabilities.
-func (c *wdClient) newSession(ctx context.Context, caps map[string]any) (map[string]any, error) {
+// newSession creates the session with alwaysMatch capabilities and, when
+// first is not nil, firstMatch ones (the driver takes the first entry it
+// can meet), and returns the session's capabilities.
+func (c *wdClient) newSession(ctx context.Context, always map[string]any, first []map[string]any) (map[string]any, error) {
 	var v struct {
 		SessionID    string         `json:"sessionId"`
 		Capabilities map[string]any `json:"capabilities"`
 	}
-	if err := c.call(ctx, http.MethodPost, "/session", map[string]any{
-		"capabilities": map[string]any{"alwaysMatch": caps},
-	}, &v); err != nil {
-		return nil, err
+	caps := map[string]any{"alwaysMatch": always}
+	if first != nil {
+		caps["firstMatch"] = first
 	}
-	if v.SessionID == "" {
-		return nil, fmt.Errorf("webdriver: new session returned no session id")
-	}
-	c.session = v.SessionID
-	return v.Capabilities, nil
-}
-
-// newSessionMatch creates the session with alwaysMatch and firstMatch
-// capabilities (the driver takes the first firstMatch entry it can meet)
-// and returns the session's capabilities.
-func (c *wdClient) newSessionMatch(ctx context.Context, always map[string]any, first []map[string]any) (map[string]any, error) {
-	var v struct {
-		SessionID    string         `json:"sessionId"`
-		Capabilities map[string]any `json:"capabilities"`
-	}
-	if err := c.call(ctx, http.MethodPost, "/session", map[string]any{
-		"capabilities": map[string]any{"alwaysMatch": always, "firstMatch": first},
-	}, &v); err != nil {
+	if err := c.call(ctx, http.MethodPost, "/session", map[string]any{"capabilities": caps}, &v); err != nil {
 		return nil, err
 	}
 	if v.SessionID == "" {

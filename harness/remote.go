@@ -33,8 +33,17 @@ type RemoteConfig struct {
 	// URL is the browser's address: for chromium its DevTools websocket
 	// ("ws://HOST:PORT/devtools/browser/ID") or HTTP endpoint
 	// ("http://HOST:9222"); for firefox its WebDriver BiDi websocket
-	// ("ws://HOST:PORT/session").
+	// ("ws://HOST:PORT/session"); for webkit its WebDriver server
+	// ("http://IP:4444"). With Capabilities, it is a WebDriver endpoint
+	// for any engine: a Selenium Grid 4, a cloud grid, a driver.
 	URL string
+	// Capabilities, when not nil, make URL a WebDriver endpoint on which
+	// the run opens a session with these capabilities (alwaysMatch;
+	// browserName defaults to GridBrowserName's), and drives its browser
+	// over what the endpoint upgrades the session to: CDP for chromium
+	// (Grid's se:cdp), WebDriver BiDi for firefox (webSocketUrl), classic
+	// WebDriver for webkit. The session is deleted when the run ends.
+	Capabilities map[string]any
 	// Listen is the IP address (optionally with a port) the run's proxy
 	// listens on; it must be one the remote browser reaches, and not an
 	// unspecified address (0.0.0.0, ::), which names no host to give the
@@ -108,12 +117,26 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 			return nil, err
 		}
 	}
-	var eng browser.Engine
+	var (
+		eng  browser.Engine
+		sess *browser.WebDriverSession
+	)
+	if cfg.Remote.Capabilities != nil && cfg.Engine != corsproof.WebKit {
+		// Chromium and Firefox are driven over what the session upgrades
+		// to; the WebKit engine speaks WebDriver and opens its own.
+		sess, err = browser.NewWebDriverSession(ctx, cfg.Remote.URL, remoteCaps(cfg.Engine, cfg.Remote.Capabilities))
+		if err != nil {
+			proxy.Close()
+			return nil, &InfraError{Op: "open a " + string(cfg.Engine) + " session on the WebDriver endpoint " + cfg.Remote.URL, Err: err}
+		}
+		cfg.Logf("harness: WebDriver session %s at %s: %s %s on %s", sess.ID(), cfg.Remote.URL, sess.BrowserName(), sess.BrowserVersion(), sess.PlatformName())
+	}
 	switch cfg.Engine {
 	case corsproof.Chromium, "":
 		var c *browser.Chromium
 		c, err = browser.ConnectChromium(ctx, browser.RemoteChromiumOptions{
 			URL: cfg.Remote.URL, ProxyServer: proxy.URL(), ProxyUser: user, ProxyPassword: password, Logf: cfg.Logf,
+			Session: sess,
 		})
 		if err == nil {
 			eng = c
@@ -122,6 +145,7 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		var f *browser.Firefox
 		f, err = browser.ConnectFirefox(ctx, browser.RemoteFirefoxOptions{
 			URL: cfg.Remote.URL, ProxyServer: proxy.URL(), ProxyUser: user, ProxyPassword: password, Logf: cfg.Logf,
+			Session: sess,
 		})
 		if err == nil {
 			eng = f
@@ -130,6 +154,7 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		var w *browser.WebKit
 		w, err = browser.ConnectWebKit(ctx, browser.RemoteWebKitOptions{
 			URL: cfg.Remote.URL, ProxyServer: proxy.URL(), Logf: cfg.Logf,
+			Capabilities: remoteCaps(cfg.Engine, cfg.Remote.Capabilities),
 			Observe: func() func(*browser.Observation) {
 				mark := proxy.Mark()
 				return func(o *browser.Observation) { addProxyEvents(o, proxy.Since(mark)) }
@@ -142,10 +167,42 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 		err = fmt.Errorf("a remote %s is not supported (chromium, firefox and webkit are)", cfg.Engine)
 	}
 	if err != nil {
+		if sess != nil {
+			_ = sess.Close() // a no-op when the engine deleted it
+		}
 		proxy.Close()
 		return nil, &InfraError{Op: "attach to the remote " + string(cfg.Engine) + " at " + cfg.Remote.URL, Err: err}
 	}
 	return &proxied{Engine: eng, proxy: proxy}, nil
+}
+
+// GridBrowserName is the browserName a WebDriver endpoint is asked for
+// when the capabilities name none: "chrome", "firefox", "safari" (W3C
+// names; Selenium Grid's for Chromium is "chrome", and WebKitGTK's
+// driver's is "MiniBrowser", which must be asked for by name).
+func GridBrowserName(e corsproof.Engine) string {
+	switch e {
+	case corsproof.Firefox:
+		return "firefox"
+	case corsproof.WebKit:
+		return "safari"
+	}
+	return "chrome"
+}
+
+// remoteCaps are caps with browserName defaulted for e; nil stays nil.
+func remoteCaps(e corsproof.Engine, caps map[string]any) map[string]any {
+	if caps == nil {
+		return nil
+	}
+	out := make(map[string]any, len(caps)+1)
+	for k, v := range caps {
+		out[k] = v
+	}
+	if _, ok := out["browserName"]; !ok {
+		out["browserName"] = GridBrowserName(e)
+	}
+	return out
 }
 
 // WebKitDriverHost is the IP address of a remote WebKit's driver URL
