@@ -129,7 +129,7 @@ func launchRemote(ctx context.Context, cfg EngineConfig) (browser.Engine, error)
 			proxy.Close()
 			return nil, &InfraError{Op: "open a " + string(cfg.Engine) + " session on the WebDriver endpoint " + cfg.Remote.URL, Err: err}
 		}
-		cfg.Logf("harness: WebDriver session %s at %s: %s %s on %s", sess.ID(), cfg.Remote.URL, sess.BrowserName(), sess.BrowserVersion(), sess.PlatformName())
+		logf(cfg.Logf, "harness: WebDriver session %s at %s: %s %s on %s", sess.ID(), cfg.Remote.URL, sess.BrowserName(), sess.BrowserVersion(), sess.PlatformName())
 	}
 	switch cfg.Engine {
 	case corsproof.Chromium, "":
@@ -226,4 +226,11 @@ func WebKitDriverHost(raw string) (net.IP, error) {
 		return nil, fmt.Errorf("remote webkit address %q names no one host", raw)
 	}
 	return ip, nil
+}
+
+// logf calls f when it is set.
+func logf(f func(string, ...any), format string, a ...any) {
+	if f != nil {
+		f(format, a...)
+	}
 }

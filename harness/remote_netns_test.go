@@ -182,6 +182,9 @@ type remoteChild struct {
 	Tunnel     string
 	// IDs are the scenarios to run (none: the whole catalog).
 	IDs []string
+	// Capabilities make Arg a WebDriver endpoint (a grid) on which the
+	// run opens its session (RemoteConfig.Capabilities).
+	Capabilities map[string]any
 }
 
 // remoteCA is a CA for remote browsers and the file the corsproof side
@@ -268,7 +271,7 @@ func remoteRun(t *testing.T, c remoteChild) {
 			t.Fatal(err)
 		}
 	}
-	rc := &RemoteConfig{URL: c.Arg, Listen: c.Listen, CA: ca}
+	rc := &RemoteConfig{URL: c.Arg, Listen: c.Listen, CA: ca, Capabilities: c.Capabilities}
 	if err := rc.Check(); err != nil {
 		t.Fatal(err)
 	}

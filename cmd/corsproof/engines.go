@@ -100,6 +100,10 @@ func inEngine(e env, cmd string, cfg harness.Config, banner string, list []corsp
 			return er, exitInfra
 		}
 		er.Err = startError(name, err)
+		if cfg.Remote != nil {
+			// Nothing to install here: the browser is elsewhere.
+			er.Err = fmt.Sprintf("the remote %s cannot start: %v", name, err)
+		}
 		fmt.Fprintf(e.stderr, "corsproof %s: %s\n", cmd, er.Err)
 		return er, exitInfra
 	}

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
+	"net/url"
 	"os"
 	"slices"
 	"strings"
@@ -61,19 +64,33 @@ func cmdCA(e env, args []string) int {
 	return exitOK
 }
 
-// remoteFlags are --remote ENGINE=URL (repeatable), --listen ADDR and
-// --remote-ca FILE: engines corsproof attaches to instead of launching.
+// remoteFlags are --remote ENGINE=URL (repeatable), --capability
+// [ENGINE/]KEY=VALUE (repeatable), --listen ADDR and --remote-ca FILE:
+// engines corsproof attaches to instead of launching.
 type remoteFlags struct {
 	remotes []string
+	caps    []string
 	listen  string
 	caFile  string
 }
 
+// webDriverRemote is the --remote name of a WebDriver endpoint (a
+// Selenium Grid, a cloud grid, a driver) that serves every engine without
+// an address of its own.
+const webDriverRemote = "webdriver"
+
 func (r *remoteFlags) register(fs *flag.FlagSet) {
 	fs.Func("remote", "attach to a running browser instead of launching one, as `ENGINE=URL` (repeatable): "+
-		"chromium=ws://HOST:PORT/devtools/browser/ID or chromium=http://HOST:PORT, firefox=ws://HOST:PORT/session, webkit=http://IP:PORT (WebKitWebDriver or safaridriver; its IP is admitted by the proxy); "+
+		"chromium=ws://HOST:PORT/devtools/browser/ID or chromium=http://HOST:PORT, firefox=ws://HOST:PORT/session, webkit=http://IP:PORT (WebKitWebDriver or safaridriver; its IP is admitted by the proxy), "+
+		"or webdriver=http://GRID:4444 (a Selenium Grid 4, a cloud grid or a driver: a session per engine of --browsers without its own --remote, driven over the grid's se:cdp for chromium, its webSocketUrl for firefox, WebDriver for webkit); "+
 		"needs --listen and --remote-ca", func(v string) error {
 		r.remotes = append(r.remotes, v)
+		return nil
+	})
+	fs.Func("capability", "a capability of the sessions --remote webdriver= opens, as `[ENGINE/]KEY=VALUE` (repeatable; with ENGINE/ for that engine's session only): "+
+		"browserVersion=126, platformName=windows, firefox/browserName=firefox, chromium/goog:chromeOptions={\"args\":[\"--headless=new\"]}; "+
+		"a VALUE starting with { or [ is JSON, true and false are booleans, anything else a string; browserName defaults to chrome, firefox or safari", func(v string) error {
+		r.caps = append(r.caps, v)
 		return nil
 	})
 	fs.StringVar(&r.listen, "listen", "", "the IP `ADDR`ess (optionally :PORT) of this host where remote browsers reach the run's proxy; never implied")
@@ -85,12 +102,16 @@ func (r *remoteFlags) register(fs *flag.FlagSet) {
 // given, those of --remote.
 func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]corsproof.Engine, map[corsproof.Engine]*harness.RemoteConfig, error) {
 	if len(r.remotes) == 0 {
-		if r.listen != "" || r.caFile != "" {
-			return nil, nil, errors.New("--listen and --remote-ca are for --remote ENGINE=URL, which is missing")
+		if r.listen != "" || r.caFile != "" || len(r.caps) > 0 {
+			return nil, nil, errors.New("--listen, --remote-ca and --capability are for --remote ENGINE=URL, which is missing")
 		}
 		return engines, nil, nil
 	}
 	var errs []error
+	caps, err := parseCapabilities(r.caps)
+	if err != nil {
+		errs = append(errs, err)
+	}
 	if r.listen == "" {
 		errs = append(errs, errors.New("--remote needs --listen ADDR: the address of this host where the remote browser reaches the run's proxy"))
 	}
@@ -103,7 +124,10 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 		errs = append(errs, fmt.Errorf("--remote-ca %s: %w", r.caFile, err))
 	}
 	out := map[corsproof.Engine]*harness.RemoteConfig{}
-	var order []corsproof.Engine
+	var (
+		order []corsproof.Engine
+		grid  string
+	)
 	for _, v := range r.remotes {
 		name, url, ok := strings.Cut(v, "=")
 		eng := corsproof.Engine(strings.TrimSpace(name))
@@ -111,8 +135,17 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 		case !ok || url == "":
 			errs = append(errs, fmt.Errorf("--remote %q: want ENGINE=URL", v))
 			continue
+		case eng == webDriverRemote && grid != "":
+			errs = append(errs, errors.New("--remote: two webdriver= endpoints"))
+			continue
+		case eng == webDriverRemote:
+			if err := checkWebDriverURL(url); err != nil {
+				errs = append(errs, fmt.Errorf("--remote %q: %w", v, err))
+			}
+			grid = url
+			continue
 		case eng != corsproof.Chromium && eng != corsproof.Firefox && eng != corsproof.WebKit:
-			errs = append(errs, fmt.Errorf("--remote %q: a remote %q is not supported (chromium, firefox, webkit)", v, name))
+			errs = append(errs, fmt.Errorf("--remote %q: a remote %q is not supported (chromium, firefox, webkit, webdriver)", v, name))
 			continue
 		case out[eng] != nil:
 			errs = append(errs, fmt.Errorf("--remote: two addresses for %s", eng))
@@ -127,6 +160,43 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 		out[eng] = &harness.RemoteConfig{URL: url, Listen: r.listen, CA: ca}
 		order = append(order, eng)
 	}
+	browsersSet := false
+	fs.Visit(func(f *flag.Flag) { browsersSet = browsersSet || f.Name == "browsers" })
+	if grid != "" {
+		// The grid serves the engines of --browsers that have no address
+		// of their own, or, without --browsers, chromium alone.
+		served := engines
+		if !browsersSet {
+			served = []corsproof.Engine{corsproof.Chromium}
+		}
+		var gridEngines []corsproof.Engine
+		for _, eng := range served {
+			if out[eng] == nil {
+				gridEngines = append(gridEngines, eng)
+			}
+		}
+		if len(gridEngines) == 0 {
+			errs = append(errs, errors.New("--remote webdriver=: every engine has an address of its own; the grid would serve none"))
+		}
+		for _, eng := range gridEngines {
+			if eng == corsproof.WebKit {
+				if _, err := harness.WebKitDriverHost(grid); err != nil {
+					errs = append(errs, fmt.Errorf("--remote webdriver=%s for webkit: %w", grid, err))
+					continue
+				}
+			}
+			out[eng] = &harness.RemoteConfig{URL: grid, Listen: r.listen, CA: ca, Capabilities: caps.forEngine(eng)}
+			order = append(order, eng)
+		}
+	}
+	for _, eng := range caps.engines() {
+		if rc := out[eng]; rc == nil || rc.Capabilities == nil {
+			errs = append(errs, fmt.Errorf("--capability %s/...: %s gets no session from --remote webdriver=", eng, eng))
+		}
+	}
+	if grid == "" && len(r.caps) > 0 {
+		errs = append(errs, errors.New("--capability is for the sessions of --remote webdriver=URL, which is missing"))
+	}
 	if len(errs) == 0 {
 		for _, rc := range out {
 			if err := rc.Check(); err != nil {
@@ -135,8 +205,6 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 			}
 		}
 	}
-	browsersSet := false
-	fs.Visit(func(f *flag.Flag) { browsersSet = browsersSet || f.Name == "browsers" })
 	if !browsersSet {
 		engines = order
 	} else {
@@ -150,4 +218,90 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 		return nil, nil, err
 	}
 	return engines, out, nil
+}
+
+// capabilities are the --capability flags: those for every engine's
+// session and those for one engine's.
+type capabilities struct {
+	all       map[string]any
+	perEngine map[corsproof.Engine]map[string]any
+}
+
+// parseCapabilities reads [ENGINE/]KEY=VALUE flags: a VALUE starting with
+// { or [ is JSON, true and false are booleans, anything else a string.
+func parseCapabilities(flags []string) (capabilities, error) {
+	c := capabilities{all: map[string]any{}, perEngine: map[corsproof.Engine]map[string]any{}}
+	var errs []error
+	for _, v := range flags {
+		key, val, ok := strings.Cut(v, "=")
+		dst := c.all
+		if eng, k, scoped := strings.Cut(key, "/"); scoped && !strings.Contains(eng, ":") {
+			e := corsproof.Engine(eng)
+			if e != corsproof.Chromium && e != corsproof.Firefox && e != corsproof.WebKit {
+				errs = append(errs, fmt.Errorf("--capability %q: %q is not an engine (chromium, firefox, webkit)", v, eng))
+				continue
+			}
+			if c.perEngine[e] == nil {
+				c.perEngine[e] = map[string]any{}
+			}
+			dst, key = c.perEngine[e], k
+		}
+		if !ok || key == "" {
+			errs = append(errs, fmt.Errorf("--capability %q: want [ENGINE/]KEY=VALUE", v))
+			continue
+		}
+		if _, dup := dst[key]; dup {
+			errs = append(errs, fmt.Errorf("--capability %q: %s is given twice", v, key))
+			continue
+		}
+		switch {
+		case strings.HasPrefix(val, "{") || strings.HasPrefix(val, "["):
+			var j any
+			if err := json.Unmarshal([]byte(val), &j); err != nil {
+				errs = append(errs, fmt.Errorf("--capability %q: the value is not JSON: %w", v, err))
+				continue
+			}
+			dst[key] = j
+		case val == "true" || val == "false":
+			dst[key] = val == "true"
+		default:
+			dst[key] = val
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+// forEngine is e's session's capabilities: those for every engine, with
+// e's own over them; never nil, so that the session is a WebDriver one.
+func (c capabilities) forEngine(e corsproof.Engine) map[string]any {
+	out := map[string]any{}
+	for k, v := range c.all {
+		out[k] = v
+	}
+	for k, v := range c.perEngine[e] {
+		out[k] = v
+	}
+	return out
+}
+
+// engines are the engines named by ENGINE/ capabilities, sorted.
+func (c capabilities) engines() []corsproof.Engine {
+	out := slices.Collect(maps.Keys(c.perEngine))
+	slices.Sort(out)
+	return out
+}
+
+// checkWebDriverURL checks a WebDriver endpoint's address: http(s) with a
+// host, as a grid's "http://GRID:4444" or "https://HUB/wd/hub".
+func checkWebDriverURL(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return err
+	case u.Scheme != "http" && u.Scheme != "https":
+		return fmt.Errorf("a WebDriver endpoint is http://HOST:PORT or https://..., not %s://", u.Scheme)
+	case u.Host == "":
+		return errors.New("the WebDriver endpoint names no host")
+	}
+	return nil
 }
