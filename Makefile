@@ -7,18 +7,21 @@ GINKGO  := $(GO) tool ginkgo
 REPORTS ?= reports
 PKGS     = $(shell $(GO) list ./... | grep -v /scenarios$$)
 
-.PHONY: all demo test unit scenarios bench fuzz soak vet browsers compare clean
+.PHONY: all demo test unit scenarios bench fuzz soak vet browsers grid compare clean
 
 all: test
 
 browsers: ## install Chromium, Firefox ESR and WebKitGTK (Debian packages) when missing
 	@bash .ci/install-browser
 
+grid: ## install what the Selenium Grid tests need: ChromeDriver, a Java runtime, the Grid 4 jar (from npm, sha512-checked)
+	@bash .ci/install-grid >/dev/null
+
 demo: ## the main job: the conformance catalog on the embedded mock
 	@bash .ci/install-browser chromium
 	$(GO) run ./cmd/corsproof run
 
-test: browsers vet unit scenarios ## every test, in all three engines
+test: browsers grid vet unit scenarios ## every test, in all three engines
 
 vet:
 	$(GO) vet ./...

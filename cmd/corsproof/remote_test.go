@@ -2,14 +2,20 @@ package main
 
 import (
 	"flag"
+	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corsproof/corsproof"
+	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/report"
 )
 
 func TestCAWritesACAThatRemoteRunsRead(t *testing.T) {
@@ -155,4 +161,102 @@ func writeCert(t *testing.T, caFile string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestRunThroughAWebDriverEndpoint is `corsproof run` end to end through
+// --remote webdriver=, --capability, --listen and --remote-ca: a
+// ChromeDriver on this host (a grid is TestRemoteGridOffLoopback's)
+// starts the Chromium, which trusts the CA 'corsproof ca' made; the
+// report must name that browser and hold the verdicts of a run in a
+// Chromium corsproof launches.
+func TestRunThroughAWebDriverEndpoint(t *testing.T) {
+	driver, err := exec.LookPath("chromedriver")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("no chromedriver (bash .ci/install-grid installs it); CI=true makes this a failure")
+		}
+		t.Skip("no chromedriver (bash .ci/install-grid installs it)")
+	}
+	chromium, err := browser.FindChromium()
+	if err != nil {
+		t.Skipf("no chromium: %v", err)
+	}
+	certutil, err := browser.FindCertutil()
+	if err != nil {
+		t.Skipf("no certutil: %v", err)
+	}
+	dir := t.TempDir()
+	caFile, certFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.crt")
+	if code, _, stderr := cli(t, "ca", "--out", caFile, "--cert", certFile); code != exitOK {
+		t.Fatalf("ca: exit %d: %s", code, stderr)
+	}
+	// Trust it as the ca command's help says, in the NSS database of the
+	// HOME the driver gives Chromium.
+	home := filepath.Join(dir, "home")
+	nssdb := filepath.Join(home, ".pki", "nssdb")
+	if err := os.MkdirAll(nssdb, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"-d", "sql:" + nssdb, "-N", "--empty-password"},
+		{"-d", "sql:" + nssdb, "-A", "-t", "C,,", "-n", "corsproof", "-i", certFile},
+	} {
+		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
+			t.Fatalf("certutil %q: %v: %s", args, err, out)
+		}
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+		if err == nil {
+			c.Close()
+			break
+		}
+		if i == 100 {
+			t.Fatalf("chromedriver does not listen on %s: %v", port, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+
+	opts := fmt.Sprintf(`goog:chromeOptions={"binary":%q,"args":["--headless=new","--no-sandbox","--disable-gpu","--no-first-run","--disable-background-networking","--disable-component-update","--disable-sync"]}`, chromium)
+	remotePath, remoteCode := runJSON(t, dir, "remote.json", "run", "--label", "credentials:include",
+		"--remote", "webdriver=http://127.0.0.1:"+port, "--capability", opts, "--capability", "platformName=linux",
+		"--listen", "127.0.0.1", "--remote-ca", caFile)
+	localPath, localCode := runJSON(t, dir, "local.json", "run", "--label", "credentials:include")
+	if remoteCode != localCode {
+		t.Errorf("exit %d through the driver, %d locally", remoteCode, localCode)
+	}
+	remote, err := report.ReadJSONFile(remotePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	local, err := report.ReadJSONFile(localPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr, lr := remote.Runs[0], local.Runs[0]
+	if rr.Engine != corsproof.Chromium || !strings.HasPrefix(rr.Version, "Chrome/") || rr.Platform == "" || rr.Error != "" {
+		t.Errorf("the remote run says engine %q version %q platform %q error %q; want chromium, its Chrome/ version and platform", rr.Engine, rr.Version, rr.Platform, rr.Error)
+	}
+	verdicts := func(r report.JSONRun) []string {
+		var out []string
+		for _, res := range r.Results {
+			out = append(out, res.ID+" "+string(res.Verdict))
+		}
+		return out
+	}
+	if got, want := verdicts(rr), verdicts(lr); len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("through the driver:\n%q\nlocally:\n%q", got, want)
+	}
 }

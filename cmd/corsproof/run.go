@@ -32,7 +32,7 @@ func init() {
 		examples: []string{
 			"corsproof run",
 			"corsproof run --fault reflect-origin --all --html report.html",
-			"corsproof run --browsers chromium,firefox,webkit --label credentials --json report.json",
+			"corsproof run --browsers chromium,firefox,webkit --label credentials:include --json report.json",
 			"corsproof run --shard 2/4 --json shard-2.json",
 		},
 		run: cmdRun,
