@@ -6,12 +6,10 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -223,41 +221,16 @@ func TestRemoteChromeDriverOnThisHost(t *testing.T) {
 	if flag.Arg(0) == remoteChildFlag {
 		t.Skip("in a child")
 	}
-	driver, err := exec.LookPath("chromedriver")
-	if err != nil {
-		if testenv.InCI() {
-			t.Fatal("no chromedriver (bash .ci/install-grid installs it); CI=true makes this a failure")
-		}
-		t.Skip("no chromedriver (bash .ci/install-grid installs it)")
-	}
 	ca, _ := remoteCA(t)
 	home := t.TempDir()
 	trustCA(t, filepath.Join(home, ".pki", "nssdb"), ca)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
-	cmd.Env = append(withoutEnv(os.Environ(), "HOME"), "HOME="+home)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopGroup(t, cmd) })
+	driver := testenv.ChromeDriver(t, home)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	wctx, wcancel := context.WithTimeout(ctx, 30*time.Second)
-	err = waitForTCP(wctx, "127.0.0.1:"+port)
-	wcancel()
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	list, _ := everyNth(10)
 	local := remoteSummaries(t, runLocal(ctx, t, corsproof.Chromium, list))
-	rc := &RemoteConfig{URL: "http://127.0.0.1:" + port, Listen: "127.0.0.1", CA: ca, Capabilities: gridChromeCaps(t)}
+	rc := &RemoteConfig{URL: driver, Listen: "127.0.0.1", CA: ca, Capabilities: gridChromeCaps(t)}
 	s, err := Start(ctx, Config{Engine: corsproof.Chromium, Policies: scenarios.Policies(), Remote: rc, FetchTimeout: 15 * time.Second, Logf: offboxLogf(t)})
 	if err != nil {
 		t.Fatalf("a session on the ChromeDriver: %v", err)

@@ -454,26 +454,11 @@ func startRemoteFirefox(t *testing.T, ip, ns string, ca *CA) string {
 // remotePort is the browsers' remote port in their namespace.
 const remotePort = "9222"
 
-// trustCA makes an NSS database in dir that trusts ca (certutil, from
-// libnss3-tools), as a user would on their farm.
+// trustCA makes an NSS database in dir that trusts ca, as a user would
+// on their farm.
 func trustCA(t *testing.T, dir string, ca *CA) {
 	t.Helper()
-	certutil := testenv.Found(t, "certutil", browser.FindCertutil)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	caPEM := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caPEM, ca.CertificatePEM(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"-d", "sql:" + dir, "-N", "--empty-password"},
-		{"-d", "sql:" + dir, "-A", "-t", "C,,", "-n", "corsproof remote CA", "-i", caPEM},
-	} {
-		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %s: %v: %s", strings.Join(args, " "), err, out)
-		}
-	}
+	testenv.TrustInNSS(t, dir, ca.CertificatePEM())
 }
 
 // startListening starts cmd in a process group of its own (stopped at

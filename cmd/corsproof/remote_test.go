@@ -3,18 +3,16 @@ package main
 import (
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/browser"
 	"github.com/corsproof/corsproof/harness"
+	"github.com/corsproof/corsproof/internal/testenv"
 	"github.com/corsproof/corsproof/report"
 )
 
@@ -170,68 +168,26 @@ func writeCert(t *testing.T, caFile string) string {
 // report must name that browser and hold the verdicts of a run in a
 // Chromium corsproof launches.
 func TestRunThroughAWebDriverEndpoint(t *testing.T) {
-	driver, err := exec.LookPath("chromedriver")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("no chromedriver (bash .ci/install-grid installs it); CI=true makes this a failure")
-		}
-		t.Skip("no chromedriver (bash .ci/install-grid installs it)")
-	}
 	chromium, err := browser.FindChromium()
-	if err != nil {
-		t.Skipf("no chromium: %v", err)
-	}
-	certutil, err := browser.FindCertutil()
-	if err != nil {
-		t.Skipf("no certutil: %v", err)
-	}
+	testenv.Started(t, "chromium", err)
 	dir := t.TempDir()
 	caFile, certFile := filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca.crt")
 	if code, _, stderr := cli(t, "ca", "--out", caFile, "--cert", certFile); code != exitOK {
 		t.Fatalf("ca: exit %d: %s", code, stderr)
 	}
-	// Trust it as the ca command's help says, in the NSS database of the
+	// Trusted as the ca command's help says, in the NSS database of the
 	// HOME the driver gives Chromium.
-	home := filepath.Join(dir, "home")
-	nssdb := filepath.Join(home, ".pki", "nssdb")
-	if err := os.MkdirAll(nssdb, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	for _, args := range [][]string{
-		{"-d", "sql:" + nssdb, "-N", "--empty-password"},
-		{"-d", "sql:" + nssdb, "-A", "-t", "C,,", "-n", "corsproof", "-i", certFile},
-	} {
-		if out, err := exec.Command(certutil, args...).CombinedOutput(); err != nil {
-			t.Fatalf("certutil %q: %v: %s", args, err, out)
-		}
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	cert, err := os.ReadFile(certFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
-	ln.Close()
-	cmd := exec.Command(driver, "--port="+port, "--allowed-ips=127.0.0.1")
-	cmd.Env = append(os.Environ(), "HOME="+home)
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for i := 0; ; i++ {
-		c, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
-		if err == nil {
-			c.Close()
-			break
-		}
-		if i == 100 {
-			t.Fatalf("chromedriver does not listen on %s: %v", port, err)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	home := filepath.Join(dir, "home")
+	testenv.TrustInNSS(t, filepath.Join(home, ".pki", "nssdb"), cert)
+	driver := testenv.ChromeDriver(t, home)
 
 	opts := fmt.Sprintf(`goog:chromeOptions={"binary":%q,"args":["--headless=new","--no-sandbox","--disable-gpu","--no-first-run","--disable-background-networking","--disable-component-update","--disable-sync"]}`, chromium)
 	remotePath, remoteCode := runJSON(t, dir, "remote.json", "run", "--label", "credentials:include",
-		"--remote", "webdriver=http://127.0.0.1:"+port, "--capability", opts, "--capability", "platformName=linux",
+		"--remote", "webdriver="+driver, "--capability", opts, "--capability", "platformName=linux",
 		"--listen", "127.0.0.1", "--remote-ca", caFile)
 	localPath, localCode := runJSON(t, dir, "local.json", "run", "--label", "credentials:include")
 	if remoteCode != localCode {
