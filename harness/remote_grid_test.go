@@ -9,7 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -76,31 +75,19 @@ const (
 
 // startGrid starts a Selenium Grid standalone server on the browser's
 // host (namespace ns), its Chromium node trusting ca through the NSS
-// database of the HOME it gives the browsers, or, with webkit, a node
-// that relays to a WebKitWebDriver on that host's loopback (its system
-// trust store holding ca, as startRemoteWebKit's). It returns the grid's
-// URL; t.Cleanup stops it and its browsers.
-func startGrid(t *testing.T, ip, ns, java, jar string, ca *CA, webkit bool) string {
+// database of the HOME it gives the browsers, or, with webkit (the
+// driver and Xvfb of remoteWebKitPrereqs), a node that relays to a
+// WebKitWebDriver on that host's loopback (its system trust store holding
+// ca, as startRemoteWebKit's). It returns the grid's URL; t.Cleanup stops
+// it and its browsers.
+func startGrid(t *testing.T, ip, ns, java, jar string, ca *CA, webkit *gridWebKit) string {
 	t.Helper()
-	home := t.TempDir()
+	home, bundle, env := remoteHostHome(t, ca, true)
 	trustCA(t, filepath.Join(home, ".pki", "nssdb"), ca)
 	args := []string{"sh", "-c", "", "sh", java, jar, remoteBrowserAddr, gridPort}
 	script := `set -e
 exec "$1" -jar "$2" standalone --host "$3" --port "$4" --selenium-manager false 1>&2`
-	if webkit {
-		driver := testenv.Found(t, "webkit", browser.FindWebKit)
-		xvfb, err := exec.LookPath("Xvfb")
-		if err != nil {
-			t.Fatal("no Xvfb for the grid's WebKit")
-		}
-		sys, err := os.ReadFile(systemCABundle)
-		if err != nil {
-			t.Fatal(err)
-		}
-		bundle := filepath.Join(home, "ca-certificates.crt")
-		if err := os.WriteFile(bundle, append(append(sys, '\n'), ca.CertificatePEM()...), 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if webkit != nil {
 		config := filepath.Join(home, "grid.toml")
 		toml := fmt.Sprintf(`[node]
 detect-drivers = false
@@ -124,17 +111,17 @@ for i in $(seq 100); do [ -e "/tmp/.X11-unix/X${8#:}" ] && break; sleep 0.1; don
 DISPLAY="$8" "$9" --host=127.0.0.1 --port="${10}" &
 for i in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/${10}") 2>/dev/null && break; sleep 0.1; done
 exec "$1" -jar "$2" standalone --host "$3" --port "$4" --config "${11}" 1>&2`
-		args = append(args, bundle, systemCABundle, xvfb, display, driver, gridWebKitPort, config)
+		args = append(args, bundle, systemCABundle, webkit.xvfb, display, webkit.driver, gridWebKitPort, config)
 	}
 	args[2] = script
 	cmd := exec.Command(ip, append([]string{"netns", "exec", ns}, args...)...)
-	cmd.Env = append(withoutEnv(os.Environ(), "HOME", "DISPLAY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
-		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"),
-		"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
-		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "NO_AT_BRIDGE=1", "GTK_A11Y=none", "WEBKIT_DISABLE_COMPOSITING_MODE=1")
+	cmd.Env = env
 	startListening(t, cmd, "Started Selenium Standalone ")
 	return "http://" + remoteBrowserAddr + ":" + gridPort
 }
+
+// gridWebKit is the WebKitWebDriver and the Xvfb of a grid's WebKit node.
+type gridWebKit struct{ driver, xvfb string }
 
 // gridChromeCaps are the capabilities a team's suite would send its grid
 // for Debian's Chromium: the binary, headless, and the flags that keep it
@@ -185,13 +172,15 @@ func TestRemoteGridOffLoopback(t *testing.T) {
 		{corsproof.WebKit, 5, func(*testing.T) map[string]any { return map[string]any{"browserName": "MiniBrowser"} }},
 	} {
 		t.Run(string(tc.eng), func(t *testing.T) {
+			var webkit *gridWebKit
 			if tc.eng == corsproof.WebKit {
-				remoteWebKitPrereqs(t)
+				_, driver, xvfb := remoteWebKitPrereqs(t)
+				webkit = &gridWebKit{driver: driver, xvfb: xvfb}
 			}
 			list, ids := everyNth(tc.nth)
 			browserNS, runNS := remoteHosts(t, ip)
 			ca, caFile := remoteCA(t)
-			grid := startGrid(t, ip, browserNS, java, jar, ca, tc.eng == corsproof.WebKit)
+			grid := startGrid(t, ip, browserNS, java, jar, ca, webkit)
 
 			ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 			defer cancel()
@@ -199,15 +188,7 @@ func TestRemoteGridOffLoopback(t *testing.T) {
 			remote := runRemote(t, ip, runNS, remoteChild{Arg: grid, CA: caFile, Engine: tc.eng, IDs: ids, Capabilities: tc.caps(t)},
 				fmt.Sprintf("corsproof in namespace %s against a %s session on the grid at %s", runNS, tc.eng, grid))
 			compareSummaries(t, local, remote)
-			errs := 0
-			for _, r := range remote {
-				if strings.Contains(r, " error ") || strings.Contains(r, "error=") {
-					errs++
-				}
-			}
-			if errs > 0 {
-				t.Errorf("%d of the grid %s's %d results are errors", errs, tc.eng, len(remote))
-			}
+			noErrors(t, "the grid "+string(tc.eng), remote)
 		})
 	}
 }

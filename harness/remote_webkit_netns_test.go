@@ -80,8 +80,14 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 
 	remote := runRemote(t, ip, runNS, remoteChild{Arg: url, CA: caFile, Engine: corsproof.WebKit, IDs: ids}, fmt.Sprintf("corsproof in namespace %s against the WebKit at %s", runNS, url))
 	compareSummaries(t, local, remote)
-	// The same results must be verdicts, not the same error everywhere
-	// (a page that failed to load in both, say).
+	noErrors(t, "the remote WebKit", remote)
+}
+
+// noErrors fails t when any of a remote run's summaries is an error: the
+// same results as a local run's must be verdicts, not the same error
+// everywhere (a page that failed to load in both, say).
+func noErrors(t *testing.T, what string, remote []string) {
+	t.Helper()
 	errs := 0
 	for _, r := range remote {
 		if strings.Contains(r, " error ") || strings.Contains(r, "error=") {
@@ -89,7 +95,7 @@ func TestRemoteWebKitOffLoopback(t *testing.T) {
 		}
 	}
 	if errs > 0 {
-		t.Errorf("%d of the remote WebKit's %d results are errors", errs, len(remote))
+		t.Errorf("%d of %s's %d results are errors", errs, what, len(remote))
 	}
 }
 
@@ -121,18 +127,7 @@ func TestRemoteWebKitThatDoesNotTrustTheCAFails(t *testing.T) {
 // system's anchors (trust) or only the system's, and returns the driver's URL. t.Cleanup stops both.
 func startRemoteWebKit(t *testing.T, ip, ns, driver, xvfb string, ca *CA, trust bool) string {
 	t.Helper()
-	sys, err := os.ReadFile(systemCABundle)
-	if err != nil {
-		t.Fatal(err)
-	}
-	home := t.TempDir()
-	bundle := filepath.Join(home, "ca-certificates.crt")
-	if trust {
-		sys = append(append(sys, '\n'), ca.CertificatePEM()...)
-	}
-	if err := os.WriteFile(bundle, sys, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	_, bundle, env := remoteHostHome(t, ca, trust)
 	display := fmt.Sprintf(":%d", 150+os.Getpid()%100)
 	// ip netns exec gives the host a mount namespace of its own (slave to
 	// this one): the bundle bound there is that host's trust store only.
@@ -145,12 +140,33 @@ echo "remote webkit: starting the driver" >&2
 exec "$5" --host="$6" --port="$7"`
 	cmd := exec.Command(ip, "netns", "exec", ns, "sh", "-c", script, "sh", bundle, systemCABundle, xvfb, display,
 		driver, remoteBrowserAddr, remoteWebKitPort)
-	cmd.Env = append(withoutEnv(os.Environ(), "HOME", "DISPLAY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
+	cmd.Env = env
+	startListening(t, cmd, "remote webkit: ")
+	return "http://" + remoteBrowserAddr + ":" + remoteWebKitPort
+}
+
+// remoteHostHome is a HOME for the processes of a browser's test host,
+// the trust bundle to bind over the system's there (the system's anchors,
+// and ca when trust), and their environment: that HOME, no display, no
+// proxy of this host's. Without a system bundle (a host with no WebKit
+// on it need not have one; remoteWebKitPrereqs skips) bundle is "".
+func remoteHostHome(t *testing.T, ca *CA, trust bool) (home, bundle string, env []string) {
+	t.Helper()
+	home = t.TempDir()
+	if sys, err := os.ReadFile(systemCABundle); err == nil {
+		bundle = filepath.Join(home, "ca-certificates.crt")
+		if trust {
+			sys = append(append(sys, '\n'), ca.CertificatePEM()...)
+		}
+		if err := os.WriteFile(bundle, sys, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env = append(withoutEnv(os.Environ(), "HOME", "DISPLAY", "http_proxy", "https_proxy", "all_proxy", "no_proxy",
 		"HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"),
 		"HOME="+home, "XDG_CACHE_HOME="+filepath.Join(home, "cache"), "XDG_DATA_HOME="+filepath.Join(home, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(home, "config"), "NO_AT_BRIDGE=1", "GTK_A11Y=none", "WEBKIT_DISABLE_COMPOSITING_MODE=1")
-	startListening(t, cmd, "remote webkit: ")
-	return "http://" + remoteBrowserAddr + ":" + remoteWebKitPort
+	return home, bundle, env
 }
 
 // waitForTCP waits until addr ("host:port") accepts a connection: a
