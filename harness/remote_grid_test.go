@@ -4,8 +4,10 @@ package harness
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,6 +120,68 @@ exec "$1" -jar "$2" standalone --host "$3" --port "$4" --config "${11}" 1>&2`
 	cmd.Env = env
 	startListening(t, cmd, "Started Selenium Standalone ")
 	return "http://" + remoteBrowserAddr + ":" + gridPort
+}
+
+// gridSessionsGone fails t when a slot of the grid at url still holds a
+// session a few seconds after the run closed: closing deletes the run's
+// session, which closes its browser on the grid (whose status follows
+// the node's a moment later).
+func gridSessionsGone(ctx context.Context, t *testing.T, url string) {
+	t.Helper()
+	var held []string
+	slots := 0
+	for start := time.Now(); time.Since(start) < 15*time.Second; time.Sleep(250 * time.Millisecond) {
+		held, slots = gridSessions(ctx, t, url)
+		if len(held) == 0 {
+			break
+		}
+	}
+	switch {
+	case slots == 0:
+		t.Error("the grid's status names no slot")
+	case len(held) > 0:
+		t.Errorf("the grid still holds sessions %q 15 s after the run closed", held)
+	default:
+		t.Logf("the grid's %d slots are free", slots)
+	}
+}
+
+// gridSessions are the sessions the grid at url says its slots hold, and
+// how many slots it has.
+func gridSessions(ctx context.Context, t *testing.T, url string) (held []string, slots int) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url+"/status", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("the grid's status: %v", err)
+	}
+	defer resp.Body.Close()
+	var status struct {
+		Value struct {
+			Nodes []struct {
+				Slots []struct {
+					Session *struct {
+						SessionID string `json:"sessionId"`
+					} `json:"session"`
+				} `json:"slots"`
+			} `json:"nodes"`
+		} `json:"value"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
+		t.Fatalf("the grid's status: %v", err)
+	}
+	for _, n := range status.Value.Nodes {
+		for _, s := range n.Slots {
+			slots++
+			if s.Session != nil {
+				held = append(held, s.Session.SessionID)
+			}
+		}
+	}
+	return held, slots
 }
 
 // gridWebKit is the WebKitWebDriver and the Xvfb of a grid's WebKit node.

@@ -307,6 +307,9 @@ func remoteRun(t *testing.T, c remoteChild) {
 	if err := s.Close(); err != nil {
 		t.Errorf("closing the remote %s: %v", eng, err)
 	}
+	if c.Capabilities != nil {
+		gridSessionsGone(ctx, t, c.Arg)
+	}
 	out, err := json.Marshal(remoteSummaries(t, results))
 	if err != nil {
 		t.Fatal(err)
