@@ -34,6 +34,7 @@ func init() {
 			"corsproof run --fault reflect-origin --all --html report.html",
 			"corsproof run --browsers chromium,firefox,webkit --label credentials:include --json report.json",
 			"corsproof run --shard 2/4 --json shard-2.json",
+			"corsproof run --browsers chromium,firefox --remote webdriver=http://10.0.0.9:4444 --capability platformName=linux --listen 10.0.0.5 --remote-ca remote-ca.pem",
 		},
 		run: cmdRun,
 	})
