@@ -27,8 +27,9 @@ type Scenario struct {
 	// Repeat runs the same fetch (same URL) this many extra times right
 	// after the first; the last run is judged. Preflight caching shows here.
 	Repeat int `json:"repeat,omitempty"`
-	// RepeatAfter waits this long before each repeat, e.g. past the 5 s a
-	// browser caches a preflight that came without Access-Control-Max-Age.
+	// RepeatAfter spaces the repeats: the i-th goes i RepeatAfters after
+	// the first fetch (e.g. the last past the 5 s a browser caches a
+	// preflight that came without Access-Control-Max-Age).
 	RepeatAfter time.Duration `json:"repeat_after_ns,omitempty"`
 	// PrimeSite names a site whose page fetches the same URL first (its
 	// result is not judged): it fills the browser's HTTP cache, so a
@@ -49,7 +50,9 @@ const (
 	// preflight cache entry of its first fetch. The entry is keyed by the
 	// scenario's own unique URL, so no other scenario touches it; a
 	// scenario that must wait for it to expire (RepeatAfter) starts first,
-	// so its wait overlaps the others' work.
+	// so its wait overlaps the others' work. The cache's room is shared,
+	// though: Firefox keeps 100 entries, least recently used out first,
+	// so a wait lets others evict the entry unless repeats keep it in use.
 	StatePreflightCache State = "preflight-cache"
 	// StateHTTPCache: the priming fetch from PrimeSite fills the HTTP cache
 	// for the scenario's own URL, which again no other scenario touches.

@@ -12,7 +12,8 @@ import (
 )
 
 // fetchAll runs a scenario's fetches: the priming fetch from PrimeSite's
-// page (not judged), then the fetch and its repeats, RepeatAfter apart.
+// page (not judged), then the fetch and its repeats, the i-th repeat i
+// RepeatAfters after the first fetch.
 // It returns the judged fetches in order, the last one being the verdict's,
 // and the priming fetch's observation (nil without one).
 func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.Fetch) ([]judge.Fetch, *browser.Observation, error) {
@@ -31,15 +32,22 @@ func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.F
 		prime = &obs
 	}
 	var out []judge.Fetch
+	var first time.Time
 	for i := 0; i <= s.Repeat; i++ {
 		if i > 0 && s.RepeatAfter > 0 {
+			// Fetch i goes i RepeatAfters after the first, however long the
+			// fetches took: the delays do not add up, so a fetch meant to
+			// come before an expiry does.
 			select {
-			case <-time.After(s.RepeatAfter):
+			case <-time.After(time.Until(first.Add(time.Duration(i) * s.RepeatAfter))):
 			case <-ctx.Done():
 				return nil, nil, ctx.Err()
 			}
 		}
 		at := time.Now()
+		if i == 0 {
+			first = at
+		}
 		obs, err := r.fetchOnce(ctx, f)
 		if err != nil {
 			return nil, nil, err

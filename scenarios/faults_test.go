@@ -35,7 +35,8 @@ import (
 //     one's Access-Control-Allow-Origin and is blocked.
 //   - max-age-ignored shows only when a preflight is repeated after the 5 s
 //     a browser caches one that came without Access-Control-Max-Age:
-//     cache-max-age-600-put-after-default waits 5.5 s and counts preflights.
+//     cache-max-age-600-put-after-default repeats its PUT until 5.5 s and
+//     counts preflights.
 //
 // stateful-matcher needs repetition: every request from an allowed origin
 // after the first alternates allow and deny, so a preflighted request
