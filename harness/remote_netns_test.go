@@ -476,7 +476,7 @@ func startListening(t *testing.T, cmd *exec.Cmd, prefix string) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { stopGroup(t, cmd) })
+	t.Cleanup(func() { testenv.StopGroup(cmd) })
 	listening := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
@@ -522,20 +522,4 @@ func forward(t *testing.T, ip, ns string) {
 		t.Fatalf("the forwarder did not start: %q %v", line, err)
 	}
 	go io.Copy(io.Discard, fout)
-}
-
-// stopGroup ends the process group of cmd, which the test started:
-// SIGTERM, then SIGKILL after 10 s.
-func stopGroup(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	pgid := cmd.Process.Pid
-	syscall.Kill(-pgid, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() { cmd.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		syscall.Kill(-pgid, syscall.SIGKILL)
-		<-done
-	}
 }

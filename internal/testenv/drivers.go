@@ -1,3 +1,5 @@
+//go:build unix
+
 package testenv
 
 import (
@@ -62,17 +64,7 @@ func ChromeDriver(t *testing.T, home string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-	})
+	t.Cleanup(func() { StopGroup(cmd) })
 	for start := time.Now(); ; time.Sleep(100 * time.Millisecond) {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
@@ -82,5 +74,21 @@ func ChromeDriver(t *testing.T, home string) string {
 		if time.Since(start) > 30*time.Second {
 			t.Fatalf("chromedriver does not listen on %s: %v", addr, err)
 		}
+	}
+}
+
+// StopGroup ends the process group of cmd, which a test started with
+// Setpgid: SIGTERM, then SIGKILL after 10 s; it returns when cmd has
+// exited.
+func StopGroup(cmd *exec.Cmd) {
+	pgid := cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		syscall.Kill(-pgid, syscall.SIGKILL)
+		<-done
 	}
 }
