@@ -28,7 +28,7 @@ type Scenario struct {
 	// after the first; the last run is judged. Preflight caching shows here.
 	Repeat int `json:"repeat,omitempty"`
 	// RepeatAfter spaces the repeats: the i-th goes i RepeatAfters after
-	// the first fetch (e.g. the last past the 5 s a browser caches a
+	// the first fetch ended (e.g. the last past the 5 s a browser caches a
 	// preflight that came without Access-Control-Max-Age).
 	RepeatAfter time.Duration `json:"repeat_after_ns,omitempty"`
 	// PrimeSite names a site whose page fetches the same URL first (its

@@ -8,6 +8,7 @@ import (
 
 	"github.com/corsproof/corsproof"
 	"github.com/corsproof/corsproof/internal/testenv"
+	"github.com/corsproof/corsproof/mockapi"
 	"github.com/corsproof/corsproof/scenarios"
 )
 
@@ -54,5 +55,51 @@ func TestMaxAgeScenarioKeepsItsEntryInAFullFirefoxCache(t *testing.T) {
 	if r := results[1]; r.Verdict != corsproof.VerdictBrowserDeviation {
 		t.Errorf("%s (one 5.5 s wait) under 150 other cache entries: %s (%s); want the eviction, a browser deviation: "+
 			"without it the test proves nothing (has Firefox's preflight cache grown past 100 entries?)", r.Scenario.ID, r.Verdict, r.Explanation)
+	}
+}
+
+// TestMaxAgeScenarioCatchesAMissingMaxAge: spaced repeats must not hide
+// the fault the scenario is there for. A server that sends no
+// Access-Control-Max-Age (max-age-ignored) gets the 5 s default, so the
+// judged fetch, 5.5 s after the first one ended, costs a preflight the
+// policy's 600 s spare: a broken server mismatch, in every engine that
+// shows its preflights. Spaced from the first fetch's start instead, a
+// slow first fetch (the run's first connection) put the expiry past the
+// judged fetch, and Firefox hid the fault in about half the runs of
+// `run --label feature:cache` (this test: one run in four).
+func TestMaxAgeScenarioCatchesAMissingMaxAge(t *testing.T) {
+	fault, ok := mockapi.FaultByName("max-age-ignored")
+	if !ok {
+		t.Fatal("no fault max-age-ignored")
+	}
+	sc, err := scenarios.ByID("cache-max-age-600-put-after-default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, eng := range []corsproof.Engine{corsproof.Chromium, corsproof.Firefox} {
+		t.Run(string(eng), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			s, err := Start(ctx, Config{Engine: eng, Policies: scenarios.Policies(), Fault: fault})
+			testenv.Started(t, string(eng), err)
+			defer s.Close()
+			// With the other cache scenarios, as `run --label feature:cache`
+			// runs them: the first fetch is then slow to connect.
+			var list []corsproof.Scenario
+			for _, c := range scenarios.Catalog() {
+				if c.HasLabel("feature:cache") {
+					list = append(list, c)
+				}
+			}
+			var r corsproof.Result
+			for _, res := range s.Runner().RunAll(ctx, list, RunOptions{}) {
+				if res.Scenario.ID == sc.ID {
+					r = res
+				}
+			}
+			if r.Verdict != corsproof.VerdictServerMismatch || r.Severity != corsproof.SeverityBroken {
+				t.Errorf("%s under max-age-ignored: %s %s (%s); want a broken server mismatch", sc.ID, r.Verdict, r.Severity, r.Explanation)
+			}
+		})
 	}
 }

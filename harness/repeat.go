@@ -13,7 +13,7 @@ import (
 
 // fetchAll runs a scenario's fetches: the priming fetch from PrimeSite's
 // page (not judged), then the fetch and its repeats, the i-th repeat i
-// RepeatAfters after the first fetch.
+// RepeatAfters after the first fetch ended.
 // It returns the judged fetches in order, the last one being the verdict's,
 // and the priming fetch's observation (nil without one).
 func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.Fetch) ([]judge.Fetch, *browser.Observation, error) {
@@ -35,9 +35,11 @@ func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.F
 	var first time.Time
 	for i := 0; i <= s.Repeat; i++ {
 		if i > 0 && s.RepeatAfter > 0 {
-			// Fetch i goes i RepeatAfters after the first, however long the
-			// fetches took: the delays do not add up, so a fetch meant to
-			// come before an expiry does.
+			// Fetch i goes i RepeatAfters after the first one ended, when
+			// its preflight's result was cached (a browser's first fetch
+			// may take a while to connect), however long the repeats take:
+			// their delays do not add up, so a repeat meant to come before
+			// the entry expires does.
 			select {
 			case <-time.After(time.Until(first.Add(time.Duration(i) * s.RepeatAfter))):
 			case <-ctx.Done():
@@ -45,12 +47,12 @@ func (r *Runner) fetchAll(ctx context.Context, s corsproof.Scenario, f browser.F
 			}
 		}
 		at := time.Now()
-		if i == 0 {
-			first = at
-		}
 		obs, err := r.fetchOnce(ctx, f)
 		if err != nil {
 			return nil, nil, err
+		}
+		if i == 0 {
+			first = time.Now()
 		}
 		out = append(out, judge.Fetch{At: at, Observation: obs})
 	}
