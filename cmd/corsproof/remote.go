@@ -151,12 +151,6 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 			errs = append(errs, fmt.Errorf("--remote: two addresses for %s", eng))
 			continue
 		}
-		if eng == corsproof.WebKit {
-			if _, err := harness.WebKitDriverHost(url); err != nil {
-				errs = append(errs, fmt.Errorf("--remote %q: %w", v, err))
-				continue
-			}
-		}
 		out[eng] = &harness.RemoteConfig{URL: url, Listen: r.listen, CA: ca}
 		order = append(order, eng)
 	}
@@ -179,14 +173,15 @@ func (r *remoteFlags) resolve(fs *flag.FlagSet, engines []corsproof.Engine) ([]c
 			errs = append(errs, errors.New("--remote webdriver=: every engine has an address of its own; the grid would serve none"))
 		}
 		for _, eng := range gridEngines {
-			if eng == corsproof.WebKit {
-				if _, err := harness.WebKitDriverHost(grid); err != nil {
-					errs = append(errs, fmt.Errorf("--remote webdriver=%s for webkit: %w", grid, err))
-					continue
-				}
-			}
 			out[eng] = &harness.RemoteConfig{URL: grid, Listen: r.listen, CA: ca, Capabilities: caps.forEngine(eng)}
 			order = append(order, eng)
+		}
+	}
+	if wk := out[corsproof.WebKit]; wk != nil {
+		// The proxy admits a remote WebKit by its driver's address
+		// (directly or through the grid), which must be an IP.
+		if _, err := harness.WebKitDriverHost(wk.URL); err != nil {
+			errs = append(errs, fmt.Errorf("--remote %s for webkit: %w", wk.URL, err))
 		}
 	}
 	for _, eng := range caps.engines() {
